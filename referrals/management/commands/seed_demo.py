@@ -1,0 +1,373 @@
+"""A realistic demo data set: practices, centers, users of every role, ~200 referrals."""
+
+import datetime
+import random
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.test.utils import override_settings
+from django.utils import timezone
+
+from accounts.models import IntakeRule, Membership, Organization, User
+from audit import context as audit_context
+from referrals.models import Patient, RecordItem, Referral
+from referrals.services import clinical, records
+from referrals.services import referrals as referral_services
+from referrals.services.workflow import referral_transition
+
+DEMO_PASSWORD = "second-opinion-demo"
+Role = Membership.Role
+S = Referral.Status
+K = RecordItem.Kind
+
+PRACTICES = [
+    ("Riverside Community Oncology", "riverside", "Springfield", "IL"),
+    ("Lakeshore Hematology & Oncology", "lakeshore", "Muskegon", "MI"),
+    ("Prairie Valley Cancer Care", "prairie", "Salina", "KS"),
+]
+CENTERS = [
+    ("The University of Texas MD Anderson Cancer Center", "mdanderson"),
+    ("Fred Hutchinson Cancer Center", "fredhutch"),
+    ("University of Kansas Comprehensive Cancer Center", "kucancer"),
+]
+# How many referrals end in each state (about 200 in all).
+STATE_COUNTS = {
+    S.DRAFT: 14,
+    S.SUBMITTED: 24,
+    S.DECLINED: 8,
+    S.ACCEPTED: 24,
+    S.UNDER_REVIEW: 30,
+    S.RECOMMENDATION_ISSUED: 20,
+    S.RETURNED: 16,
+    S.MONITORING: 24,
+    S.CLOSED: 32,
+    S.CANCELLED: 8,
+}
+PATH = [
+    S.SUBMITTED,
+    S.ACCEPTED,
+    S.UNDER_REVIEW,
+    S.RECOMMENDATION_ISSUED,
+    S.RETURNED,
+]
+GIVEN = "Ava Ben Carla Diego Elena Farid Grace Hiro Imani Jonas Kara Luis Mei Nadia Omar Priya"
+FAMILY = "Alvarez Brooks Chen Dubois Evans Fischer Garcia Hughes Ito Jensen Khan Lopez Moreau"
+DIAGNOSES = {
+    "breast": ("Invasive ductal carcinoma, ER+/HER2-", "IIA"),
+    "lung": ("Non-small cell lung cancer, adenocarcinoma", "IIIA"),
+    "colorectal": ("Adenocarcinoma of the sigmoid colon", "III"),
+    "prostate": ("Prostate adenocarcinoma, Gleason 4+3", "IIC"),
+    "lymphoma": ("Diffuse large B-cell lymphoma", "II"),
+    "sarcoma": ("Undifferentiated pleomorphic sarcoma of the thigh", "IIIA"),
+    "pancreas": ("Pancreatic ductal adenocarcinoma", "IIB"),
+    "melanoma": ("Cutaneous melanoma, BRAF V600E", "IIIC"),
+}
+QUESTIONS = [
+    "Is neoadjuvant therapy preferable to upfront surgery?",
+    "Would the patient qualify for a clinical trial of a targeted agent?",
+    "Does the pathology support the diagnosis, and is the staging right?",
+    "Is adjuvant chemotherapy needed given the molecular profile?",
+]
+TRIALS = ["NCT04380636", "NCT03924895", "NCT05502237", "NCT04613596"]
+
+
+class Command(BaseCommand):
+    help = "Load the demo data set (idempotent) and print the demo logins."
+
+    def handle(self, *args, **options):
+        token = audit_context.use(audit_context.AuditContext(interface="command"))
+        try:
+            # The demo must not mail anyone, nor flood the console with notifications.
+            with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+                people = self._people()
+                if Referral.objects.filter(referring_organization__in=people["practices"]).exists():
+                    self.stdout.write("Demo referrals already loaded; nothing to do.")
+                else:
+                    self._referrals(people)
+        finally:
+            audit_context.reset(token)
+        self._print_logins()
+
+    @transaction.atomic
+    def _people(self) -> dict:
+        def user(email, name, title="", **extra):
+            person, created = User.objects.get_or_create(
+                email=email, defaults={"full_name": name, "title": title, **extra}
+            )
+            if created:
+                person.set_password(DEMO_PASSWORD)
+                person.save()
+            return person
+
+        def member(person, organization, role):
+            Membership.objects.get_or_create(user=person, organization=organization, role=role)
+
+        user("admin@demo.example", "Demo Administrator", is_staff=True, is_superuser=True)
+        practices, centers = [], []
+        for name, slug, city, state in PRACTICES:
+            practice, _ = Organization.objects.get_or_create(
+                name=name, defaults={"kind": "community", "city": city, "state": state}
+            )
+            practices.append(practice)
+            coordinator = user(
+                f"coordinator@{slug}.example", f"{city} Coordinator", "RN", is_staff=True
+            )
+            member(coordinator, practice, Role.COORDINATOR)
+            for number in (1, 2):
+                oncologist = user(
+                    f"oncologist{number}@{slug}.example", f"Dr. {city} Oncologist {number}", "MD"
+                )
+                member(oncologist, practice, Role.REFERRING_ONCOLOGIST)
+        for name, slug in CENTERS:
+            center = Organization.objects.get(name=name)
+            centers.append(center)
+            coordinator = user(
+                f"coordinator@{slug}.example", f"{slug} Intake Coordinator", "RN", is_staff=True
+            )
+            member(coordinator, center, Role.COORDINATOR)
+            if center.lead_coordinator_id is None:
+                center.lead_coordinator = coordinator
+                center.contact_email = coordinator.email
+                center.save(update_fields=["lead_coordinator", "contact_email"])
+            for number in (1, 2):
+                member(
+                    user(
+                        f"specialist{number}@{slug}.example",
+                        f"Dr. {slug} Specialist {number}",
+                        "MD",
+                    ),
+                    center,
+                    Role.SPECIALIST,
+                )
+            member(
+                user(f"pathologist@{slug}.example", f"Dr. {slug} Pathologist", "MD"),
+                center,
+                Role.PATHOLOGIST,
+            )
+            member(user(f"analyst@{slug}.example", f"{slug} Quality Analyst"), center, Role.ANALYST)
+        # The Kansas center takes only some sites, to show intake rules at work.
+        for site in ("breast", "lung", "colorectal", "prostate", "pancreas", "melanoma"):
+            IntakeRule.objects.get_or_create(center=centers[2], cancer_site=site)
+        return {"practices": practices, "centers": centers}
+
+    def _referrals(self, people: dict) -> None:
+        rng = random.Random(2026)
+        plan = [state for state, count in STATE_COUNTS.items() for _ in range(count)]
+        rng.shuffle(plan)
+        for number, final_state in enumerate(plan, start=1):
+            with transaction.atomic():
+                self._one_referral(rng, number, final_state, people)
+        self.stdout.write(f"Loaded {len(plan)} demo referrals.")
+
+    def _one_referral(self, rng, number, final_state, people) -> None:
+        practice = people["practices"][number % len(people["practices"])]
+        center = people["centers"][number % len(people["centers"])]
+        site = rng.choice(
+            list(center.intake_rules.values_list("cancer_site", flat=True)) or list(DIAGNOSES)
+        )
+        site = site if site in DIAGNOSES else "breast"
+        members: dict = {}
+        for membership in Membership.objects.filter(
+            organization__in=[practice, center]
+        ).select_related("user"):
+            members.setdefault((membership.organization_id, membership.role), []).append(
+                membership.user
+            )
+        oncologist = rng.choice(members[(practice.pk, Role.REFERRING_ONCOLOGIST)])
+        coordinator = members[(practice.pk, Role.COORDINATOR)][0]
+        center_coordinator = members[(center.pk, Role.COORDINATOR)][0]
+        specialist = rng.choice(members[(center.pk, Role.SPECIALIST)])
+        pathologist = members[(center.pk, Role.PATHOLOGIST)][0]
+
+        patient = Patient.objects.create(
+            organization=practice,
+            mrn=f"D{number:06d}",
+            given_name=rng.choice(GIVEN.split()),
+            family_name=rng.choice(FAMILY.split()),
+            date_of_birth=datetime.date(
+                1940 + rng.randrange(60), rng.randrange(1, 13), rng.randrange(1, 28)
+            ),
+            sex=rng.choice(["female", "male"]),
+            preferred_language=rng.choice(["English", "English", "Spanish"]),
+            consent_to_share_records=True,
+            consent_to_record_consult=rng.random() < 0.6,
+        )
+        diagnosis, stage = DIAGNOSES[site]
+        physical = rng.random() < 0.5
+        checklist = [
+            {"kind": K.CLINICAL_NOTES, "required": True},
+            {"kind": K.PATHOLOGY_REPORT, "required": True},
+            {"kind": K.IMAGING_REPORT, "required": True},
+            {"kind": K.LAB_RESULTS, "required": False},
+        ]
+        if physical:
+            checklist.append({"kind": K.PATHOLOGY_SLIDES, "required": True})
+        referral = referral_services.referral_create(
+            actor=oncologist,
+            patient=patient,
+            receiving_center=center,
+            data={
+                "cancer_site": site,
+                "diagnosis": diagnosis,
+                "stage": stage,
+                "diagnosis_date": timezone.localdate()
+                - datetime.timedelta(days=rng.randrange(150, 400)),
+                "reasons": rng.sample(
+                    [r for r in Referral.Reason.values if r != "other"], k=rng.randrange(1, 3)
+                ),
+                "clinical_question": rng.choice(QUESTIONS),
+                "urgency": "urgent" if rng.random() < 0.2 else "routine",
+                "modality": rng.choice(["in_person", "virtual", "virtual", "records_only"]),
+                "initiated_by": rng.choice(["physician", "physician", "patient"]),
+            },
+            record_items=checklist,
+        )
+        start = timezone.now() - datetime.timedelta(
+            days=rng.randrange(20, 140), hours=rng.randrange(9)
+        )
+        Referral.objects.filter(pk=referral.pk).update(created_at=start)
+        clock = [start]
+
+        def at():
+            clock[0] = min(
+                clock[0] + datetime.timedelta(days=rng.uniform(0.5, 4)),
+                timezone.now() - datetime.timedelta(hours=2),
+            )
+            return {"occurred_at": clock[0], "backdate_reason": "Entered from the demo data set."}
+
+        def act(action, actor, **data):
+            return referral_transition(
+                referral=referral, actor=actor, action=action, data={**at(), **data}
+            )
+
+        if final_state == S.DRAFT:
+            return
+        if final_state == S.CANCELLED:
+            stop = rng.choice([S.DRAFT, S.SUBMITTED, S.ACCEPTED])
+            if stop != S.DRAFT:
+                act("submit", oncologist)
+            if stop == S.ACCEPTED:
+                act("accept", center_coordinator, specialist=specialist)
+            act("cancel", coordinator, reason="Patient chose to continue treatment locally.")
+            return
+        act("submit", oncologist)
+        if final_state == S.SUBMITTED:
+            return
+        if final_state == S.DECLINED:
+            act("decline", center_coordinator, reason="Cancer site outside the center's programme.")
+            return
+        act("accept", center_coordinator, specialist=specialist)
+        referral.refresh_from_db()
+        items = list(referral.record_items.filter(required=True))
+        done = final_state != S.ACCEPTED
+        for item in items if done else items[: rng.randrange(len(items))]:
+            data = {"status": "sent", **at()}
+            if item.is_physical:
+                data.update(
+                    carrier="FedEx",
+                    tracking_number=f"7{rng.randrange(10**11):011d}",
+                    specimen_identifiers=f"S26-{number:04d} A1-A6",
+                )
+            item = records.record_item_change(actor=coordinator, item=item, data=data)
+            receiver = center_coordinator
+            if item.is_physical:
+                review = clinical.pathology_review_request(
+                    actor=center_coordinator, referral=referral, pathologist=pathologist
+                )
+            records.record_item_change(
+                actor=receiver, item=item, data={"status": "received", **at()}
+            )
+        if not done:
+            return
+        act("start_review", center_coordinator)
+        if final_state == S.UNDER_REVIEW:
+            return
+        if physical:
+            discrepancy = rng.choices(["none", "minor", "major"], weights=[7, 2, 1])[0]
+            clinical.pathology_review_update(
+                actor=pathologist,
+                review=review,
+                data={
+                    "specimens_reviewed": f"S26-{number:04d}: 6 H&E slides, 2 IHC",
+                    "original_diagnosis": diagnosis,
+                    "review_diagnosis": diagnosis
+                    if discrepancy == "none"
+                    else f"{diagnosis} (revised grade)",
+                    "discrepancy": discrepancy,
+                    "additional_tests": "Next-generation sequencing panel"
+                    if discrepancy != "none"
+                    else "",
+                },
+                sign=True,
+            )
+        if referral.modality != "records_only":
+            clinical.consultation_save(
+                actor=specialist,
+                referral=referral,
+                data={
+                    "scheduled_for": clock[0],
+                    "completed_at": at()["occurred_at"],
+                    "support_person_present": rng.random() < 0.5,
+                },
+            )
+        follows = final_state == S.MONITORING or rng.random() < 0.3
+        concordance = rng.choices(["concurs", "modifies", "differs"], weights=[6, 3, 1])[0]
+        clinical.recommendation_save(
+            actor=specialist,
+            referral=referral,
+            data={
+                "concordance": concordance,
+                "summary": "Agree with the local plan."
+                if concordance == "concurs"
+                else "Recommend changing the regimen; see options.",
+                "treatment_options": "Continue current regimen."
+                if concordance == "concurs"
+                else "Neoadjuvant chemotherapy, then re-image.",
+                "further_testing": rng.choice(["", "Germline genetic testing", "PET-CT"]),
+                "clinical_trials": rng.sample(TRIALS, k=1) if rng.random() < 0.3 else [],
+                "third_opinion_suggested": rng.random() < 0.05,
+                "specialist_follows": follows,
+                "update_interval_days": 30 if follows else None,
+            },
+            sign=True,
+        )
+        act("issue_recommendation", specialist)
+        if final_state == S.RECOMMENDATION_ISSUED:
+            return
+        act("acknowledge_return", oncologist)
+        if final_state == S.RETURNED:
+            return
+        if final_state == S.MONITORING or (follows and rng.random() < 0.5):
+            act("start_monitoring", specialist)
+            for _ in range(rng.randrange(1, 3)):
+                update = clinical.progress_update_create(
+                    actor=oncologist,
+                    referral=referral,
+                    data={
+                        "update_date": timezone.localdate(clock[0]),
+                        "current_treatment": "Cycle 3 of the recommended regimen",
+                        "response": rng.choice(["responding", "stable", "progressing"]),
+                        "question": "Should we continue at the current dose?",
+                    },
+                )
+                if rng.random() < 0.7:
+                    clinical.progress_update_reply(
+                        actor=specialist, update=update, advice="Continue; re-image after cycle 4."
+                    )
+        if final_state == S.CLOSED:
+            act("close", coordinator)
+
+    def _print_logins(self) -> None:
+        self.stdout.write(self.style.SUCCESS(f"\nDemo logins (password for all: {DEMO_PASSWORD})"))
+        rows = [
+            ("Administrator (admin site)", "admin@demo.example"),
+            ("Referring coordinator", "coordinator@riverside.example"),
+            ("Referring oncologist", "oncologist1@riverside.example"),
+            ("Center coordinator", "coordinator@mdanderson.example"),
+            ("Specialist", "specialist1@mdanderson.example"),
+            ("Pathologist", "pathologist@mdanderson.example"),
+            ("Analyst", "analyst@mdanderson.example"),
+        ]
+        for label, email in rows:
+            self.stdout.write(f"  {label:<28} {email}")
+        self.stdout.write("Admin: http://127.0.0.1:8000/admin/   Portal: http://127.0.0.1:8000/\n")

@@ -1,0 +1,75 @@
+"""Who hears about what happened to a referral, and the e-mail they get (no PHI, ever)."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.urls import NoReverseMatch, reverse
+
+from accounts.models import Membership, User
+from referrals.models import Referral, ReferralEvent
+
+Role = Membership.Role
+K = ReferralEvent.Kind
+
+
+def referral_link(referral: Referral) -> str:
+    try:
+        path = reverse("portal:referral-detail", kwargs={"uuid": referral.uuid})
+    except NoReverseMatch:
+        path = f"/referrals/{referral.uuid}/"
+    return f"{settings.SITE_URL.rstrip('/')}{path}"
+
+
+def _coordinators(organization_id: int) -> list[User]:
+    return list(
+        User.objects.filter(
+            memberships__organization_id=organization_id,
+            memberships__role=Role.COORDINATOR,
+            is_active=True,
+        ).distinct()
+    )
+
+
+def recipients_for(event: ReferralEvent) -> list[User]:
+    referral = event.referral
+    oncologist = [referral.referring_oncologist]
+    specialist = [referral.specialist] if referral.specialist else []
+    by_kind = {
+        K.SUBMIT: lambda: _coordinators(referral.receiving_center_id),
+        K.ACCEPT: lambda: oncologist + specialist,
+        K.DECLINE: lambda: oncologist,
+        K.START_REVIEW: lambda: specialist,
+        K.ISSUE_RECOMMENDATION: lambda: oncologist,
+        K.ACKNOWLEDGE_RETURN: lambda: specialist,
+        K.START_MONITORING: lambda: oncologist,
+        K.CANCEL: lambda: oncologist + specialist + _coordinators(referral.receiving_center_id),
+        K.PATHOLOGY_REQUESTED: lambda: [
+            review.pathologist
+            for review in referral.pathology_reviews.filter(signed_at__isnull=True)
+        ],
+        K.PROGRESS_UPDATE: lambda: specialist,
+        K.ADVICE: lambda: oncologist,
+    }
+    people = by_kind.get(event.kind, list)()
+    unique = {user.pk: user for user in people if user.is_active and user.pk != event.actor_id}
+    return list(unique.values())
+
+
+def send_event_notification(event: ReferralEvent) -> int:
+    """E-mail the people concerned: the reference number, what happened and a link."""
+    recipients = recipients_for(event)
+    if not recipients:
+        return 0
+    referral = event.referral
+    subject = f"{referral.reference}: {event.get_kind_display()}"
+    body = (
+        f"Second-opinion referral {referral.reference}: {event.get_kind_display().lower()}.\n\n"
+        f"Open it in Second Opinion Tracker:\n{referral_link(referral)}\n\n"
+        "This message carries no patient information; sign in to see the referral."
+    )
+    return send_mail(
+        subject,
+        body,
+        settings.DEFAULT_FROM_EMAIL,
+        [user.email for user in recipients],
+        fail_silently=False,
+    )

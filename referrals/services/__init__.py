@@ -1,0 +1,1 @@
+"""Services: every change to referrals and their parts goes through these functions."""

@@ -1,0 +1,372 @@
+"""The expert center's clinical work: pathology re-review, consult, recommendation, follow-up."""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Membership, User
+from audit.services import audit_record, field_changes
+from referrals import roles
+from referrals.errors import Conflict, InvalidData, NotPermitted
+from referrals.models import (
+    Consultation,
+    PathologyReview,
+    ProgressUpdate,
+    Recommendation,
+    Referral,
+    nct_validator,
+)
+from referrals.services.common import parse_uuid, record_event
+from referrals.services.validation import apply, reject_unknown, validate_model
+
+S = Referral.Status
+REVIEW_STATES = {S.ACCEPTED, S.UNDER_REVIEW}
+# After the first signature, a correction is an amendment: allowed while the case is active.
+AMENDABLE_STATES = {S.UNDER_REVIEW, S.RECOMMENDATION_ISSUED, S.RETURNED, S.MONITORING}
+
+PATHOLOGY_FIELDS = frozenset(
+    {
+        "specimens_reviewed",
+        "original_diagnosis",
+        "review_diagnosis",
+        "discrepancy",
+        "additional_tests",
+        "comments",
+    }
+)
+CONSULTATION_FIELDS = frozenset(
+    {
+        "modality",
+        "scheduled_for",
+        "completed_at",
+        "support_person_present",
+        "recording_consented",
+        "notes",
+    }
+)
+RECOMMENDATION_FIELDS = frozenset(
+    {
+        "concordance",
+        "summary",
+        "treatment_options",
+        "further_testing",
+        "clinical_trials",
+        "third_opinion_suggested",
+        "specialist_follows",
+        "update_interval_days",
+        "amendment_reason",
+    }
+)
+PROGRESS_FIELDS = frozenset({"update_date", "current_treatment", "response", "note", "question"})
+
+
+def _lock(referral: Referral) -> Referral:
+    return Referral.objects.select_for_update(of=("self",)).get(pk=referral.pk)
+
+
+# Pathology re-review
+
+
+@transaction.atomic
+def pathology_review_request(
+    *, actor: User, referral: Referral, pathologist: User | str
+) -> PathologyReview:
+    """The center coordinator asks a pathologist of the center for a re-review.
+
+    Raises NotPermitted, Conflict (not accepted or under review), InvalidData (not a
+    pathologist of this center).
+    """
+    referral = _lock(referral)
+    if roles.CENTER_COORDINATOR not in roles.roles_on(actor, referral):
+        raise NotPermitted("Only the center's coordinators request pathology reviews.")
+    if referral.status not in REVIEW_STATES:
+        raise Conflict("Pathology reviews are requested once the referral is accepted.")
+    if not isinstance(pathologist, User):
+        pathologist = User.objects.filter(uuid=parse_uuid(pathologist, "pathologist")).first()
+    if (
+        pathologist is None
+        or not Membership.objects.filter(
+            user=pathologist,
+            organization_id=referral.receiving_center_id,
+            role=Membership.Role.PATHOLOGIST,
+        ).exists()
+    ):
+        raise InvalidData.for_fields({"pathologist": "Choose a pathologist of this center."})
+    if referral.pathology_reviews.filter(pathologist=pathologist, signed_at__isnull=True).exists():
+        raise InvalidData.for_fields(
+            {"pathologist": "This pathologist already has an open review of this referral."}
+        )
+    review = PathologyReview.objects.create(
+        referral=referral, pathologist=pathologist, requested_by=actor
+    )
+    record_event(
+        referral=referral,
+        actor=actor,
+        kind="pathology_requested",
+        data={"review": str(review.uuid), "pathologist": str(pathologist.uuid)},
+    )
+    audit_record(actor=actor, action="create", obj=review)
+    return review
+
+
+@transaction.atomic
+def pathology_review_update(
+    *, actor: User, review: PathologyReview, data: dict, sign: bool = False
+) -> PathologyReview:
+    """The named pathologist fills in the review and, with `sign`, signs it (final).
+
+    Raises NotPermitted (not the named pathologist), Conflict (already signed, or the
+    referral not under review), InvalidData (missing diagnosis or discrepancy to sign).
+    """
+    reject_unknown(data, PATHOLOGY_FIELDS, why="Unknown field.")
+    review = (
+        PathologyReview.objects.select_for_update().select_related("referral").get(pk=review.pk)
+    )
+    if review.pathologist_id != actor.pk:
+        raise NotPermitted("Only the pathologist named on the review fills it in.")
+    if review.is_signed:
+        raise Conflict("A signed pathology review cannot be changed.")
+    if review.referral.status not in REVIEW_STATES:
+        raise Conflict("The referral is no longer under review.")
+    before = apply(review, data, PATHOLOGY_FIELDS)
+    if sign:
+        missing = {
+            name: "Required to sign."
+            for name in ("specimens_reviewed", "review_diagnosis", "discrepancy")
+            if not getattr(review, name)
+        }
+        if missing:
+            raise InvalidData.for_fields(missing, "Complete the review before signing it.")
+        review.signed_at = timezone.now()
+        review.signed_by = actor
+        before["signed_at"] = None
+    validate_model(review)
+    review.save()
+    changes = field_changes(before, {name: getattr(review, name) for name in before})
+    if sign:
+        record_event(
+            referral=review.referral,
+            actor=actor,
+            kind="pathology_signed",
+            data={"review": str(review.uuid), "discrepancy": review.discrepancy},
+        )
+    audit_record(actor=actor, action="update", obj=review, changes=changes)
+    return review
+
+
+# Consultation
+
+
+@transaction.atomic
+def consultation_save(*, actor: User, referral: Referral, data: dict) -> Consultation:
+    """Schedule or record the consult. Raises NotPermitted, Conflict, InvalidData."""
+    reject_unknown(data, CONSULTATION_FIELDS, why="Unknown field.")
+    referral = _lock(referral)
+    if not roles.roles_on(actor, referral) & {roles.CENTER_COORDINATOR, roles.ASSIGNED_SPECIALIST}:
+        raise NotPermitted("Only the center coordinator or the assigned specialist do this.")
+    if referral.status not in REVIEW_STATES:
+        raise Conflict("The consult is arranged while the referral is accepted or under review.")
+    consultation = Consultation.objects.filter(referral=referral).first()
+    created = consultation is None
+    if created:
+        consultation = Consultation(referral=referral, modality=referral.modality)
+    before = apply(consultation, data, CONSULTATION_FIELDS)
+    completed = consultation.completed_at
+    if completed and completed > timezone.now() + datetime.timedelta(minutes=2):
+        raise InvalidData.for_fields({"completed_at": "Cannot be in the future."})
+    if consultation.recording_consented and not referral.patient.consent_to_record_consult:
+        raise InvalidData.for_fields(
+            {"recording_consented": "The patient has not consented to recording the consult."}
+        )
+    validate_model(consultation, exclude=["referral"])
+    consultation.save()
+    changes = field_changes(before, {name: getattr(consultation, name) for name in before})
+    if changes or created:
+        record_event(
+            referral=referral,
+            actor=actor,
+            kind="consult_updated",
+            data={"fields": sorted(changes), "completed": consultation.completed_at is not None},
+            occurred_at=None,
+        )
+        audit_record(
+            actor=actor, action="create" if created else "update", obj=consultation, changes=changes
+        )
+    return consultation
+
+
+# Recommendation
+
+
+def recommendation_in_force(referral: Referral) -> Recommendation | None:
+    return referral.recommendations.filter(
+        signed_at__isnull=False, superseded_at__isnull=True
+    ).first()
+
+
+def _validate_trials(trials) -> list[str]:
+    if not isinstance(trials, list):
+        raise InvalidData.for_fields({"clinical_trials": "Give a list of NCT identifiers."})
+    cleaned = []
+    for trial in trials:
+        value = str(trial).strip().upper()
+        try:
+            nct_validator(value)
+        except Exception:
+            raise InvalidData.for_fields(
+                {"clinical_trials": f"{trial!r} is not an NCT identifier (NCT and 8 digits)."}
+            ) from None
+        if value not in cleaned:
+            cleaned.append(value)
+    return cleaned
+
+
+@transaction.atomic
+def recommendation_save(
+    *, actor: User, referral: Referral, data: dict, sign: bool = False
+) -> Recommendation:
+    """Write or edit the draft recommendation; `sign` signs it, superseding the version in force.
+
+    Before the first signature this edits the one draft; after it, the first save opens an
+    amendment (a new version) that needs `amendment_reason`.
+    Raises NotPermitted (not the assigned specialist), Conflict (wrong state), InvalidData.
+    """
+    reject_unknown(data, RECOMMENDATION_FIELDS, why="Unknown field.")
+    referral = _lock(referral)
+    if roles.ASSIGNED_SPECIALIST not in roles.roles_on(actor, referral):
+        raise NotPermitted("Only the assigned specialist writes the recommendation.")
+    in_force = recommendation_in_force(referral)
+    allowed_states = AMENDABLE_STATES if in_force else {S.UNDER_REVIEW}
+    if referral.status not in allowed_states:
+        raise Conflict(
+            "The recommendation is written while the referral is under review."
+            if in_force is None
+            else "This referral's recommendation can no longer be amended."
+        )
+    draft = referral.recommendations.filter(signed_at__isnull=True).first()
+    if draft is None:
+        draft = _new_version(referral, actor, in_force)
+    data = dict(data)
+    if "clinical_trials" in data:
+        data["clinical_trials"] = _validate_trials(data["clinical_trials"])
+    before = apply(draft, data, RECOMMENDATION_FIELDS)
+    if not draft.specialist_follows:
+        draft.update_interval_days = None
+    if draft.version > 1 and not draft.amendment_reason.strip():
+        raise InvalidData.for_fields(
+            {"amendment_reason": "Say why the signed recommendation is amended."}
+        )
+    if draft.specialist_follows and not draft.update_interval_days:
+        raise InvalidData.for_fields(
+            {"update_interval_days": "How often (in days) should progress updates come?"}
+        )
+    validate_model(draft, exclude=["referral", "author"])
+    now = timezone.now()
+    if sign:
+        if in_force is not None:
+            in_force.superseded_at = now
+            in_force.save(update_fields=["superseded_at"])
+        draft.signed_at = now
+    draft.save()
+    changes = field_changes(before, {name: getattr(draft, name) for name in before})
+    if sign:
+        record_event(
+            referral=referral,
+            actor=actor,
+            kind="recommendation_amended" if in_force else "recommendation_signed",
+            note=draft.amendment_reason if in_force else "",
+            data={
+                "version": draft.version,
+                "concordance": draft.concordance,
+                "clinical_trials": draft.clinical_trials,
+            },
+        )
+        _follow_up_after_amendment(referral, draft)
+    audit_record(
+        actor=actor, action="update", obj=draft, changes=changes, detail="signed" if sign else ""
+    )
+    return draft
+
+
+def _new_version(referral: Referral, actor: User, in_force: Recommendation | None):
+    if in_force is None:
+        return Recommendation(referral=referral, author=actor, version=1)
+    copied = {name: getattr(in_force, name) for name in RECOMMENDATION_FIELDS}
+    copied["amendment_reason"] = ""
+    return Recommendation(referral=referral, author=actor, version=in_force.version + 1, **copied)
+
+
+def _follow_up_after_amendment(referral: Referral, recommendation: Recommendation) -> None:
+    """An amendment that changes the follow-up interval moves the next update's due date."""
+    if referral.status != S.MONITORING or not recommendation.specialist_follows:
+        return
+    last = referral.progress_updates.order_by("-update_date").first()
+    start = last.update_date if last else timezone.localdate(referral.monitoring_started_at)
+    referral.next_update_due = start + datetime.timedelta(days=recommendation.update_interval_days)
+    referral.next_due = referral.next_update_due
+    referral.save(update_fields=["next_update_due", "next_due", "updated_at"])
+
+
+# Progress updates
+
+
+@transaction.atomic
+def progress_update_create(*, actor: User, referral: Referral, data: dict) -> ProgressUpdate:
+    """The local side reports on treatment after the return. Raises NotPermitted, Conflict,
+    InvalidData."""
+    reject_unknown(data, PROGRESS_FIELDS, why="Unknown field.")
+    referral = _lock(referral)
+    if not roles.roles_on(actor, referral) & {
+        roles.REFERRING_ONCOLOGIST,
+        roles.REFERRING_COORDINATOR,
+    }:
+        raise NotPermitted("Progress updates come from the referring side.")
+    if referral.status not in {S.RETURNED, S.MONITORING}:
+        raise Conflict("Progress updates are posted after the recommendation is returned.")
+    update = ProgressUpdate(referral=referral, author=actor, **data)
+    if update.update_date and update.update_date > timezone.localdate():
+        raise InvalidData.for_fields({"update_date": "Cannot be in the future."})
+    validate_model(update, exclude=["referral", "author"])
+    update.save()
+    if referral.status == S.MONITORING:
+        recommendation = recommendation_in_force(referral)
+        if recommendation and recommendation.update_interval_days:
+            referral.next_update_due = update.update_date + datetime.timedelta(
+                days=recommendation.update_interval_days
+            )
+            referral.next_due = referral.next_update_due
+            referral.save(update_fields=["next_update_due", "next_due", "updated_at"])
+    record_event(
+        referral=referral,
+        actor=actor,
+        kind="progress_update",
+        data={"update": str(update.uuid), "response": update.response},
+    )
+    audit_record(actor=actor, action="create", obj=update)
+    return update
+
+
+@transaction.atomic
+def progress_update_reply(*, actor: User, update: ProgressUpdate, advice: str) -> ProgressUpdate:
+    """The assigned specialist answers a progress update, once.
+
+    Raises NotPermitted, Conflict (already answered), InvalidData (empty advice).
+    """
+    update = ProgressUpdate.objects.select_for_update().select_related("referral").get(pk=update.pk)
+    if roles.ASSIGNED_SPECIALIST not in roles.roles_on(actor, update.referral):
+        raise NotPermitted("Only the assigned specialist replies to progress updates.")
+    if update.advice_at is not None:
+        raise Conflict("This update has already been answered.")
+    advice = (advice or "").strip() if isinstance(advice, str) else ""
+    if not advice:
+        raise InvalidData.for_fields({"advice": "Write your advice."})
+    update.advice, update.advice_by, update.advice_at = advice, actor, timezone.now()
+    update.save(update_fields=["advice", "advice_by", "advice_at"])
+    record_event(
+        referral=update.referral, actor=actor, kind="advice", data={"update": str(update.uuid)}
+    )
+    audit_record(
+        actor=actor, action="update", obj=update, changes={"advice": [None, "(reply written)"]}
+    )
+    return update

@@ -1,0 +1,54 @@
+"""Due dates from the SLA policy, counted in business days (DESIGN §5)."""
+
+import datetime
+
+from django.db.models import Q
+from django.utils import timezone
+
+from referrals.models import Holiday, Referral, SLAPolicy
+
+DEFAULT_DAYS = {
+    Referral.Urgency.ROUTINE: {"triage": 2, "records": 7, "recommendation": 10, "return": 5},
+    Referral.Urgency.URGENT: {"triage": 2, "records": 7, "recommendation": 5, "return": 5},
+}
+
+
+def holidays_between(start: datetime.date, end: datetime.date) -> set[datetime.date]:
+    return set(Holiday.objects.filter(date__gt=start, date__lte=end).values_list("date", flat=True))
+
+
+def add_business_days(start: datetime.date, days: int) -> datetime.date:
+    """The date `days` business days after `start` (weekends and holidays skipped)."""
+    # Look ahead far enough for any run of weekends and holidays, then count.
+    horizon = start + datetime.timedelta(days=days * 2 + 30)
+    holidays = holidays_between(start, horizon)
+    current, remaining = start, days
+    while remaining > 0:
+        current += datetime.timedelta(days=1)
+        if current.weekday() < 5 and current not in holidays:
+            remaining -= 1
+    return current
+
+
+def policy_days(referral: Referral) -> dict[str, int]:
+    """The allowed business days per step for this referral's center and urgency."""
+    policies = {
+        policy.center_id: policy
+        for policy in SLAPolicy.objects.filter(
+            Q(center_id=referral.receiving_center_id) | Q(center__isnull=True),
+            urgency=referral.urgency,
+        )
+    }
+    policy = policies.get(referral.receiving_center_id) or policies.get(None)
+    if policy is None:
+        return DEFAULT_DAYS[referral.urgency]
+    return {
+        "triage": policy.triage_days,
+        "records": policy.records_days,
+        "recommendation": policy.recommendation_days,
+        "return": policy.return_days,
+    }
+
+
+def local_date(moment: datetime.datetime) -> datetime.date:
+    return timezone.localdate(moment)

@@ -1,0 +1,216 @@
+"""factory-boy factories: people, organizations and referrals in any workflow state."""
+
+import datetime
+
+import factory
+from django.utils import timezone
+
+from accounts.models import Membership, Organization, User
+from referrals.models import (
+    Consultation,
+    PathologyReview,
+    Patient,
+    ProgressUpdate,
+    Recommendation,
+    RecordItem,
+    Referral,
+)
+
+Role = Membership.Role
+S = Referral.Status
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    full_name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class CommunityPracticeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Community Oncology Practice {n}")
+    kind = Organization.Kind.COMMUNITY
+    city = "Springfield"
+    state = "IL"
+
+
+class CancerCenterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Test Comprehensive Cancer Center {n}")
+    kind = Organization.Kind.CANCER_CENTER
+    nci_designation = Organization.NCIDesignation.COMPREHENSIVE
+    city = "Houston"
+    state = "TX"
+
+
+def member(organization: Organization, role: str, **user_fields) -> User:
+    """A new user with one role in one organization."""
+    user = UserFactory(**user_fields)
+    Membership.objects.create(user=user, organization=organization, role=role)
+    return user
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Patient
+
+    organization = factory.SubFactory(CommunityPracticeFactory)
+    mrn = factory.Sequence(lambda n: f"MRN{n:06d}")
+    given_name = factory.Faker("first_name")
+    family_name = factory.Faker("last_name")
+    date_of_birth = datetime.date(1961, 4, 12)
+    sex = Patient.Sex.FEMALE
+    consent_to_share_records = True
+    consent_to_record_consult = True
+
+
+class ReferralFactory(factory.django.DjangoModelFactory):
+    """A referral row in a given state, written directly (no workflow): for set-up only."""
+
+    class Meta:
+        model = Referral
+
+    patient = factory.SubFactory(PatientFactory)
+    referring_organization = factory.SelfAttribute("patient.organization")
+    receiving_center = factory.SubFactory(CancerCenterFactory)
+    referring_oncologist = factory.LazyAttribute(
+        lambda o: member(o.referring_organization, Role.REFERRING_ONCOLOGIST)
+    )
+    created_by = factory.SelfAttribute("referring_oncologist")
+    reference = factory.Sequence(lambda n: f"SO-2026-{n + 900000:06d}")
+    cancer_site = "breast"
+    diagnosis = "Invasive ductal carcinoma, ER+/HER2-"
+    stage = "IIA"
+    reasons = factory.LazyFunction(lambda: ["complex_diagnosis"])
+    clinical_question = "Is neoadjuvant chemotherapy preferable to surgery first?"
+    urgency = Referral.Urgency.ROUTINE
+    modality = Referral.Modality.VIRTUAL
+    status = S.DRAFT
+
+    class Params:
+        # A specialist of the center, assigned (as `accept` would do).
+        with_specialist = factory.Trait(
+            specialist=factory.LazyAttribute(lambda o: member(o.receiving_center, Role.SPECIALIST))
+        )
+
+
+class RecordItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RecordItem
+
+    referral = factory.SubFactory(ReferralFactory)
+    kind = RecordItem.Kind.PATHOLOGY_REPORT
+    required = True
+
+
+class PathologyReviewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PathologyReview
+
+    referral = factory.SubFactory(ReferralFactory)
+    pathologist = factory.LazyAttribute(
+        lambda o: member(o.referral.receiving_center, Role.PATHOLOGIST)
+    )
+    requested_by = factory.LazyAttribute(lambda o: o.pathologist)
+
+
+class ConsultationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Consultation
+
+    referral = factory.SubFactory(ReferralFactory)
+    modality = Referral.Modality.VIRTUAL
+    scheduled_for = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=1))
+    completed_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(hours=20))
+
+
+class RecommendationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Recommendation
+
+    referral = factory.SubFactory(ReferralFactory)
+    author = factory.SelfAttribute("referral.specialist")
+    concordance = Recommendation.Concordance.CONCURS
+    summary = "Agree with the local plan."
+    signed_at = factory.LazyFunction(timezone.now)
+
+
+class ProgressUpdateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProgressUpdate
+
+    referral = factory.SubFactory(ReferralFactory)
+    author = factory.SelfAttribute("referral.referring_oncologist")
+    response = ProgressUpdate.Response.RESPONDING
+    note = "Tolerating treatment well."
+
+
+class Cast:
+    """Everyone around one referral: both organizations and a user of every role."""
+
+    def __init__(self, referral: Referral):
+        self.referral = referral
+        practice, center = referral.referring_organization, referral.receiving_center
+        self.referring_oncologist = referral.referring_oncologist
+        self.referring_coordinator = member(practice, Role.COORDINATOR)
+        self.center_coordinator = member(center, Role.COORDINATOR)
+        self.specialist = referral.specialist or member(center, Role.SPECIALIST)
+        self.other_specialist = member(center, Role.SPECIALIST)
+        self.pathologist = member(center, Role.PATHOLOGIST)
+        self.other_oncologist = member(practice, Role.REFERRING_ONCOLOGIST)
+        self.analyst = member(center, Role.ANALYST)
+
+
+def referral_in_state(status: str, **fields) -> Referral:
+    """A referral whose parts are consistent with `status`, ready for the next action."""
+    past = status != S.DRAFT
+    referral = ReferralFactory(status=status, with_specialist=past, **fields)
+    now = timezone.now()
+    milestones = {
+        S.SUBMITTED: ["submitted_at"],
+        S.DECLINED: ["submitted_at", "declined_at"],
+        S.ACCEPTED: ["submitted_at", "accepted_at"],
+        S.UNDER_REVIEW: ["submitted_at", "accepted_at", "review_started_at"],
+    }
+    later = ["submitted_at", "accepted_at", "review_started_at", "recommendation_issued_at"]
+    milestones.update(
+        {
+            S.RECOMMENDATION_ISSUED: later,
+            S.RETURNED: [*later, "returned_at"],
+            S.MONITORING: [*later, "returned_at", "monitoring_started_at"],
+            S.CLOSED: [*later, "returned_at", "closed_at"],
+            S.CANCELLED: ["cancelled_at"],
+        }
+    )
+    for offset, name in enumerate(milestones.get(status, [])):
+        setattr(referral, name, now - datetime.timedelta(days=30 - offset))
+    if status == S.DECLINED:
+        referral.decline_reason = "Outside our programme."
+    if status == S.CANCELLED:
+        referral.cancel_reason = "Patient withdrew."
+    referral.save()
+    received = status in {S.UNDER_REVIEW, S.RECOMMENDATION_ISSUED, S.RETURNED, S.MONITORING}
+    RecordItemFactory(
+        referral=referral,
+        status=RecordItem.Status.RECEIVED if received or status == S.CLOSED else "requested",
+    )
+    if referral.recommendation_issued_at:
+        RecommendationFactory(
+            referral=referral,
+            specialist_follows=True,
+            update_interval_days=30,
+        )
+    return referral
