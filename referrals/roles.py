@@ -49,17 +49,17 @@ def roles_on(user, referral, *, pathologist_ids: set[int] | None = None) -> set[
         referral.referring_oncologist_id == user.pk
     ):
         roles.add(REFERRING_ONCOLOGIST)
-    # The center sees nothing of a referral until it is submitted.
-    if referral.status != "draft":
-        if has_role(user, center, Role.COORDINATOR):
-            roles.add(CENTER_COORDINATOR)
-        if has_role(user, center, Role.SPECIALIST) and referral.specialist_id == user.pk:
-            roles.add(ASSIGNED_SPECIALIST)
-        if has_role(user, center, Role.PATHOLOGIST):
-            if pathologist_ids is None:
-                pathologist_ids = set(
-                    referral.pathology_reviews.values_list("pathologist_id", flat=True)
-                )
-            if user.pk in pathologist_ids:
-                roles.add(ASSIGNED_PATHOLOGIST)
+    # Whether the user may see the referral at all (the center sees no drafts) is the
+    # visibility layer's question (referrals.selectors); this says what they are to it.
+    if has_role(user, center, Role.COORDINATOR):
+        roles.add(CENTER_COORDINATOR)
+    if has_role(user, center, Role.SPECIALIST) and referral.specialist_id == user.pk:
+        roles.add(ASSIGNED_SPECIALIST)
+    if has_role(user, center, Role.PATHOLOGIST):
+        if pathologist_ids is None:
+            pathologist_ids = set(
+                referral.pathology_reviews.values_list("pathologist_id", flat=True)
+            )
+        if user.pk in pathologist_ids:
+            roles.add(ASSIGNED_PATHOLOGIST)
     return roles

@@ -175,9 +175,14 @@ class Cast:
 
 
 def referral_in_state(status: str, **fields) -> Referral:
-    """A referral whose parts are consistent with `status`, ready for the next action."""
+    """A referral whose parts are consistent with `status` and meet the next action's guard:
+    accepted ones have their records received; under review ones a completed consult and a
+    signed recommendation that says the specialist follows up."""
     past = status != S.DRAFT
-    referral = ReferralFactory(status=status, with_specialist=past, **fields)
+    reasons = {S.DECLINED: {"decline_reason": "Outside our programme."}}
+    reasons[S.CANCELLED] = {"cancel_reason": "Patient withdrew."}
+    fields.setdefault("with_specialist", past)
+    referral = ReferralFactory(status=status, **{**reasons.get(status, {}), **fields})
     now = timezone.now()
     milestones = {
         S.SUBMITTED: ["submitted_at"],
@@ -197,20 +202,13 @@ def referral_in_state(status: str, **fields) -> Referral:
     )
     for offset, name in enumerate(milestones.get(status, [])):
         setattr(referral, name, now - datetime.timedelta(days=30 - offset))
-    if status == S.DECLINED:
-        referral.decline_reason = "Outside our programme."
-    if status == S.CANCELLED:
-        referral.cancel_reason = "Patient withdrew."
     referral.save()
-    received = status in {S.UNDER_REVIEW, S.RECOMMENDATION_ISSUED, S.RETURNED, S.MONITORING}
+    received = referral.accepted_at is not None and status != S.CANCELLED
     RecordItemFactory(
         referral=referral,
-        status=RecordItem.Status.RECEIVED if received or status == S.CLOSED else "requested",
+        status=RecordItem.Status.RECEIVED if received else RecordItem.Status.REQUESTED,
     )
-    if referral.recommendation_issued_at:
-        RecommendationFactory(
-            referral=referral,
-            specialist_follows=True,
-            update_interval_days=30,
-        )
+    if referral.review_started_at:
+        ConsultationFactory(referral=referral)
+        RecommendationFactory(referral=referral, specialist_follows=True, update_interval_days=30)
     return referral

@@ -47,10 +47,10 @@ def referral_transition(
         .get(pk=referral.pk)
     )
     if not workflow.may_perform(roles.roles_on(actor, referral), spec):
-        raise NotPermitted(f"You may not {spec.label.lower()} this referral.")
+        raise NotPermitted(f"“{spec.label}” is not an action you may take on this referral.")
     if referral.status not in spec.sources:
         raise Conflict(
-            f"Cannot {spec.label.lower()} a referral that is "
+            f"“{spec.label}” is not allowed while the referral is "
             f"{referral.get_status_display().lower()}.",
             status=referral.status,
         )

@@ -3,7 +3,7 @@
 import datetime
 import random
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
@@ -74,7 +74,17 @@ TRIALS = ["NCT04380636", "NCT03924895", "NCT05502237", "NCT04613596"]
 class Command(BaseCommand):
     help = "Load the demo data set (idempotent) and print the demo logins."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--referrals",
+            type=int,
+            default=sum(STATE_COUNTS.values()),
+            help="How many referrals to create, spread over every state (default: %(default)s).",
+        )
+
     def handle(self, *args, **options):
+        if options["referrals"] < len(STATE_COUNTS):
+            raise CommandError(f"--referrals must be at least {len(STATE_COUNTS)} (one a state).")
         token = audit_context.use(audit_context.AuditContext(interface="command"))
         try:
             # The demo must not mail anyone, nor flood the console with notifications.
@@ -83,7 +93,7 @@ class Command(BaseCommand):
                 if Referral.objects.filter(referring_organization__in=people["practices"]).exists():
                     self.stdout.write("Demo referrals already loaded; nothing to do.")
                 else:
-                    self._referrals(people)
+                    self._referrals(people, options["referrals"])
         finally:
             audit_context.reset(token)
         self._print_logins()
@@ -150,9 +160,14 @@ class Command(BaseCommand):
             IntakeRule.objects.get_or_create(center=centers[2], cancer_site=site)
         return {"practices": practices, "centers": centers}
 
-    def _referrals(self, people: dict) -> None:
+    def _referrals(self, people: dict, how_many: int) -> None:
         rng = random.Random(2026)
-        plan = [state for state, count in STATE_COUNTS.items() for _ in range(count)]
+        total = sum(STATE_COUNTS.values())
+        plan = [
+            state
+            for state, count in STATE_COUNTS.items()
+            for _ in range(max(1, round(count * how_many / total)))
+        ]
         rng.shuffle(plan)
         for number, final_state in enumerate(plan, start=1):
             with transaction.atomic():
