@@ -6,7 +6,6 @@ task lost with a killed worker or a restarted Redis is queued again by the next 
 """
 
 import datetime
-import itertools
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -101,7 +100,9 @@ def reminders_scan(*, today: datetime.date | None = None) -> ScanResult:
         created = 0
         if found:
             calendar = BusinessCalendar.between(min(late.step_due for late in found), today)
-            for batch in itertools.batched(found, settings.REMINDER_SCAN_BATCH_SIZE):
+            size = settings.REMINDER_SCAN_BATCH_SIZE
+            for start in range(0, len(found), size):
+                batch = found[start : start + size]
                 created += _create_reminders(batch, calendar=calendar, today=today)
         return ScanResult(
             ran=True, late_steps=len(found), created=created, pending=pending_reminder_ids()
@@ -119,7 +120,7 @@ def _scan_lock_acquired() -> bool:
 
 
 def _create_reminders(
-    batch: tuple[LateStep, ...], *, calendar: BusinessCalendar, today: datetime.date
+    batch: list[LateStep], *, calendar: BusinessCalendar, today: datetime.date
 ) -> int:
     """One batch of late steps: a fixed number of queries, one bulk insert."""
     coordinators = steps.coordinators_by_organization(

@@ -65,3 +65,10 @@ def seconds_left_in_transit(mail_dir: Path) -> float:
         except (OSError, ValueError):  # removed or half-written right now
             continue
     return min(deadlines, default=time.time()) - time.time()
+
+
+class RefusingBackend(filebased.EmailBackend):
+    """A mail server that is down."""
+
+    def send_messages(self, email_messages):
+        raise ConnectionRefusedError("mail server refused the connection")

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from referrals.reminders import delivery
+from referrals.reminders.scan import reminders_scan
 from referrals.reminders.services import reminders_scan_and_queue
 
 
@@ -29,12 +30,12 @@ class Command(BaseCommand):
         in_process = in_process or settings.CELERY_TASK_ALWAYS_EAGER
         failures: list[str] = []
         if in_process:
-            queue = self._sender(failures, delivery.reminder_send, "reminder_id")
+            result = reminders_scan()
+            send = self._sender(failures, delivery.reminder_send, "reminder_id")
+            for reminder_id in result.pending:
+                send(reminder_id)
         else:
-            from referrals.tasks import send_reminder
-
-            queue = send_reminder.delay
-        result = reminders_scan_and_queue(queue=queue)
+            result = reminders_scan_and_queue()
         if not result.ran:
             self.stdout.write("Another scan is running; nothing done.")
             return
