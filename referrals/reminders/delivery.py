@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from referrals.models import RecordItem, ReferralEvent, Reminder
+from referrals.models import ReferralEvent, Reminder
 from referrals.reminders import emails, steps
 
 DIGEST = User.ReminderDelivery.DAILY_DIGEST
@@ -119,19 +119,7 @@ def step_due_if_still_late(reminder: Reminder, *, today: datetime.date) -> datet
     referral = reminder.referral
     if not reminder.recipient.is_active or referral.next_due is None:
         return None
-    outstanding = (
-        referral.status == referral.Status.ACCEPTED
-        and RecordItem.objects.filter(referral=referral, required=True)
-        .exclude(
-            status__in=[
-                RecordItem.Status.RECEIVED,
-                RecordItem.Status.RETURNED,
-                RecordItem.Status.WAIVED,
-            ]
-        )
-        .exists()
-    )
-    step = steps.step_waited_on(status=referral.status, records_outstanding=outstanding)
+    step = steps.current_step(referral)
     still_late = referral.next_due < today and referral.next_due <= reminder.due_date
     return referral.next_due if step == reminder.step and still_late else None
 

@@ -47,16 +47,29 @@ WHAT_IS_LATE = {
 }
 
 
-def with_records_outstanding(queryset: QuerySet[Referral]) -> QuerySet[Referral]:
-    """Annotate whether a required record item is still missing (records vs review step)."""
-    missing = RecordItem.objects.filter(referral=OuterRef("pk"), required=True).exclude(
+def _required_records_missing() -> QuerySet[RecordItem]:
+    return RecordItem.objects.filter(required=True).exclude(
         status__in=[
             RecordItem.Status.RECEIVED,
             RecordItem.Status.RETURNED,
             RecordItem.Status.WAIVED,
         ]
     )
+
+
+def with_records_outstanding(queryset: QuerySet[Referral]) -> QuerySet[Referral]:
+    """Annotate whether a required record item is still missing (records vs review step)."""
+    missing = _required_records_missing().filter(referral=OuterRef("pk"))
     return queryset.annotate(records_outstanding=Exists(missing))
+
+
+def current_step(referral: Referral) -> str | None:
+    """The step one referral waits on now (one query for an accepted referral)."""
+    outstanding = (
+        referral.status == S.ACCEPTED
+        and _required_records_missing().filter(referral=referral).exists()
+    )
+    return step_waited_on(status=referral.status, records_outstanding=outstanding)
 
 
 def step_waited_on(*, status: str, records_outstanding: bool) -> str | None:

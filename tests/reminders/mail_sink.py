@@ -2,7 +2,8 @@
 
 `SlowFileBackend` plays a mail server that takes MAIL_SINK_DELAY seconds to accept each
 message. While a message is in transit, a marker file holds the time it will be accepted, so
-a test can kill the worker in the middle of sending, before the mail server has the message.
+a test can kill the worker in the middle of sending, before the mail server has the message
+(and not in the instant between delivery and the sender's COMMIT).
 """
 
 import email
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.core.mail.backends import filebased
+from django.db import transaction
 
 SEPARATOR = b"\n" + b"-" * 79 + b"\n"
 
@@ -24,7 +26,9 @@ class SlowFileBackend(filebased.EmailBackend):
         marker.write_text(str(time.time() + delay))
         time.sleep(delay)
         sent = super().send_messages(email_messages)
-        marker.unlink(missing_ok=True)
+        # Delivered, but only recorded once the sender commits: until then the marker stays,
+        # its time passed, and a test waiting for a clean moment to kill keeps waiting.
+        transaction.on_commit(lambda: marker.unlink(missing_ok=True))
         return sent
 
 
@@ -57,7 +61,8 @@ def delivered(mail_dir: Path) -> list[DeliveredMail]:
 
 
 def seconds_left_in_transit(mail_dir: Path) -> float:
-    """How long the soonest message now in transit still has before it is delivered."""
+    """How long the soonest message in transit has before delivery (negative: delivered but
+    not yet recorded)."""
     deadlines = []
     for marker in mail_dir.glob("in-transit-*"):
         try:

@@ -116,7 +116,7 @@ def test_a_worker_killed_mid_send_loses_and_doubles_nothing(
     assert len(reminders) == 14
 
     wait_for_mail(4)
-    # Kill while a message is in the mail server's hands but not yet accepted.
+    # Kill while every send in progress is with the mail server, not yet accepted.
     wait_for(lambda: seconds_left_in_transit(mail_dir) > 0.15, timeout=30, what="a send")
     worker.kill()
 
