@@ -7,6 +7,7 @@ task lost with a killed worker or a restarted Redis is queued again by the next 
 
 import datetime
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -39,6 +40,13 @@ class LateStep:
         return steps.step_waited_on(
             status=self.status, records_outstanding=self.records_outstanding
         )
+
+
+class KnownReminder(NamedTuple):
+    recipient_id: int
+    due_date: datetime.date
+    is_escalation: bool
+    sent: bool
 
 
 @dataclass
@@ -132,7 +140,7 @@ def _create_reminders(
     existing = _existing_reminders({late.referral_id for late in batch})
     new = []
     for late in batch:
-        round_number, round_due = reminder_round(
+        _, round_due = reminder_round(
             calendar,
             step_due=late.step_due,
             today=today,
@@ -155,8 +163,8 @@ def _create_reminders(
         )
         for late, recipient, due, escalation in new
         if not any(
-            row[0] == recipient and row[1] == due
-            for row in existing.get((late.referral_id, late.step), [])
+            known.recipient_id == recipient and known.due_date == due
+            for known in existing.get((late.referral_id, late.step), [])
         )
     ]
     # A concurrent writer cannot double a row: the unique constraint has the last word.
@@ -164,15 +172,15 @@ def _create_reminders(
     return len(reminders)
 
 
-def _existing_reminders(referral_ids: set[int]) -> dict[tuple[int, str], list[tuple]]:
-    """(recipient, due date, escalation, sent) of the late referrals' reminders, per step."""
-    found: dict[tuple[int, str], list[tuple]] = {}
+def _existing_reminders(referral_ids: set[int]) -> dict[tuple[int, str], list[KnownReminder]]:
+    """The late referrals' reminders so far, per (referral, step)."""
+    found: dict[tuple[int, str], list[KnownReminder]] = {}
     rows = Reminder.objects.filter(referral_id__in=referral_ids).values_list(
         "referral_id", "step", "recipient_id", "due_date", "is_escalation", "sent_at"
     )
     for referral_id, step, recipient_id, due_date, is_escalation, sent_at in rows:
         found.setdefault((referral_id, step), []).append(
-            (recipient_id, due_date, is_escalation, sent_at is not None)
+            KnownReminder(recipient_id, due_date, is_escalation, sent_at is not None)
         )
     return found
 
@@ -190,18 +198,18 @@ def _recipients(late: LateStep, coordinators: dict[int, list[int]], active: set[
 
 
 def _needs_escalation(
-    already: list[tuple], *, step_due: datetime.date, round_due: datetime.date
+    already: list[KnownReminder], *, step_due: datetime.date, round_due: datetime.date
 ) -> bool:
     """Escalate once per late step, after enough reminders of it went out unanswered.
 
     A reminder counts as unanswered once a later round has come with the step still late.
     """
-    this_step = [row for row in already if row[1] >= step_due]
-    if any(is_escalation for _, _, is_escalation, _ in this_step):
+    this_step = [known for known in already if known.due_date >= step_due]
+    if any(known.is_escalation for known in this_step):
         return False
     unanswered_rounds = {
-        due
-        for _, due, is_escalation, sent in this_step
-        if sent and not is_escalation and due < round_due
+        known.due_date
+        for known in this_step
+        if known.sent and not known.is_escalation and known.due_date < round_due
     }
     return len(unanswered_rounds) >= settings.REMINDER_ESCALATE_AFTER
