@@ -121,3 +121,16 @@ def test_us_federal_holidays_load_into_the_sla_calendar():
     assert Holiday.objects.filter(date__year=2026).count() == 12
     with pytest.raises(CommandError, match="Unknown holiday calendar"):
         call_command("load_holidays", "2026", "--country", "XX")
+
+
+def test_beat_runs_the_scan_and_the_digest_through_registered_tasks():
+    from config.celery_app import app
+
+    app.loader.import_default_modules()
+    scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
+
+    assert scheduled == {"referrals.tasks.scan_reminders", "referrals.tasks.queue_reminder_digests"}
+    assert scheduled <= set(app.tasks)
+    for name in ("referrals.tasks.send_reminder", "referrals.tasks.send_reminder_digest"):
+        task = app.tasks[name]
+        assert task.acks_late and task.reject_on_worker_lost and task.autoretry_for
