@@ -712,6 +712,9 @@ class Reminder(models.Model):
     # Set instead of sent_at when the step was answered (or the recipient left) before the
     # reminder went out: it is never sent and never queued again.
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # When a send task was last queued for it: the scan queues it again only after
+    # REMINDER_REQUEUE_AFTER_MINUTES, so a backlog is not multiplied by every scan.
+    queued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at"]

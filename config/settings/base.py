@@ -255,6 +255,9 @@ RECORD_UPLOAD_MAX_BYTES = env.int("RECORD_UPLOAD_MAX_BYTES", default=25 * 1024 *
 REMINDER_REPEAT_BUSINESS_DAYS = env.int("REMINDER_REPEAT_BUSINESS_DAYS", default=2)
 # Unanswered reminders of one late step before the center's lead coordinator hears of it.
 REMINDER_ESCALATE_AFTER = env.int("REMINDER_ESCALATE_AFTER", default=2)
+# An unsent reminder is queued again by the scan once its last task is this old (lost with a
+# killed worker or a restarted Redis, or still waiting behind a backlog).
+REMINDER_REQUEUE_AFTER_MINUTES = env.int("REMINDER_REQUEUE_AFTER_MINUTES", default=60)
 # Late referrals handled per batch (one bulk insert each).
 REMINDER_SCAN_BATCH_SIZE = 1000
 # Holidays the SLA clock skips, loaded by `manage.py load_holidays` (the `holidays` package);

@@ -1,8 +1,8 @@
 """The periodic scan: find late steps, create their Reminder rows, list what is left to send.
 
 The Reminder table is the outbox: a reminder exists (and is committed) before any task is
-queued for it, and every scan lists all reminders that are neither sent nor cancelled, so a
-task lost with a killed worker or a restarted Redis is queued again by the next scan.
+queued for it, and a scan lists every reminder that is neither sent nor cancelled and has no
+recent task, so a task lost with a killed worker or a restarted Redis is queued again.
 """
 
 import datetime
@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -81,17 +81,22 @@ def late_steps(*, today: datetime.date) -> QuerySet:
     )
 
 
-def pending_reminder_ids() -> list[int]:
-    """Reminders to send one by one: neither sent nor cancelled, recipient not on a digest."""
-    return list(
-        Reminder.objects.filter(
-            sent_at__isnull=True,
-            cancelled_at__isnull=True,
-            recipient__reminder_delivery=User.ReminderDelivery.IMMEDIATE,
-        )
-        .order_by("pk")
-        .values_list("pk", flat=True)
+def reminders_to_queue(*, now: datetime.datetime) -> list[int]:
+    """Reminders to send one by one that no recent task covers; marks them queued now.
+
+    Pending (neither sent nor cancelled), recipient not on the digest, and never queued or
+    queued longer than REMINDER_REQUEUE_AFTER_MINUTES ago.
+    """
+    stale = now - datetime.timedelta(minutes=settings.REMINDER_REQUEUE_AFTER_MINUTES)
+    due = Reminder.objects.filter(
+        Q(queued_at__isnull=True) | Q(queued_at__lte=stale),
+        sent_at__isnull=True,
+        cancelled_at__isnull=True,
+        recipient__reminder_delivery=User.ReminderDelivery.IMMEDIATE,
     )
+    reminder_ids = list(due.order_by("pk").values_list("pk", flat=True))
+    Reminder.objects.filter(pk__in=reminder_ids).update(queued_at=now)
+    return reminder_ids
 
 
 def reminders_scan(*, today: datetime.date | None = None) -> ScanResult:
@@ -113,7 +118,10 @@ def reminders_scan(*, today: datetime.date | None = None) -> ScanResult:
                 batch = found[start : start + size]
                 created += _create_reminders(batch, calendar=calendar, today=today)
         return ScanResult(
-            ran=True, late_steps=len(found), created=created, pending=pending_reminder_ids()
+            ran=True,
+            late_steps=len(found),
+            created=created,
+            pending=reminders_to_queue(now=timezone.now()),
         )
 
 

@@ -142,7 +142,7 @@ def test_the_scan_runs_a_fixed_number_of_queries_whatever_the_late_steps(
     for number in range(late_count):
         clinic.late_referral([S.SUBMITTED, S.ACCEPTED, S.MONITORING][number % 3], due=day(0))
 
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         result = reminders_scan(today=day(1))
 
     assert result.created > late_count

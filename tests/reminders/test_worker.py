@@ -105,8 +105,9 @@ def test_late_steps_reach_the_people_who_must_act_without_patient_details(
 
 
 def test_a_worker_killed_mid_send_loses_and_doubles_nothing(
-    start_worker, publish, mail_dir, wait_for_mail
+    start_worker, publish, mail_dir, wait_for_mail, settings
 ):
+    settings.REMINDER_REQUEUE_AFTER_MINUTES = 0  # the re-scan comes early here
     clinic = Clinic.create()
     for number in range(14):
         clinic.late_referral(S.UNDER_REVIEW, due=days_ago(2 + number % 3))
@@ -135,8 +136,9 @@ def test_a_worker_killed_mid_send_loses_and_doubles_nothing(
 
 
 def test_a_redis_restart_mid_run_loses_and_doubles_nothing(
-    start_worker, publish, broker, mail_dir, wait_for_mail
+    start_worker, publish, broker, mail_dir, wait_for_mail, settings
 ):
+    settings.REMINDER_REQUEUE_AFTER_MINUTES = 0  # the re-scan comes early here
     clinic = Clinic.create()
     for number in range(12):
         clinic.late_referral(S.MONITORING, due=days_ago(1 + number % 4))
