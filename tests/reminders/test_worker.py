@@ -8,9 +8,11 @@ import datetime
 import subprocess
 import time
 from collections import Counter
+from urllib.parse import urlparse
 
 import pytest
 import redis
+from django.conf import settings as django_settings
 from django.utils import timezone
 
 from referrals.models import Referral, ReferralEvent, Reminder
@@ -44,7 +46,7 @@ def scan(publish):
 
 
 def reminder_message_id(reminder: Reminder) -> str:
-    return f"<reminder-{reminder.uuid}@127.0.0.1>"
+    return f"<reminder-{reminder.uuid}@{urlparse(django_settings.SITE_URL).hostname}>"
 
 
 def assert_each_sent_once(mail_dir, reminders: list[Reminder]):
