@@ -709,6 +709,12 @@ class Reminder(models.Model):
     is_escalation = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Set instead of sent_at when the step was answered (or the recipient left) before the
+    # reminder went out: it is never sent and never queued again.
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    # When a send task was last queued for it: the scan queues it again only after
+    # REMINDER_REQUEUE_AFTER_MINUTES, so a backlog is not multiplied by every scan.
+    queued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at"]
@@ -716,12 +722,22 @@ class Reminder(models.Model):
             models.UniqueConstraint(
                 fields=["referral", "step", "recipient", "due_date"], name="reminder_unique"
             ),
+            models.CheckConstraint(
+                name="reminder_sent_or_cancelled",
+                condition=Q(sent_at__isnull=True) | Q(cancelled_at__isnull=True),
+            ),
             _choices_check("reminder_step_valid", "step", ReminderStep),
         ]
         indexes = [
             models.Index(
                 fields=["created_at"], name="reminder_unsent", condition=Q(sent_at__isnull=True)
-            )
+            ),
+            # What the scan queues again and the digest collects: neither sent nor cancelled.
+            models.Index(
+                fields=["recipient"],
+                name="reminder_pending",
+                condition=Q(sent_at__isnull=True, cancelled_at__isnull=True),
+            ),
         ]
 
     def __str__(self):

@@ -7,6 +7,7 @@ embedded set-up of `make run`: SQLite, no Redis, Celery tasks run in-process.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -247,3 +248,31 @@ SPECTACULAR_SETTINGS = {
 # ------------------------------------------------------------------------------
 # Largest file that may be attached to a record item.
 RECORD_UPLOAD_MAX_BYTES = env.int("RECORD_UPLOAD_MAX_BYTES", default=25 * 1024 * 1024)
+
+# REMINDERS (DESIGN §5)
+# ------------------------------------------------------------------------------
+# A late step is reminded again every this many business days while it stays late.
+REMINDER_REPEAT_BUSINESS_DAYS = env.int("REMINDER_REPEAT_BUSINESS_DAYS", default=2)
+# Unanswered reminders of one late step before the center's lead coordinator hears of it.
+REMINDER_ESCALATE_AFTER = env.int("REMINDER_ESCALATE_AFTER", default=2)
+# An unsent reminder is queued again by the scan once its last task is this old (lost with a
+# killed worker or a restarted Redis, or still waiting behind a backlog).
+REMINDER_REQUEUE_AFTER_MINUTES = env.int("REMINDER_REQUEUE_AFTER_MINUTES", default=60)
+# Late referrals handled per batch (one bulk insert each).
+REMINDER_SCAN_BATCH_SIZE = 1000
+# Holidays the SLA clock skips, loaded by `manage.py load_holidays` (the `holidays` package);
+# edit them in the admin too.
+HOLIDAY_COUNTRY = env("HOLIDAY_COUNTRY", default="US")
+HOLIDAY_SUBDIVISION = env("HOLIDAY_SUBDIVISION", default="") or None
+# The one beat scheduler (django-celery-beat's DatabaseScheduler copies these entries into
+# its tables). The scan also takes a database lock, so a second beat cannot double the work.
+CELERY_BEAT_SCHEDULE = {
+    "reminders-scan": {
+        "task": "referrals.tasks.scan_reminders",
+        "schedule": crontab(minute="*/15"),
+    },
+    "reminders-daily-digest": {
+        "task": "referrals.tasks.queue_reminder_digests",
+        "schedule": crontab(hour=7, minute=0),
+    },
+}

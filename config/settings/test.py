@@ -28,6 +28,10 @@ REST_FRAMEWORK = {
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# A Celery worker started by the tests delivers into files the tests can count (pytest itself
+# always uses the memory backend).
+EMAIL_BACKEND = env("EMAIL_BACKEND", default=EMAIL_BACKEND)
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / "test-artifacts" / "mail"))  # noqa: F405
 
 # No manifest: tests render templates without running collectstatic first.
 STORAGES = {

@@ -1,0 +1,157 @@
+"""Sending reminders: each at most once, recorded on the referral's timeline.
+
+The guard is one conditional UPDATE (`sent_at` set only where it is still empty) in the same
+transaction as the e-mail and the timeline event:
+
+- a second task for the same reminder (a redelivered or re-queued message) updates no row
+  and sends nothing; while the first is still sending it waits on the row lock, then sees
+  the reminder sent (or, if the first failed, sends it itself);
+- a failed send (SMTP error) or a killed worker rolls the claim back, and the reminder stays
+  pending for the task's retry or the next scan: nothing is lost.
+
+The one window left is a crash after the mail server accepted the message and before the
+COMMIT (a single round trip). The reminder is then sent again later, with the same
+Message-ID. We accept that duplicate rather than the opposite order (commit, then send),
+whose crash window loses the reminder: a late step must never go unreminded.
+"""
+
+import datetime
+from enum import StrEnum
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from referrals.models import ReferralEvent, Reminder
+from referrals.reminders import emails, steps
+
+DIGEST = User.ReminderDelivery.DAILY_DIGEST
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    ALREADY_DONE = "already_done"
+    CANCELLED = "cancelled"
+    LEFT_FOR_DIGEST = "left_for_digest"
+
+
+def _pending(queryset):
+    return queryset.filter(sent_at__isnull=True, cancelled_at__isnull=True)
+
+
+def _with_referral(queryset):
+    return queryset.select_related("referral", "recipient")
+
+
+def reminder_send(*, reminder_id: int, today: datetime.date | None = None) -> Outcome:
+    """Send one reminder unless it was sent, cancelled, or belongs to a digest.
+
+    Raises the mail backend's errors (OSError, smtplib.SMTPException): nothing is recorded
+    then, and the reminder stays pending.
+    """
+    today = today or timezone.localdate()
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = _pending(Reminder.objects.filter(pk=reminder_id)).update(sent_at=now)
+        if not claimed:
+            return Outcome.ALREADY_DONE
+        reminder = _with_referral(Reminder.objects).get(pk=reminder_id)
+        if reminder.recipient.reminder_delivery == DIGEST:
+            transaction.set_rollback(True)
+            return Outcome.LEFT_FOR_DIGEST
+        step_due = step_due_if_still_late(reminder, today=today)
+        if step_due is None:
+            Reminder.objects.filter(pk=reminder_id).update(sent_at=None, cancelled_at=now)
+            return Outcome.CANCELLED
+        emails.reminder_email(reminder, step_due=step_due, today=today).send()
+        _record_on_timeline([reminder], now=now)
+    return Outcome.SENT
+
+
+def digest_recipient_ids() -> list[int]:
+    """People on the daily digest with reminders waiting."""
+    return list(
+        _pending(Reminder.objects.filter(recipient__reminder_delivery=DIGEST))
+        .order_by("recipient_id")
+        .values_list("recipient_id", flat=True)
+        .distinct()
+    )
+
+
+def reminder_digest_send(*, recipient_id: int, today: datetime.date | None = None) -> int:
+    """Send one person's waiting reminders in one e-mail; returns how many it carried.
+
+    Raises the mail backend's errors: nothing is recorded then (see `reminder_send`).
+    """
+    today = today or timezone.localdate()
+    now = timezone.now()
+    with transaction.atomic():
+        # Rows another digest run is sending right now are its own; skip them.
+        reminders = list(
+            _with_referral(
+                _pending(Reminder.objects.filter(recipient_id=recipient_id))
+                .select_for_update(skip_locked=True, of=("self",))
+                .order_by("due_date", "pk")
+            )
+        )
+        lines, sent, cancelled = [], [], []
+        for reminder in reminders:
+            step_due = step_due_if_still_late(reminder, today=today)
+            if step_due is None:
+                cancelled.append(reminder.pk)
+                continue
+            lines.append(emails.ReminderLine.of(reminder, step_due=step_due, today=today))
+            sent.append(reminder)
+        Reminder.objects.filter(pk__in=cancelled).update(cancelled_at=now)
+        if not sent:
+            return 0
+        claimed = _pending(Reminder.objects.filter(pk__in=[r.pk for r in sent])).update(sent_at=now)
+        if claimed != len(sent):  # only where rows are not locked (SQLite): someone was first
+            transaction.set_rollback(True)
+            return 0
+        emails.digest_email(sent[0].recipient, lines, today=today).send()
+        _record_on_timeline(sent, now=now)
+    return len(sent)
+
+
+def step_due_if_still_late(reminder: Reminder, *, today: datetime.date) -> datetime.date | None:
+    """The due date of the reminded step, or None when it no longer needs a reminder."""
+    referral = reminder.referral
+    if not reminder.recipient.is_active or referral.next_due is None:
+        return None
+    step = steps.current_step(referral)
+    still_late = referral.next_due < today and referral.next_due <= reminder.due_date
+    return referral.next_due if step == reminder.step and still_late else None
+
+
+def _record_on_timeline(reminders: list[Reminder], *, now: datetime.datetime) -> None:
+    """One timeline event per reminder sent (recipients are staff: no PHI here either)."""
+    events = []
+    for reminder in reminders:
+        role = (
+            steps.ESCALATION_ROLE if reminder.is_escalation else steps.RECIPIENT_ROLE[reminder.step]
+        )
+        kind = (
+            ReferralEvent.Kind.ESCALATED
+            if reminder.is_escalation
+            else ReferralEvent.Kind.REMINDER_SENT
+        )
+        events.append(
+            ReferralEvent(
+                referral=reminder.referral,
+                kind=kind,
+                note=f"{reminder.get_step_display()} reminder sent to "
+                f"{reminder.recipient.display_name}, {role}.",
+                data={
+                    "reminder": str(reminder.uuid),
+                    "step": reminder.step,
+                    "due_date": reminder.due_date.isoformat(),
+                    "recipient": str(reminder.recipient.uuid),
+                    "delivery": reminder.recipient.reminder_delivery,
+                },
+                recorded_at=now,
+                occurred_at=now,
+            )
+        )
+    # The reminder itself is the notification: no notify_event task for these events.
+    ReferralEvent.objects.bulk_create(events)

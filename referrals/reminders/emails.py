@@ -1,0 +1,91 @@
+"""Reminder e-mails: reference number, step, due date and a link. Never a patient's details.
+
+The templates get only the values built here (no model instances), so a template cannot reach
+the patient through the referral by accident.
+"""
+
+import datetime
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+from referrals.models import Reminder
+from referrals.notifications import referral_link
+from referrals.reminders import steps
+
+
+@dataclass(frozen=True)
+class ReminderLine:
+    """What one reminder says, in the e-mail and the digest."""
+
+    reference: str
+    step: str
+    what_is_late: str
+    due_date: datetime.date
+    days_overdue: int
+    link: str
+    role: str
+    is_escalation: bool
+
+    @classmethod
+    def of(cls, reminder: Reminder, *, step_due: datetime.date, today: datetime.date):
+        referral = reminder.referral
+        return cls(
+            reference=referral.reference,
+            step=reminder.get_step_display(),
+            what_is_late=steps.WHAT_IS_LATE[reminder.step],
+            due_date=step_due,
+            days_overdue=(today - step_due).days,
+            link=referral_link(referral),
+            role=steps.ESCALATION_ROLE
+            if reminder.is_escalation
+            else steps.RECIPIENT_ROLE[reminder.step],
+            is_escalation=reminder.is_escalation,
+        )
+
+
+def _message_id(key: str) -> str:
+    # The same reminder always has the same Message-ID: should a crash ever make it go out
+    # twice, mail systems that de-duplicate by Message-ID show it once.
+    domain = urlparse(settings.SITE_URL).hostname or "second-opinion.local"
+    return f"<{key}@{domain}>"
+
+
+def _message(*, subject: str, template: str, context: dict, to: str, key: str):
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"email/{template}.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+        headers={"Message-ID": _message_id(key)},
+    )
+    message.attach_alternative(render_to_string(f"email/{template}.html", context), "text/html")
+    return message
+
+
+def reminder_email(
+    reminder: Reminder, *, step_due: datetime.date, today: datetime.date
+) -> EmailMultiAlternatives:
+    line = ReminderLine.of(reminder, step_due=step_due, today=today)
+    prefix = "Escalation" if line.is_escalation else "Reminder"
+    return _message(
+        subject=f"{prefix}: {line.reference} — {line.step} overdue since {line.due_date:%b %d, %Y}",
+        template="reminder",
+        context={"line": line},
+        to=reminder.recipient.email,
+        key=f"reminder-{reminder.uuid}",
+    )
+
+
+def digest_email(recipient, lines: list[ReminderLine], *, today: datetime.date):
+    count = len(lines)
+    return _message(
+        subject=f"Daily digest: {count} overdue step{'s' if count != 1 else ''} to act on",
+        template="reminder_digest",
+        context={"lines": lines, "today": today},
+        to=recipient.email,
+        key=f"reminder-digest-{recipient.uuid}-{today:%Y%m%d}",
+    )

@@ -1,0 +1,138 @@
+"""Sending in-process: answered steps are not reminded, failures stay pending, digests."""
+
+import datetime
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.models import User
+from referrals.models import Holiday, Referral, ReferralEvent, Reminder
+from referrals.reminders.delivery import (
+    Outcome,
+    digest_recipient_ids,
+    reminder_digest_send,
+    reminder_send,
+)
+from referrals.reminders.scan import reminders_scan
+from tests.reminders.world import Clinic, patient_details
+
+S = Referral.Status
+pytestmark = pytest.mark.django_db
+
+MONDAY = datetime.date(2026, 11, 2)
+TUESDAY = MONDAY + datetime.timedelta(days=1)
+REFUSING = "tests.reminders.mail_sink.RefusingBackend"
+
+
+def test_a_step_answered_before_the_reminder_went_out_is_not_reminded(mailoutbox):
+    clinic = Clinic.create()
+    referral = clinic.late_referral(S.UNDER_REVIEW, due=MONDAY)
+    [reminder_id] = reminders_scan(today=TUESDAY).pending
+    Referral.objects.filter(pk=referral.pk).update(
+        status=S.RECOMMENDATION_ISSUED, next_due=TUESDAY + datetime.timedelta(days=7)
+    )
+
+    outcome = reminder_send(reminder_id=reminder_id, today=TUESDAY)
+
+    assert outcome == Outcome.CANCELLED
+    assert mailoutbox == []
+    assert Reminder.objects.get(pk=reminder_id).cancelled_at is not None
+    assert reminders_scan(today=TUESDAY).pending == []
+
+
+def test_a_refused_mail_leaves_the_reminder_pending_until_it_goes_out(mailoutbox, settings):
+    clinic = Clinic.create()
+    referral = clinic.late_referral(S.RECOMMENDATION_ISSUED, due=MONDAY)
+    [reminder_id] = reminders_scan(today=TUESDAY).pending
+    settings.EMAIL_BACKEND = REFUSING
+
+    with pytest.raises(ConnectionRefusedError):
+        reminder_send(reminder_id=reminder_id, today=TUESDAY)
+
+    assert Reminder.objects.get(pk=reminder_id).sent_at is None
+    assert not referral.events.filter(kind="reminder_sent").exists()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert reminders_scan(today=TUESDAY).pending == []  # its task retries it for now
+    settings.REMINDER_REQUEUE_AFTER_MINUTES = 0  # the task gave up (or was lost)
+    assert reminders_scan(today=TUESDAY).pending == [reminder_id]
+    assert reminder_send(reminder_id=reminder_id, today=TUESDAY) == Outcome.SENT
+    assert reminder_send(reminder_id=reminder_id, today=TUESDAY) == Outcome.ALREADY_DONE
+    assert [m.to for m in mailoutbox] == [[clinic.oncologist.email]]
+    [message] = mailoutbox
+    html = message.alternatives[0].content
+    assert message.alternatives[0].mimetype == "text/html"
+    assert referral.reference in message.subject and "Return acknowledgement" in message.body
+    assert "Nov. 2, 2026" in message.body and "Nov. 2, 2026" in html
+    for detail in patient_details(referral):
+        assert detail not in message.subject + message.body + html
+
+
+def test_a_digest_reader_gets_one_mail_a_day_with_all_their_late_steps(mailoutbox):
+    clinic = Clinic.create()
+    User.objects.filter(pk=clinic.practice_coordinator.pk).update(
+        reminder_delivery=User.ReminderDelivery.DAILY_DIGEST
+    )
+    records = [clinic.late_referral(S.ACCEPTED, due=MONDAY) for _ in range(3)]
+    result = reminders_scan(today=TUESDAY)
+    assert result.created == 3 and result.pending == []  # nothing one by one
+    digest_reminder = Reminder.objects.first()
+    assert reminder_send(reminder_id=digest_reminder.pk) == Outcome.LEFT_FOR_DIGEST
+
+    assert digest_recipient_ids() == [clinic.practice_coordinator.pk]
+    sent = reminder_digest_send(recipient_id=clinic.practice_coordinator.pk, today=TUESDAY)
+    again = reminder_digest_send(recipient_id=clinic.practice_coordinator.pk, today=TUESDAY)
+
+    assert (sent, again) == (3, 0)
+    [digest] = mailoutbox
+    assert digest.to == [clinic.practice_coordinator.email]
+    assert digest.subject == "Daily digest: 3 overdue steps to act on"
+    for referral in records:
+        assert referral.reference in digest.body
+        assert str(referral.uuid) in digest.alternatives[0].content
+        for detail in patient_details(referral):
+            assert detail not in digest.body + digest.alternatives[0].content
+    assert ReferralEvent.objects.filter(kind="reminder_sent", referral__in=records).count() == 3
+    assert digest_recipient_ids() == []
+
+
+def test_the_command_scans_and_sends_in_process_without_a_broker(mailoutbox, capsys):
+    clinic = Clinic.create()
+    clinic.late_referral(S.MONITORING, due=MONDAY)
+
+    call_command("scan_reminders", "--digests")
+
+    assert "Late steps: 1. Reminders created: 1." in capsys.readouterr().out
+    assert [m.to for m in mailoutbox] == [[clinic.oncologist.email]]
+
+
+def test_the_command_reports_mail_it_could_not_send(settings, mailoutbox):
+    Clinic.create().late_referral(S.MONITORING, due=MONDAY)
+    settings.EMAIL_BACKEND = REFUSING
+
+    with pytest.raises(CommandError, match="1 e-mail.* failed and stay pending"):
+        call_command("scan_reminders")
+
+    assert Reminder.objects.get().sent_at is None
+
+
+def test_us_federal_holidays_load_into_the_sla_calendar():
+    call_command("load_holidays", "2026")
+    call_command("load_holidays", "2026")
+
+    assert Holiday.objects.get(date=datetime.date(2026, 11, 26)).name == "Thanksgiving Day"
+    assert Holiday.objects.filter(date__year=2026).count() == 12
+    with pytest.raises(CommandError, match="Unknown holiday calendar"):
+        call_command("load_holidays", "2026", "--country", "XX")
+
+
+def test_beat_runs_the_scan_and_the_digest_through_registered_tasks():
+    from config.celery_app import app
+
+    app.loader.import_default_modules()
+    scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
+
+    assert scheduled == {"referrals.tasks.scan_reminders", "referrals.tasks.queue_reminder_digests"}
+    assert scheduled <= set(app.tasks)
+    for name in ("referrals.tasks.send_reminder", "referrals.tasks.send_reminder_digest"):
+        task = app.tasks[name]
+        assert task.acks_late and task.reject_on_worker_lost and task.autoretry_for
