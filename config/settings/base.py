@@ -4,6 +4,7 @@ Everything configurable comes from the environment (django-environ). The default
 embedded set-up of `make run`: SQLite, no Redis, Celery tasks run in-process.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -69,18 +70,26 @@ THIRD_PARTY_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 LOCAL_APPS = [
     "accounts",
     "referrals",
     "audit",
+    "security",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 # AUTHENTICATION
 # ------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username and address before the password is even checked.
+    "security.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_REDIRECT_URL = "/"
 
 PASSWORD_HASHERS = [
@@ -92,7 +101,10 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -106,10 +118,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks request.user verified once a TOTP code was checked in this session.
+    "django_otp.middleware.OTPMiddleware",
+    "security.middleware.TwoFactorMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Needs request.user: records who acted and from where for the audit log.
     "audit.middleware.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a lockout into its 429 response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # STATIC AND MEDIA
@@ -189,6 +207,9 @@ LOGGING = {
     },
     "root": {"level": env("LOG_LEVEL", default="INFO"), "handlers": ["console"]},
 }
+# No patient data in log lines: e-mail addresses and dates are masked on the way out.
+LOGGING["filters"] = {"redact_phi": {"()": "security.logging.RedactPHIFilter"}}
+LOGGING["handlers"]["console"]["filters"] = ["redact_phi"]
 
 # CELERY
 # ------------------------------------------------------------------------------
@@ -247,3 +268,42 @@ SPECTACULAR_SETTINGS = {
 # ------------------------------------------------------------------------------
 # Largest file that may be attached to a record item.
 RECORD_UPLOAD_MAX_BYTES = env.int("RECORD_UPLOAD_MAX_BYTES", default=25 * 1024 * 1024)
+
+# SECURITY AND PRIVACY (PHI)
+# ------------------------------------------------------------------------------
+# Lockout after repeated failed log-ins (django-axes): per e-mail and client address together,
+# so one attacker cannot lock every user out, nor one user be attacked from one address.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The login forms (Django's AuthenticationForm: admin and portal) name the e-mail "username".
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_RESET_ON_SUCCESS = True
+# Log-ins are recorded in the audit trail (security.signals); axes keeps only the counters.
+AXES_DISABLE_ACCESS_LOG = True
+
+# Sessions end after SESSION_IDLE_MINUTES without a request, and when the browser closes.
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=15) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Two-factor authentication (TOTP, django-otp) for staff and everyone with a membership.
+REQUIRE_TWO_FACTOR = env.bool("REQUIRE_TWO_FACTOR", default=False)
+OTP_TOTP_ISSUER = "Second Opinion Tracker"
+
+# Content Security Policy (django-csp): nothing inline, nothing from elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# Error reports (500 mails, debug pages) hide patient fields as well as secrets.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "security.error_reports.PatientDataReporterFilter"

@@ -25,6 +25,12 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Staff and clinicians confirm a TOTP code after their password (see base.py).
+REQUIRE_TWO_FACTOR = env.bool("REQUIRE_TWO_FACTOR", default=True)
+# Lockouts count the client's address, not the proxy's: the TLS proxy in front of gunicorn
+# appends it to X-Forwarded-For, read from the right past AXES_PROXY_COUNT proxies.
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=1)
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 # EMAIL
 # ------------------------------------------------------------------------------
@@ -46,8 +52,10 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
             "formatter": "verbose",
+            "filters": ["redact_phi"],
         },
     },
+    "filters": {"redact_phi": {"()": "security.logging.RedactPHIFilter"}},
     "root": {"level": env("LOG_LEVEL", default="INFO"), "handlers": ["console"]},
     "loggers": {
         "django.request": {"level": "ERROR", "handlers": ["console"], "propagate": False},
