@@ -60,12 +60,9 @@ def enrolment_confirm(*, request, device: TOTPDevice, token: str) -> bool:
         if accepted:
             device.confirmed = True
             device.save(update_fields=["confirmed"])
-    if not accepted:
-        audit_record(actor=user, action=Action.LOGIN_FAILED, detail="Wrong two-factor code.")
-        return False
-    django_otp.login(request, device)
-    audit_record(actor=user, action=Action.UPDATE, obj=user, detail="Two-factor app enrolled.")
-    return True
+    return _session_verified(
+        request, device if accepted else None, Action.UPDATE, "Two-factor app enrolled."
+    )
 
 
 def session_verify(*, request, token: str) -> bool:
@@ -76,9 +73,15 @@ def session_verify(*, request, token: str) -> bool:
     user = request.user
     device = confirmed_device(user)
     verified = device and django_otp.verify_token(user, device.persistent_id, token)
-    if not verified:
+    return _session_verified(request, verified or None, Action.LOGIN, "Two-factor code confirmed.")
+
+
+def _session_verified(request, device: TOTPDevice | None, action: str, detail: str) -> bool:
+    """Mark the session verified by `device`, or audit a wrong code when there is none."""
+    user = request.user
+    if device is None:
         audit_record(actor=user, action=Action.LOGIN_FAILED, detail="Wrong two-factor code.")
         return False
-    django_otp.login(request, verified)
-    audit_record(actor=user, action=Action.LOGIN, obj=user, detail="Two-factor code confirmed.")
+    django_otp.login(request, device)
+    audit_record(actor=user, action=action, obj=user, detail=detail)
     return True

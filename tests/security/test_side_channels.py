@@ -27,10 +27,11 @@ def console_output():
         if any(isinstance(log_filter, RedactPHIFilter) for log_filter in handler.filters)
     ]
     assert handlers, "the root console handler has lost its PHI filter"
-    stream = io.StringIO()
-    previous = handlers[0].setStream(stream)
+    # Swapped by hand: setStream() would flush the old stream, which pytest may have closed.
+    handler, stream = handlers[0], io.StringIO()
+    previous, handler.stream = handler.stream, stream
     yield stream
-    handlers[0].setStream(previous)
+    handler.stream = previous
 
 
 def test_log_lines_mask_e_mail_addresses_and_dates(console_output):

@@ -19,6 +19,14 @@ def two_factor_required(settings):
     settings.REQUIRE_TWO_FACTOR = True
 
 
+@pytest.fixture
+def staff(client):
+    """A staff member who has just typed the right password."""
+    user = UserFactory(is_staff=True)
+    client.force_login(user)
+    return user
+
+
 def current_code(device: TOTPDevice) -> str:
     """What the user's authenticator app shows now."""
     return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
@@ -29,9 +37,7 @@ def confirmed_device(user) -> TOTPDevice:
 
 
 @pytest.mark.usefixtures("two_factor_required")
-def test_staff_without_an_app_are_sent_to_set_one_up_and_get_in_after_the_first_code(client):
-    staff = UserFactory(is_staff=True)
-    client.force_login(staff)
+def test_staff_without_an_app_are_sent_to_set_one_up_and_get_in_after_the_first_code(client, staff):
 
     response = client.get("/admin/")
     assert response.status_code == 302
@@ -92,10 +98,8 @@ def test_a_member_without_staff_rights_must_verify_too_and_api_calls_get_a_403(c
 
 
 @pytest.mark.usefixtures("two_factor_required")
-def test_a_password_alone_cannot_enrol_a_second_app(client):
-    staff = UserFactory(is_staff=True)
+def test_a_password_alone_cannot_enrol_a_second_app(client, staff):
     confirmed_device(staff)
-    client.force_login(staff)
 
     response = client.get(SETUP_URL)
 
@@ -104,9 +108,7 @@ def test_a_password_alone_cannot_enrol_a_second_app(client):
 
 
 @pytest.mark.usefixtures("two_factor_required")
-def test_logging_out_needs_no_code(client):
-    staff = UserFactory(is_staff=True)
-    client.force_login(staff)
+def test_logging_out_needs_no_code(client, staff):
 
     response = client.post("/admin/logout/")
 
