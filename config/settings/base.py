@@ -305,5 +305,8 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Celery workers keep Django's logging (and its PHI filter) instead of replacing the handlers.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
 # Error reports (500 mails, debug pages) hide patient fields as well as secrets.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "security.error_reports.PatientDataReporterFilter"

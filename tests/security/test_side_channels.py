@@ -44,6 +44,10 @@ def test_log_lines_mask_e_mail_addresses_and_dates(console_output):
     assert CANARY_EMAIL not in line and "1931" not in line
 
 
+def test_celery_workers_log_through_the_same_masking_handler():
+    assert app.conf.worker_hijack_root_logger is False
+
+
 def test_tracebacks_in_log_lines_are_masked_too(console_output):
     logger = logging.getLogger("referrals.intake")
     try:

@@ -1,5 +1,7 @@
 """Two-factor authentication: required for staff and clinicians when the setting says so."""
 
+import base64
+
 import pytest
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -128,3 +130,30 @@ def test_in_development_two_factor_is_optional(client, settings):
     client.force_login(UserFactory(is_staff=True))
 
     assert client.get("/admin/").status_code == 200
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_an_administrator_enrols_an_app_in_the_browser_and_reaches_the_admin(
+    page, screenshot, settings
+):
+    settings.REQUIRE_TWO_FACTOR = True
+    admin = UserFactory(is_staff=True, is_superuser=True)
+
+    page.goto("/admin/login/")
+    page.fill("#id_username", admin.email)
+    page.fill("#id_password", "correct horse battery")
+    page.get_by_role("button", name="Log in").click()
+
+    page.get_by_role("heading", name="Set up two-factor authentication").wait_for()
+    # What the user types into their app, and the code the app then shows.
+    typed_key = page.locator(".security-secret").inner_text().replace(" ", "")
+    device = TOTPDevice.objects.get(user=admin)
+    assert base64.b32decode(typed_key) == device.bin_key
+    page.get_by_label("Code from your authenticator app").fill(current_code(device))
+    screenshot(page, "security-two-factor-code-typed")
+    page.get_by_role("button", name="Turn on two-factor authentication").click()
+
+    page.get_by_role("heading", name="Site administration").wait_for()
+    device.refresh_from_db()
+    assert device.confirmed
