@@ -279,6 +279,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # The login forms (Django's AuthenticationForm: admin and portal) name the e-mail "username".
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
+# The client's address as the audit trail records it (X-Forwarded-For behind a proxy).
+AXES_CLIENT_IP_CALLABLE = "audit.middleware.client_address"
+# Reverse proxies in front of the application whose X-Forwarded-For entries are trusted.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Log-ins are recorded in the audit trail (security.signals); axes keeps only the counters.
 AXES_DISABLE_ACCESS_LOG = True
 

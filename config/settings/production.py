@@ -27,10 +27,9 @@ X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Staff and clinicians confirm a TOTP code after their password (see base.py).
 REQUIRE_TWO_FACTOR = env.bool("REQUIRE_TWO_FACTOR", default=True)
-# Lockouts count the client's address, not the proxy's: the TLS proxy in front of gunicorn
-# appends it to X-Forwarded-For, read from the right past AXES_PROXY_COUNT proxies.
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=1)
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# The TLS proxy in front of gunicorn appends the client's address to X-Forwarded-For: the
+# audit trail and the lockouts record that address, not the proxy's.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 
 # EMAIL
 # ------------------------------------------------------------------------------

@@ -132,3 +132,20 @@ def test_an_idle_session_expires_after_fifteen_minutes(client):
     response = client.get("/admin/")
     assert response.status_code == 302
     assert response["Location"].startswith(LOGIN_URL)
+
+
+def test_behind_the_proxy_the_client_address_counts_and_a_forged_one_is_ignored(client, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    staff = UserFactory(is_staff=True)
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    attacker = {**proxy, "HTTP_X_FORWARDED_FOR": "198.51.100.77, 203.0.113.50"}
+    for _attempt in range(settings.AXES_FAILURE_LIMIT):
+        client.post(LOGIN_URL, {"username": staff.email, "password": WRONG_PASSWORD}, **attacker)
+
+    lockout = AuditEntry.objects.filter(action=Action.LOCKED_OUT).get()
+    assert lockout.client_address == "203.0.113.50"
+    # The same user, through the same proxy, from their own desk: not locked out.
+    colleague = {**proxy, "HTTP_X_FORWARDED_FOR": "203.0.113.51"}
+    response = client.post(LOGIN_URL, {"username": staff.email, "password": PASSWORD}, **colleague)
+    assert response.status_code == 302
+    assert AuditEntry.objects.get(action=Action.LOGIN).client_address == "203.0.113.51"
