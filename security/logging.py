@@ -25,7 +25,10 @@ class RedactPHIFilter(logging.Filter):
     _traceback_formatter = logging.Formatter()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed call: the handler reports it as a logging error
+            return True
         redacted = redact(message)
         if redacted != message:
             record.msg, record.args = redacted, None

@@ -117,6 +117,8 @@ def test_an_idle_session_expires_after_fifteen_minutes(client):
     log_in(client, staff.email, PASSWORD)
     assert settings.SESSION_COOKIE_AGE == 15 * 60
     session = Session.objects.get()
+    # No expiry date on the cookie: it goes when the browser closes.
+    assert client.cookies[settings.SESSION_COOKIE_NAME]["max-age"] == ""
 
     # Each request moves the expiry on: 15 minutes from the last activity.
     before = timezone.now()
