@@ -6,8 +6,9 @@ from django.urls import Resolver404, resolve
 from security import two_factor
 from security.views import step_url
 
-# Reachable before the code is confirmed: the two-factor pages themselves and logging out.
-OPEN_VIEWS = {"logout", "admin:logout"}
+# Reachable before the code is confirmed: the two-factor pages themselves and logging out
+# (any URL named "logout": the admin's, the portal's).
+OPEN_URL_NAME = "logout"
 OPEN_NAMESPACE = "two_factor"
 
 
@@ -40,7 +41,7 @@ class TwoFactorMiddleware:
             match = resolve(request.path_info)
         except Resolver404:
             return False
-        return match.view_name in OPEN_VIEWS or OPEN_NAMESPACE in match.namespaces
+        return match.url_name == OPEN_URL_NAME or OPEN_NAMESPACE in match.namespaces
 
     @staticmethod
     def _ask_for_code(request):
