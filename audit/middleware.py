@@ -1,3 +1,7 @@
+import ipaddress
+
+from django.conf import settings
+
 from audit import context
 
 
@@ -7,6 +11,23 @@ def interface_for_path(path: str) -> str:
     if path.startswith("/admin/"):
         return "admin"
     return "portal"
+
+
+def client_address(request) -> str | None:
+    """The client's address, also behind TRUSTED_PROXY_COUNT reverse proxies.
+
+    Each proxy appends the address it was reached from to X-Forwarded-For; counted from the
+    right, the entry our outermost proxy wrote cannot be forged by the client.
+    """
+    proxies = settings.TRUSTED_PROXY_COUNT
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [part for part in forwarded if part]
+    if proxies and len(forwarded) >= proxies:
+        try:
+            return str(ipaddress.ip_address(forwarded[-proxies]))
+        except ValueError:
+            pass
+    return request.META.get("REMOTE_ADDR") or None
 
 
 class RequestContextMiddleware:
@@ -19,7 +40,7 @@ class RequestContextMiddleware:
         token = context.use(
             context.AuditContext(
                 interface=interface_for_path(request.path),
-                client_address=request.META.get("REMOTE_ADDR") or None,
+                client_address=client_address(request),
             )
         )
         try:

@@ -26,14 +26,18 @@ def audit_record(
     changes: dict | None = None,
     detail: str = "",
     referral_id: int | None = None,
+    actor_label: str = "",
 ) -> AuditEntry:
-    """Append one audit entry. `changes` maps field name to [before, after]; no PHI in `detail`."""
+    """Append one audit entry. `changes` maps field name to [before, after]; no PHI in `detail`.
+
+    `actor_label` names an actor who is not a user (e.g. the e-mail of a failed log-in).
+    """
     current = context.current()
     obj_referral_id, patient_id = _ids_for(obj)
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
     return AuditEntry.objects.create(
         actor=actor if is_user else None,
-        actor_label=actor.email if is_user else "",
+        actor_label=actor.email if is_user else actor_label[:254],
         action=action,
         object_type=obj._meta.label if obj is not None else "",
         object_id=str(getattr(obj, "uuid", None) or getattr(obj, "pk", "") or ""),

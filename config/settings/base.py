@@ -4,6 +4,7 @@ Everything configurable comes from the environment (django-environ). The default
 embedded set-up of `make run`: SQLite, no Redis, Celery tasks run in-process.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -70,18 +71,26 @@ THIRD_PARTY_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 LOCAL_APPS = [
     "accounts",
     "referrals",
     "audit",
+    "security",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 # AUTHENTICATION
 # ------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username and address before the password is even checked.
+    "security.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_REDIRECT_URL = "/"
 
 PASSWORD_HASHERS = [
@@ -93,7 +102,10 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -107,10 +119,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks request.user verified once a TOTP code was checked in this session.
+    "django_otp.middleware.OTPMiddleware",
+    "security.middleware.TwoFactorMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Needs request.user: records who acted and from where for the audit log.
     "audit.middleware.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a lockout into its 429 response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # STATIC AND MEDIA
@@ -190,6 +208,9 @@ LOGGING = {
     },
     "root": {"level": env("LOG_LEVEL", default="INFO"), "handlers": ["console"]},
 }
+# No patient data in log lines: e-mail addresses and dates are masked on the way out.
+LOGGING["filters"] = {"redact_phi": {"()": "security.logging.RedactPHIFilter"}}
+LOGGING["handlers"]["console"]["filters"] = ["redact_phi"]
 
 # CELERY
 # ------------------------------------------------------------------------------
@@ -276,3 +297,49 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=7, minute=0),
     },
 }
+
+# SECURITY AND PRIVACY (PHI)
+# ------------------------------------------------------------------------------
+# Lockout after repeated failed log-ins (django-axes): per e-mail and client address together,
+# so one attacker cannot lock every user out, nor one user be attacked from one address.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The login forms (Django's AuthenticationForm: admin and portal) name the e-mail "username".
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_RESET_ON_SUCCESS = True
+# The client's address as the audit trail records it (X-Forwarded-For behind a proxy).
+AXES_CLIENT_IP_CALLABLE = "audit.middleware.client_address"
+# Reverse proxies in front of the application whose X-Forwarded-For entries are trusted.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Log-ins are recorded in the audit trail (security.signals); axes keeps only the counters.
+AXES_DISABLE_ACCESS_LOG = True
+
+# Sessions end after SESSION_IDLE_MINUTES without a request, and when the browser closes.
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=15) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Two-factor authentication (TOTP, django-otp) for staff and everyone with a membership.
+REQUIRE_TWO_FACTOR = env.bool("REQUIRE_TWO_FACTOR", default=False)
+OTP_TOTP_ISSUER = "Second Opinion Tracker"
+
+# Content Security Policy (django-csp): nothing inline, nothing from elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# Celery workers keep Django's logging (and its PHI filter) instead of replacing the handlers.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Error reports (500 mails, debug pages) hide patient fields as well as secrets.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "security.error_reports.PatientDataReporterFilter"

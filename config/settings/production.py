@@ -25,6 +25,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Staff and clinicians confirm a TOTP code after their password (see base.py).
+REQUIRE_TWO_FACTOR = env.bool("REQUIRE_TWO_FACTOR", default=True)
+# The TLS proxy in front of gunicorn appends the client's address to X-Forwarded-For: the
+# audit trail and the lockouts record that address, not the proxy's.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 
 # EMAIL
 # ------------------------------------------------------------------------------
@@ -46,8 +51,10 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
             "formatter": "verbose",
+            "filters": ["redact_phi"],
         },
     },
+    "filters": {"redact_phi": {"()": "security.logging.RedactPHIFilter"}},
     "root": {"level": env("LOG_LEVEL", default="INFO"), "handlers": ["console"]},
     "loggers": {
         "django.request": {"level": "ERROR", "handlers": ["console"], "propagate": False},

@@ -8,6 +8,7 @@ from audit.services import audit_record, field_changes
 from referrals import roles
 from referrals.errors import Conflict, InvalidData, NotPermitted
 from referrals.models import RecordAttachment, RecordItem, Referral
+from referrals.services import file_types
 from referrals.services.common import occurred_at_from, record_event
 from referrals.services.validation import apply, reject_unknown, validate_model
 
@@ -44,14 +45,7 @@ RETURN_STATES = ACTIVE_STATES | {
     S.DECLINED,
 }
 
-ALLOWED_UPLOAD_TYPES = {
-    "application/pdf",
-    "image/jpeg",
-    "image/png",
-    "image/tiff",
-    "application/dicom",
-    "text/plain",
-}
+ALLOWED_UPLOAD_TYPES = set(file_types.TYPE_NAMES)
 
 
 def build_record_item(referral: Referral, data: dict) -> RecordItem:
@@ -206,6 +200,13 @@ def attachment_add(*, actor: User, item: RecordItem, uploaded_file) -> RecordAtt
         raise InvalidData.for_fields({"file": f"Files may be at most {megabytes} MB."})
     if uploaded_file.size == 0:
         raise InvalidData.for_fields({"file": "The file is empty."})
+    if not file_types.content_matches_type(uploaded_file, content_type):
+        raise InvalidData.for_fields(
+            {
+                "file": f"The file's contents are not {file_types.TYPE_NAMES[content_type]}, "
+                "as its type says. Attach the original file."
+            }
+        )
     attachment = RecordAttachment(
         record_item=item,
         original_name=uploaded_file.name[:255],

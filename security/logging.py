@@ -1,0 +1,39 @@
+"""Masks what looks like patient data in log lines, whatever logged it.
+
+No code of ours logs patient data on purpose; this catches what slips through (an exception
+message quoting a row, a library logging a form). E-mail addresses and dates are the patterns
+that can be told apart from ordinary log text; a date in a log line is masked too, the time of
+the line itself comes from the formatter.
+"""
+
+import logging
+import re
+
+EMAIL_ADDRESS = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
+DATE = re.compile(r"\b(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}\.\d{1,2}\.\d{4})\b")
+EMAIL_MASK = "[e-mail]"
+DATE_MASK = "[date]"
+
+
+def redact(text: str) -> str:
+    return DATE.sub(DATE_MASK, EMAIL_ADDRESS.sub(EMAIL_MASK, text))
+
+
+class RedactPHIFilter(logging.Filter):
+    """A handler filter: rewrites the message and the traceback text, never drops a record."""
+
+    _traceback_formatter = logging.Formatter()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed call: the handler reports it as a logging error
+            return True
+        redacted = redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact(self._traceback_formatter.formatException(record.exc_info))
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True

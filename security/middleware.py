@@ -1,0 +1,53 @@
+from django.conf import settings
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve
+
+from security import two_factor
+from security.views import step_url
+
+# Reachable before the code is confirmed: the two-factor pages themselves and logging out
+# (any URL named "logout": the admin's, the portal's).
+OPEN_URL_NAME = "logout"
+OPEN_NAMESPACE = "two_factor"
+
+
+class TwoFactorMiddleware:
+    """Sends users who must use two-factor authentication to enrol or enter a code first.
+
+    Needs django-otp's OTPMiddleware before it. Requests authenticated by an API token do not
+    carry a session user at this point; DRF authenticates those in the view.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.REQUIRE_TWO_FACTOR and self._must_confirm_code(request):
+            return self._ask_for_code(request)
+        return self.get_response(request)
+
+    def _must_confirm_code(self, request) -> bool:
+        user = request.user
+        if not user.is_authenticated or user.is_verified():
+            return False
+        if request.path_info.startswith(settings.STATIC_URL) or self._is_open(request):
+            return False
+        return two_factor.two_factor_required(user)
+
+    @staticmethod
+    def _is_open(request) -> bool:
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return False
+        return match.url_name == OPEN_URL_NAME or OPEN_NAMESPACE in match.namespaces
+
+    @staticmethod
+    def _ask_for_code(request):
+        if request.path_info.startswith("/api/"):
+            return JsonResponse(
+                {"detail": "Confirm the code from your authenticator app first."}, status=403
+            )
+        step = "verify" if two_factor.confirmed_device(request.user) else "setup"
+        return redirect(step_url(step, request.get_full_path()))
