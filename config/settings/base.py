@@ -231,6 +231,7 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.UserRateThrottle",
     ),
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "1000/min"},
+    "EXCEPTION_HANDLER": "referrals.api.exceptions.api_exception_handler",
 }
 
 SPECTACULAR_SETTINGS = {

@@ -1,0 +1,270 @@
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.models import CancerSite
+from referrals import workflow
+from referrals.api.serializers.common import (
+    StrictInputSerializer,
+    object_id,
+    optional_text,
+    related_id,
+)
+from referrals.api.serializers.records import RecordItemSerializer
+from referrals.models import Patient, RecordItem, Referral, ReferralEvent
+
+# What a list row shows; the list queryset loads exactly these columns (see `LIST_COLUMNS`).
+LIST_FIELDS = [
+    "id",
+    "reference",
+    "status",
+    "patient",
+    "referring_organization",
+    "referring_oncologist",
+    "receiving_center",
+    "specialist",
+    "opinion_number",
+    "cancer_site",
+    "urgency",
+    "modality",
+    "created_at",
+    "submitted_at",
+    "next_due",
+    "is_overdue",
+]
+# Foreign keys shown as the related object's UUID.
+LIST_RELATED = [
+    "patient",
+    "referring_organization",
+    "referring_oncologist",
+    "receiving_center",
+    "specialist",
+]
+LIST_COLUMNS = [
+    "uuid",
+    "reference",
+    "status",
+    "opinion_number",
+    "cancer_site",
+    "urgency",
+    "modality",
+    "created_at",
+    "submitted_at",
+    "next_due",
+    *(f"{name}__uuid" for name in LIST_RELATED),
+]
+
+
+class ReferralListSerializer(serializers.ModelSerializer):
+    """A list row. Written by hand in `to_representation`: the list is the busiest endpoint,
+    and a row is a handful of plain values (DRF's per-field machinery would dominate)."""
+
+    id = object_id()
+    patient = related_id("patient")
+    referring_organization = related_id("referring_organization")
+    referring_oncologist = related_id("referring_oncologist")
+    receiving_center = related_id("receiving_center")
+    specialist = related_id("specialist")
+    is_overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Referral
+        fields = LIST_FIELDS
+
+    def to_representation(self, referral):
+        today = self.context.get("today") or timezone.localdate()
+        specialist = referral.specialist
+        submitted_at = referral.submitted_at
+        next_due = referral.next_due
+        return {
+            "id": str(referral.uuid),
+            "reference": referral.reference,
+            "status": referral.status,
+            "patient": str(referral.patient.uuid),
+            "referring_organization": str(referral.referring_organization.uuid),
+            "referring_oncologist": str(referral.referring_oncologist.uuid),
+            "receiving_center": str(referral.receiving_center.uuid),
+            "specialist": str(specialist.uuid) if specialist else None,
+            "opinion_number": referral.opinion_number,
+            "cancer_site": referral.cancer_site,
+            "urgency": referral.urgency,
+            "modality": referral.modality,
+            "created_at": _datetime(referral.created_at),
+            "submitted_at": _datetime(submitted_at) if submitted_at else None,
+            "next_due": next_due.isoformat() if next_due else None,
+            "is_overdue": referral.is_overdue(today),
+        }
+
+
+def _datetime(value) -> str:
+    # DRF's format: local time of the server's zone, ISO 8601 with offset.
+    value = timezone.localtime(value).isoformat()
+    return value[:-6] + "Z" if value.endswith("+00:00") else value
+
+
+class PatientSummarySerializer(serializers.ModelSerializer):
+    """Who the patient is, for everyone who may open the referral (the center too)."""
+
+    id = object_id()
+
+    class Meta:
+        model = Patient
+        fields = [
+            "id",
+            "mrn",
+            "given_name",
+            "family_name",
+            "date_of_birth",
+            "sex",
+            "preferred_language",
+            "consent_to_share_records",
+            "consent_to_record_consult",
+            "support_person_name",
+            "support_person_relation",
+        ]
+
+
+class ReferralDetailSerializer(serializers.ModelSerializer):
+    id = object_id()
+    patient = related_id("patient")
+    referring_organization = related_id("referring_organization")
+    referring_oncologist = related_id("referring_oncologist")
+    receiving_center = related_id("receiving_center")
+    specialist = related_id("specialist")
+    previous_referral = related_id("previous_referral")
+    reasons = serializers.ListField(child=serializers.ChoiceField(Referral.Reason.choices))
+    patient_details = PatientSummarySerializer(source="patient", read_only=True)
+    record_items = RecordItemSerializer(many=True, read_only=True)
+    is_overdue = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField(
+        help_text="The workflow actions the caller may take now (for transitions/)."
+    )
+
+    class Meta:
+        model = Referral
+        fields = [
+            "id",
+            "reference",
+            "status",
+            "patient",
+            "patient_details",
+            "referring_organization",
+            "referring_oncologist",
+            "receiving_center",
+            "specialist",
+            "opinion_number",
+            "previous_referral",
+            "cancer_site",
+            "diagnosis",
+            "stage",
+            "diagnosis_date",
+            "reasons",
+            "clinical_question",
+            "initiated_by",
+            "urgency",
+            "modality",
+            "decline_reason",
+            "cancel_reason",
+            "created_at",
+            "updated_at",
+            "submitted_at",
+            "accepted_at",
+            "declined_at",
+            "review_started_at",
+            "recommendation_issued_at",
+            "returned_at",
+            "monitoring_started_at",
+            "closed_at",
+            "cancelled_at",
+            "triage_due",
+            "records_due",
+            "recommendation_due",
+            "return_due",
+            "next_update_due",
+            "next_due",
+            "is_overdue",
+            "record_items",
+            "actions",
+        ]
+
+    def get_is_overdue(self, referral) -> bool:
+        return referral.is_overdue()
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(list(workflow.ACTIONS))))
+    def get_actions(self, referral) -> list[str]:
+        user = self.context["request"].user
+        return [action.name for action in workflow.actions_available(user, referral)]
+
+
+class RecordItemInputSerializer(StrictInputSerializer):
+    kind = serializers.ChoiceField(choices=RecordItem.Kind.choices)
+    required = serializers.BooleanField(required=False, default=True)
+    description = optional_text(max_length=200)
+
+
+class ReferralFieldsSerializer(StrictInputSerializer):
+    """The referral's own fields, all optional: an edit sends only what changes."""
+
+    cancer_site = serializers.ChoiceField(choices=CancerSite.choices, required=False)
+    diagnosis = serializers.CharField(required=False)
+    stage = optional_text(max_length=40)
+    diagnosis_date = serializers.DateField(required=False, allow_null=True)
+    reasons = serializers.ListField(
+        child=serializers.ChoiceField(choices=Referral.Reason.choices), required=False
+    )
+    clinical_question = optional_text()
+    initiated_by = serializers.ChoiceField(Referral.InitiatedBy.choices, required=False)
+    urgency = serializers.ChoiceField(Referral.Urgency.choices, required=False)
+    modality = serializers.ChoiceField(Referral.Modality.choices, required=False)
+    receiving_center = serializers.UUIDField(required=False)
+    referring_oncologist = serializers.UUIDField(required=False)
+
+
+class ReferralCreateSerializer(ReferralFieldsSerializer):
+    """A new draft. `previous_referral` starts a third (or later) opinion from that referral:
+    then only `receiving_center` is needed, the rest is carried over."""
+
+    patient = serializers.UUIDField(required=False)
+    previous_referral = serializers.UUIDField(required=False)
+    record_items = RecordItemInputSerializer(many=True, required=False)
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        needed = ["receiving_center"]
+        if "previous_referral" not in attrs:
+            needed += ["patient", "cancer_site", "diagnosis"]
+        missing = [name for name in needed if name not in attrs]
+        if missing:
+            raise serializers.ValidationError(
+                {name: ["This field is required."] for name in missing}
+            )
+        return attrs
+
+
+class TransitionSerializer(StrictInputSerializer):
+    action = serializers.ChoiceField(choices=list(workflow.ACTIONS))
+    specialist = serializers.UUIDField(required=False, help_text="accept: the specialist's id.")
+    reason = optional_text(help_text="decline, cancel: why.")
+    note = optional_text()
+    occurred_at = serializers.DateTimeField(
+        required=False, help_text="When the step happened, if earlier than now."
+    )
+    backdate_reason = optional_text(help_text="Needed when occurred_at is more than an hour ago.")
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = related_id("actor")
+    data = serializers.DictField(read_only=True)
+
+    class Meta:
+        model = ReferralEvent
+        fields = [
+            "kind",
+            "actor",
+            "from_status",
+            "to_status",
+            "note",
+            "data",
+            "occurred_at",
+            "recorded_at",
+        ]

@@ -1,0 +1,182 @@
+from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.response import Response
+
+from accounts.models import Organization, User
+from audit.services import audit_record
+from referrals.api.filters import ReferralFilter
+from referrals.api.pagination import NewestFirstCursorPagination
+from referrals.api.schema import id_parameter
+from referrals.api.serializers.referrals import (
+    LIST_COLUMNS,
+    EventSerializer,
+    ReferralCreateSerializer,
+    ReferralDetailSerializer,
+    ReferralFieldsSerializer,
+    ReferralListSerializer,
+    TransitionSerializer,
+)
+from referrals.api.views.base import ApiView, input_data, visible_or_404, visible_referral
+from referrals.errors import InvalidData
+from referrals.selectors import (
+    patients_visible_to,
+    referral_events,
+    referral_list,
+    referrals_visible_to,
+)
+from referrals.services.referrals import (
+    referral_create,
+    referral_request_next_opinion,
+    referral_update,
+)
+from referrals.services.workflow import referral_transition
+
+REFERRAL_ID = id_parameter("id", "The referral's id.")
+
+
+class ReferralListView(ApiView):
+    """Referrals visible to the caller, newest first (cursor pagination)."""
+
+    serializer_class = ReferralListSerializer
+    filter_backends = (DjangoFilterBackend,)
+    filterset_class = ReferralFilter
+    pagination_class = NewestFirstCursorPagination
+
+    def get_queryset(self):
+        # Only the columns a row shows: the list is the API's busiest read.
+        return referral_list(user=self.request.user).only(*LIST_COLUMNS)
+
+    @extend_schema(operation_id="referrals_list", responses=ReferralListSerializer(many=True))
+    def get(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        serializer = self.get_serializer(page, many=True, context={"today": timezone.localdate()})
+        return self.get_paginated_response(serializer.data)
+
+    @extend_schema(
+        operation_id="referrals_create",
+        request=ReferralCreateSerializer,
+        responses={201: ReferralDetailSerializer},
+    )
+    def post(self, request):
+        data = input_data(ReferralCreateSerializer, request)
+        user = request.user
+        center = _center(data.pop("receiving_center"))
+        if "previous_referral" in data:
+            previous = visible_or_404_field(
+                referrals_visible_to(user=user), data.pop("previous_referral"), "previous_referral"
+            )
+            referral = referral_request_next_opinion(
+                actor=user, previous=previous, receiving_center=center, data=_clinical(data)
+            )
+        else:
+            patient = visible_or_404_field(
+                patients_visible_to(user=user), data.pop("patient"), "patient"
+            )
+            oncologist = data.pop("referring_oncologist", None)
+            referral = referral_create(
+                actor=user,
+                patient=patient,
+                receiving_center=center,
+                referring_oncologist=_user(oncologist, "referring_oncologist"),
+                record_items=data.pop("record_items", None),
+                data=_clinical(data),
+            )
+        return Response(_detail(request, referral.uuid), status=status.HTTP_201_CREATED)
+
+
+def _clinical(data: dict) -> dict:
+    return {k: v for k, v in data.items() if k not in ("patient", "record_items")}
+
+
+def visible_or_404_field(queryset, object_id, field: str):
+    """A referenced object the caller cannot see is a field error, not a hint it exists."""
+    found = queryset.filter(uuid=object_id).first()
+    if found is None:
+        raise InvalidData.for_fields({field: "Not found."})
+    return found
+
+
+def _center(center_id) -> Organization:
+    center = Organization.objects.filter(uuid=center_id).first()
+    if center is None:
+        raise InvalidData.for_fields({"receiving_center": "Not found."})
+    return center
+
+
+def _user(user_id, field: str) -> User | None:
+    if user_id is None:
+        return None
+    user = User.objects.filter(uuid=user_id).first()
+    if user is None:
+        raise InvalidData.for_fields({field: "Not found."})
+    return user
+
+
+def _detail(request, referral_uuid) -> dict:
+    referral = (
+        referral_list(user=request.user)
+        .select_related("previous_referral")
+        .prefetch_related("record_items__attachments")
+        .get(uuid=referral_uuid)
+    )
+    return ReferralDetailSerializer(referral, context={"request": request}).data
+
+
+@extend_schema_view(
+    get=extend_schema(parameters=[REFERRAL_ID]),
+    patch=extend_schema(
+        parameters=[REFERRAL_ID], request=ReferralFieldsSerializer, responses=ReferralDetailSerializer
+    ),
+)
+class ReferralDetailView(ApiView):
+    """One referral; PATCH changes only the fields editable in its current state."""
+
+    serializer_class = ReferralDetailSerializer
+
+    def get(self, request, id):
+        referral = visible_referral(request, id)
+        audit_record(actor=request.user, action="view", obj=referral)
+        return Response(_detail(request, referral.uuid))
+
+    def patch(self, request, id):
+        referral = visible_referral(request, id)
+        data = input_data(ReferralFieldsSerializer, request)
+        if "receiving_center" in data:
+            data["receiving_center"] = _center(data["receiving_center"])
+        if "referring_oncologist" in data:
+            data["referring_oncologist"] = _user(
+                data["referring_oncologist"], "referring_oncologist"
+            )
+        referral_update(actor=request.user, referral=referral, data=data)
+        return Response(_detail(request, referral.uuid))
+
+
+class TransitionView(ApiView):
+    """Take a workflow action: 400 data missing, 403 not your action, 409 not from this state."""
+
+    @extend_schema(
+        parameters=[REFERRAL_ID],
+        request=TransitionSerializer,
+        responses={200: ReferralDetailSerializer},
+    )
+    def post(self, request, id):
+        referral = visible_referral(request, id)
+        data = input_data(TransitionSerializer, request)
+        action = data.pop("action")
+        if "specialist" in data:
+            data["specialist"] = str(data["specialist"])
+        referral_transition(referral=referral, actor=request.user, action=action, data=data)
+        return Response(_detail(request, referral.uuid))
+
+
+class EventListView(ApiView):
+    """The referral's timeline, oldest first."""
+
+    serializer_class = EventSerializer
+
+    @extend_schema(parameters=[REFERRAL_ID], responses=EventSerializer(many=True))
+    def get(self, request, id):
+        referral = visible_referral(request, id)
+        return Response(EventSerializer(referral_events(referral=referral), many=True).data)
