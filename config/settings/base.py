@@ -242,6 +242,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Distinct names for the choice sets that share a field name (`status`, `kind`).
+    "ENUM_NAME_OVERRIDES": {
+        "ReferralStatusEnum": "referrals.models.ReferralStatus",
+        "RecordItemStatusEnum": "referrals.models.RecordItemStatus",
+        "RecordItemKindEnum": "referrals.models.RecordItemKind",
+        "ReferralEventKindEnum": "referrals.models.ReferralEventKind",
+        "WorkflowActionEnum": "referrals.workflow.ACTIONS",
+    },
 }
 
 # RECORDS

@@ -5,6 +5,7 @@ import uuid
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
+from rest_framework.metadata import SimpleMetadata
 from rest_framework.permissions import IsAuthenticated
 
 from referrals.api.schema import ApiSchema
@@ -12,11 +13,20 @@ from referrals.models import Referral
 from referrals.selectors import referrals_visible_to
 
 
+class ApiMetadata(SimpleMetadata):
+    """OPTIONS answers name, description and media types; the request bodies are in the
+    OpenAPI schema, not rebuilt from serializers here."""
+
+    def determine_actions(self, request, view):
+        return {}
+
+
 class ApiView(GenericAPIView):
     # Token first: an anonymous client is told how to authenticate (401 with WWW-Authenticate).
     authentication_classes = (TokenAuthentication, SessionAuthentication)
     permission_classes = (IsAuthenticated,)
     schema = ApiSchema()
+    metadata_class = ApiMetadata
     # Sub-resources are not filtered or paginated unless a view says so.
     filter_backends = ()
     pagination_class = None
