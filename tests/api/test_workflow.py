@@ -86,12 +86,17 @@ def test_a_referral_runs_from_draft_to_closed_over_the_api(api, client):
     assert draft["reference"].startswith("SO-")
     assert draft["patient"] == patient["id"]
     assert draft["actions"] == ["submit", "cancel"]
-    assert [item["kind"] for item in draft["record_items"]] == ["clinical_notes", "pathology_slides"]
+    assert [item["kind"] for item in draft["record_items"]] == [
+        "clinical_notes",
+        "pathology_slides",
+    ]
 
     def act(client, action, **data):
         return ok(
             client.post(
-                url(f"referrals/{referral_id}/transitions/"), {"action": action, **data}, format="json"
+                url(f"referrals/{referral_id}/transitions/"),
+                {"action": action, **data},
+                format="json",
             )
         )
 
@@ -115,7 +120,9 @@ def test_a_referral_runs_from_draft_to_closed_over_the_api(api, client):
     items = ok(as_oncologist.get(url(f"referrals/{referral_id}/records/")))
     notes = next(i for i in items if i["kind"] == "clinical_notes")
     slides = next(i for i in items if i["kind"] == "pathology_slides")
-    sent = ok(as_coordinator.patch(url(f"records/{notes['id']}/"), {"status": "sent"}, format="json"))
+    sent = ok(
+        as_coordinator.patch(url(f"records/{notes['id']}/"), {"status": "sent"}, format="json")
+    )
     assert sent["status"] == "sent" and sent["sent_at"]
     ok(
         as_coordinator.patch(

@@ -190,7 +190,9 @@ class ReferralDetailSerializer(serializers.ModelSerializer):
     def get_is_overdue(self, referral) -> bool:
         return referral.is_overdue()
 
-    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(list(workflow.ACTIONS))))
+    @extend_schema_field(
+        serializers.ListField(child=serializers.ChoiceField(list(workflow.ACTIONS)))
+    )
     def get_actions(self, referral) -> list[str]:
         user = self.context["request"].user
         return [action.name for action in workflow.actions_available(user, referral)]

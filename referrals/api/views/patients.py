@@ -76,5 +76,7 @@ class PatientDetailView(ApiView):
         patient = self.get_object()
         serializer = self.get_serializer(patient, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        patient = patient_update(actor=request.user, patient=patient, data=serializer.service_data())
+        patient = patient_update(
+            actor=request.user, patient=patient, data=serializer.service_data()
+        )
         return Response(PatientSerializer(patient).data)

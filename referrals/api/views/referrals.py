@@ -127,7 +127,9 @@ def _detail(request, referral_uuid) -> dict:
 @extend_schema_view(
     get=extend_schema(parameters=[REFERRAL_ID]),
     patch=extend_schema(
-        parameters=[REFERRAL_ID], request=ReferralFieldsSerializer, responses=ReferralDetailSerializer
+        parameters=[REFERRAL_ID],
+        request=ReferralFieldsSerializer,
+        responses=ReferralDetailSerializer,
     ),
 )
 class ReferralDetailView(ApiView):
