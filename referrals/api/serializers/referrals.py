@@ -230,17 +230,21 @@ class ReferralCreateSerializer(ReferralFieldsSerializer):
     previous_referral = serializers.UUIDField(required=False)
     record_items = RecordItemInputSerializer(many=True, required=False)
 
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        needed = ["receiving_center"]
-        if "previous_referral" not in attrs:
-            needed += ["patient", "cancer_site", "diagnosis"]
-        missing = [name for name in needed if name not in attrs]
+    def to_internal_value(self, data):
+        # Missing fields are reported together with the invalid ones, in one answer.
+        missing = {}
+        if hasattr(data, "keys"):
+            needed = ["receiving_center"]
+            if "previous_referral" not in data:
+                needed += ["patient", "cancer_site", "diagnosis"]
+            missing = {name: ["This field is required."] for name in needed if name not in data}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            raise serializers.ValidationError({**missing, **error.detail}) from None
         if missing:
-            raise serializers.ValidationError(
-                {name: ["This field is required."] for name in missing}
-            )
-        return attrs
+            raise serializers.ValidationError(missing)
+        return value
 
 
 class TransitionSerializer(StrictInputSerializer):
