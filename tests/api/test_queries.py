@@ -11,8 +11,8 @@ from tests.factories import (
     CancerCenterFactory,
     CommunityPracticeFactory,
     PatientFactory,
-    ReferralFactory,
     RecordItemFactory,
+    ReferralFactory,
     member,
 )
 

@@ -85,6 +85,7 @@ def test_a_referral_runs_from_draft_to_closed_over_the_api(api, client):
     assert draft["status"] == "draft"
     assert draft["reference"].startswith("SO-")
     assert draft["patient"] == patient["id"]
+    assert draft["referring_oncologist"] == str(oncologist.uuid)
     assert draft["actions"] == ["submit", "cancel"]
     assert [item["kind"] for item in draft["record_items"]] == [
         "clinical_notes",

@@ -11,7 +11,7 @@ def refuse_unknown_fields(serializer: serializers.Serializer, data) -> None:
 
 
 class StrictInputSerializer(serializers.Serializer):
-    """An input serializer that refuses fields it does not know (a typo is an error, not a no-op)."""
+    """Input that refuses fields it does not know: a typo is an error, not a silent no-op."""
 
     def to_internal_value(self, data):
         refuse_unknown_fields(self, data)
