@@ -53,6 +53,7 @@ LIST_COLUMNS = [
     "next_due",
 ]
 OPEN_STATUSES = frozenset(Referral.OPEN_STATUSES)
+REQUIRED = "This field is required."
 
 
 class ReferralListSerializer(serializers.ModelSerializer):
@@ -241,7 +242,7 @@ class ReferralCreateSerializer(ReferralFieldsSerializer):
             needed = ["receiving_center"]
             if "previous_referral" not in data:
                 needed += ["patient", "cancer_site", "diagnosis"]
-            missing = {name: ["This field is required."] for name in needed if name not in data}
+            missing = {name: [REQUIRED] for name in needed if data.get(name) in (None, "")}
         try:
             value = super().to_internal_value(data)
         except serializers.ValidationError as error:
