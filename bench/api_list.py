@@ -31,24 +31,6 @@ REQUESTS = int(os.environ.get("BENCH_REQUESTS", "300"))
 WARM_UP = 20
 BATCH = 5_000
 CENTER_NAME = "Bench Comprehensive Cancer Center"
-# The columns a list row shows, for the baseline (the API's list serializer shows the same).
-BASELINE_COLUMNS = [
-    "uuid",
-    "reference",
-    "status",
-    "patient__uuid",
-    "referring_organization__uuid",
-    "referring_oncologist__uuid",
-    "receiving_center__uuid",
-    "specialist__uuid",
-    "opinion_number",
-    "cancer_site",
-    "urgency",
-    "modality",
-    "created_at",
-    "submitted_at",
-    "next_due",
-]
 
 
 def ensure_database(url: str) -> None:
@@ -69,12 +51,14 @@ def ensure_database(url: str) -> None:
 def baseline_view(request):
     from django.http import HttpResponse
 
+    from referrals.api.serializers.referrals import LIST_COLUMNS
     from referrals.models import Referral
 
+    # The columns a list row of the API shows.
     rows = list(
         Referral.objects.filter(receiving_center__name=CENTER_NAME)
         .order_by("-created_at", "-id")
-        .values(*BASELINE_COLUMNS)[:PAGE_SIZE]
+        .values(*LIST_COLUMNS)[:PAGE_SIZE]
     )
     from django.core.serializers.json import DjangoJSONEncoder
 

@@ -21,6 +21,14 @@ def error(response, status: int, code: str) -> dict:
     return body
 
 
+def ask_for_token(client, password: str = "not the password"):
+    return client.post(
+        url("auth/token/"),
+        {"email": "x@example.org", "password": password},
+        content_type="application/json",
+    )
+
+
 def test_missing_and_invalid_fields_are_named(api):
     referral = referral_in_state(S.DRAFT)
     client = api(referral.referring_oncologist)
@@ -134,15 +142,7 @@ def test_authentication_errors(api, client):
     bad = api(None)
     bad.credentials(HTTP_AUTHORIZATION="Token not-a-token")
     error(bad.get(url("referrals/")), 401, "authentication_failed")
-    error(
-        client.post(
-            url("auth/token/"),
-            {"email": "x@example.org", "password": "nope"},
-            content_type="application/json",
-        ),
-        400,
-        "invalid",
-    )
+    error(ask_for_token(client), 400, "invalid")
 
 
 def test_not_found_method_media_type_and_parse_errors(api):
@@ -174,21 +174,10 @@ def test_anonymous_clients_are_throttled(client, monkeypatch):
     cache.clear()
     monkeypatch.setattr(AnonRateThrottle, "rate", "2/min", raising=False)
     for _ in range(2):
-        client.post(
-            url("auth/token/"),
-            {"email": "x@example.org", "password": "x"},
-            content_type="application/json",
-        )
-    body = error(
-        client.post(
-            url("auth/token/"),
-            {"email": "x@example.org", "password": "x"},
-            content_type="application/json",
-        ),
-        429,
-        "throttled",
-    )
-    assert "Retry-After" in client.post(url("auth/token/")).headers
+        assert ask_for_token(client).status_code == 400
+    response = ask_for_token(client)
+    body = error(response, 429, "throttled")
+    assert "Retry-After" in response.headers
     assert body["fields"] == {}
 
 

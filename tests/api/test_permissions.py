@@ -191,22 +191,20 @@ def test_each_role_gets_the_expected_answer(api, story, role, method, path, body
 
 
 @pytest.mark.parametrize("role", EVERYONE)
-def test_the_list_shows_a_referral_only_to_those_who_may_open_it(api, story, role):
+@pytest.mark.parametrize(
+    "path,listed_by,shown",
+    [
+        # A referral is listed to those who may open it.
+        ("referrals/", REFERRING + CENTER, "referral"),
+        # Patients are the practice's: the center sees them only inside referrals.
+        ("patients/", REFERRING, "patient"),
+    ],
+)
+def test_lists_show_only_what_the_role_may_open(api, story, role, path, listed_by, shown):
     people, ids = story
-    response = api(people[role]).get(url("referrals/"))
+    response = api(people[role]).get(url(path))
     if role == "anonymous":
         assert response.status_code == 401
         return
     listed = [row["id"] for row in response.json()["results"]]
-    assert listed == ([str(ids["referral"])] if role in REFERRING + CENTER else [])
-
-
-@pytest.mark.parametrize("role", EVERYONE)
-def test_the_patient_list_is_the_practice_s_only(api, story, role):
-    people, ids = story
-    response = api(people[role]).get(url("patients/"))
-    if role == "anonymous":
-        assert response.status_code == 401
-        return
-    listed = [row["id"] for row in response.json()["results"]]
-    assert listed == ([str(ids["patient"])] if role in REFERRING else [])
+    assert listed == ([str(ids[shown])] if role in listed_by else [])

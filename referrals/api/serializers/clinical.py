@@ -13,6 +13,7 @@ from referrals.models import (
     Recommendation,
     Referral,
 )
+from referrals.services.clinical import RECOMMENDATION_FIELDS
 
 
 class PathologyReviewSerializer(serializers.ModelSerializer):
@@ -103,15 +104,7 @@ class RecommendationSerializer(serializers.ModelSerializer):
             "referral",
             "version",
             "author",
-            "concordance",
-            "summary",
-            "treatment_options",
-            "further_testing",
-            "clinical_trials",
-            "third_opinion_suggested",
-            "specialist_follows",
-            "update_interval_days",
-            "amendment_reason",
+            *sorted(RECOMMENDATION_FIELDS),
             "created_at",
             "signed_at",
             "superseded_at",

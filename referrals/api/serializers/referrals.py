@@ -12,6 +12,7 @@ from referrals.api.serializers.common import (
 )
 from referrals.api.serializers.records import RecordItemSerializer
 from referrals.models import Patient, RecordItem, Referral, ReferralEvent
+from referrals.services.referrals import CLINICAL_FIELDS
 
 # What a list row shows; the list queryset loads exactly these columns (see `LIST_COLUMNS`).
 LIST_FIELDS = [
@@ -34,23 +35,18 @@ LIST_FIELDS = [
 ]
 # The list reads plain rows (`values()`), not model instances: for a page of 50 referrals with
 # five related objects, building 300 model instances would cost more than the query itself.
-LIST_COLUMNS = [
-    "id",
-    "uuid",
-    "reference",
-    "status",
-    "patient__uuid",
-    "referring_organization__uuid",
-    "referring_oncologist__uuid",
-    "receiving_center__uuid",
-    "specialist__uuid",
-    "opinion_number",
-    "cancer_site",
-    "urgency",
-    "modality",
-    "created_at",
-    "submitted_at",
-    "next_due",
+LIST_RELATED = {
+    "patient",
+    "referring_organization",
+    "referring_oncologist",
+    "receiving_center",
+    "specialist",
+}
+# `id` orders the cursor; foreign keys are read as the related object's UUID.
+LIST_COLUMNS = ["id", "uuid"] + [
+    f"{name}__uuid" if name in LIST_RELATED else name
+    for name in LIST_FIELDS
+    if name not in ("id", "is_overdue")
 ]
 OPEN_STATUSES = frozenset(Referral.OPEN_STATUSES)
 REQUIRED = "This field is required."
@@ -159,15 +155,7 @@ class ReferralDetailSerializer(serializers.ModelSerializer):
             "specialist",
             "opinion_number",
             "previous_referral",
-            "cancer_site",
-            "diagnosis",
-            "stage",
-            "diagnosis_date",
-            "reasons",
-            "clinical_question",
-            "initiated_by",
-            "urgency",
-            "modality",
+            *sorted(CLINICAL_FIELDS),
             "decline_reason",
             "cancel_reason",
             "created_at",
