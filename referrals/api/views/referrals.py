@@ -62,56 +62,37 @@ class ReferralListView(ApiView):
     def post(self, request):
         data = input_data(ReferralCreateSerializer, request)
         user = request.user
-        center = _center(data.pop("receiving_center"))
+        center = _referenced(Organization.objects, data.pop("receiving_center"), "receiving_center")
         if "previous_referral" in data:
-            previous = visible_or_404_field(
+            previous = _referenced(
                 referrals_visible_to(user=user), data.pop("previous_referral"), "previous_referral"
             )
             referral = referral_request_next_opinion(
-                actor=user, previous=previous, receiving_center=center, data=_clinical(data)
+                actor=user, previous=previous, receiving_center=center, data=data
             )
         else:
-            patient = visible_or_404_field(
-                patients_visible_to(user=user), data.pop("patient"), "patient"
-            )
+            patient = _referenced(patients_visible_to(user=user), data.pop("patient"), "patient")
             oncologist = data.pop("referring_oncologist", None)
             referral = referral_create(
                 actor=user,
                 patient=patient,
                 receiving_center=center,
-                referring_oncologist=_user(oncologist, "referring_oncologist"),
+                referring_oncologist=_referenced(User.objects, oncologist, "referring_oncologist"),
                 record_items=data.pop("record_items", None),
-                data=_clinical(data),
+                data=data,
             )
         return Response(_detail(request, referral.uuid), status=status.HTTP_201_CREATED)
 
 
-def _clinical(data: dict) -> dict:
-    return {k: v for k, v in data.items() if k not in ("patient", "record_items")}
-
-
-def visible_or_404_field(queryset, object_id, field: str):
-    """A referenced object the caller cannot see is a field error, not a hint it exists."""
+def _referenced(queryset, object_id, field: str):
+    """An object named in the request body (None when not named). One the caller may not see
+    is "Not found." like one that does not exist: no hint that it exists."""
+    if object_id is None:
+        return None
     found = queryset.filter(uuid=object_id).first()
     if found is None:
         raise InvalidData.for_fields({field: "Not found."})
     return found
-
-
-def _center(center_id) -> Organization:
-    center = Organization.objects.filter(uuid=center_id).first()
-    if center is None:
-        raise InvalidData.for_fields({"receiving_center": "Not found."})
-    return center
-
-
-def _user(user_id, field: str) -> User | None:
-    if user_id is None:
-        return None
-    user = User.objects.filter(uuid=user_id).first()
-    if user is None:
-        raise InvalidData.for_fields({field: "Not found."})
-    return user
 
 
 def _detail(request, referral_uuid) -> dict:
@@ -146,10 +127,12 @@ class ReferralDetailView(ApiView):
         referral = visible_referral(request, id)
         data = input_data(ReferralFieldsSerializer, request)
         if "receiving_center" in data:
-            data["receiving_center"] = _center(data["receiving_center"])
+            data["receiving_center"] = _referenced(
+                Organization.objects, data["receiving_center"], "receiving_center"
+            )
         if "referring_oncologist" in data:
-            data["referring_oncologist"] = _user(
-                data["referring_oncologist"], "referring_oncologist"
+            data["referring_oncologist"] = _referenced(
+                User.objects, data["referring_oncologist"], "referring_oncologist"
             )
         referral_update(actor=request.user, referral=referral, data=data)
         return Response(_detail(request, referral.uuid))
