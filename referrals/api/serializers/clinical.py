@@ -13,7 +13,7 @@ from referrals.models import (
     Recommendation,
     Referral,
 )
-from referrals.services.clinical import RECOMMENDATION_FIELDS
+from referrals.services.clinical import PATHOLOGY_FIELDS, RECOMMENDATION_FIELDS
 
 
 class PathologyReviewSerializer(serializers.ModelSerializer):
@@ -31,12 +31,7 @@ class PathologyReviewSerializer(serializers.ModelSerializer):
             "pathologist",
             "requested_by",
             "requested_at",
-            "specimens_reviewed",
-            "original_diagnosis",
-            "review_diagnosis",
-            "discrepancy",
-            "additional_tests",
-            "comments",
+            *sorted(PATHOLOGY_FIELDS),
             "signed_at",
             "signed_by",
         ]

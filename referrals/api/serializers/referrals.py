@@ -52,9 +52,8 @@ OPEN_STATUSES = frozenset(Referral.OPEN_STATUSES)
 REQUIRED = "This field is required."
 
 
-class ReferralListSerializer(serializers.ModelSerializer):
-    """A list row, from a `values(*LIST_COLUMNS)` row. Its fields describe the schema; the
-    row is written by hand in `to_representation` (the list is the API's busiest read)."""
+class ReferralPartiesSerializer(serializers.ModelSerializer):
+    """The referral's id and the people and organizations around it, as their ids."""
 
     id = object_id()
     patient = related_id("patient")
@@ -62,6 +61,12 @@ class ReferralListSerializer(serializers.ModelSerializer):
     referring_oncologist = related_id("referring_oncologist")
     receiving_center = related_id("receiving_center")
     specialist = related_id("specialist")
+
+
+class ReferralListSerializer(ReferralPartiesSerializer):
+    """A list row, from a `values(*LIST_COLUMNS)` row. Its fields describe the schema; the
+    row is written by hand in `to_representation` (the list is the API's busiest read)."""
+
     is_overdue = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -125,13 +130,7 @@ class PatientSummarySerializer(serializers.ModelSerializer):
         ]
 
 
-class ReferralDetailSerializer(serializers.ModelSerializer):
-    id = object_id()
-    patient = related_id("patient")
-    referring_organization = related_id("referring_organization")
-    referring_oncologist = related_id("referring_oncologist")
-    receiving_center = related_id("receiving_center")
-    specialist = related_id("specialist")
+class ReferralDetailSerializer(ReferralPartiesSerializer):
     previous_referral = related_id("previous_referral")
     reasons = serializers.ListField(child=serializers.ChoiceField(Referral.Reason.choices))
     patient_details = PatientSummarySerializer(source="patient", read_only=True)
