@@ -51,14 +51,19 @@ def ensure_database(url: str) -> None:
 def baseline_view(request):
     from django.http import HttpResponse
 
-    from referrals.api.serializers.referrals import LIST_COLUMNS
+    from referrals.api.serializers.referrals import LIST_FIELDS, LIST_RELATED
     from referrals.models import Referral
 
-    # The columns a list row of the API shows.
+    # What a list row of the API shows, related objects joined for their UUIDs.
+    columns = [
+        f"{name}__uuid" if name in LIST_RELATED else name
+        for name in ["uuid", *LIST_FIELDS]
+        if name not in ("id", "is_overdue")
+    ]
     rows = list(
         Referral.objects.filter(receiving_center__name=CENTER_NAME)
         .order_by("-created_at", "-id")
-        .values(*LIST_COLUMNS)[:PAGE_SIZE]
+        .values(*columns)[:PAGE_SIZE]
     )
     from django.core.serializers.json import DjangoJSONEncoder
 

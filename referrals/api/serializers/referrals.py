@@ -2,7 +2,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.models import CancerSite
+from accounts.models import CancerSite, Organization, User
 from referrals import workflow
 from referrals.api.serializers.common import (
     StrictInputSerializer,
@@ -35,19 +35,31 @@ LIST_FIELDS = [
 ]
 # The list reads plain rows (`values()`), not model instances: for a page of 50 referrals with
 # five related objects, building 300 model instances would cost more than the query itself.
-LIST_RELATED = {
-    "patient",
-    "referring_organization",
-    "referring_oncologist",
-    "receiving_center",
-    "specialist",
-}
-# `id` orders the cursor; foreign keys are read as the related object's UUID.
-LIST_COLUMNS = ["id", "uuid"] + [
-    f"{name}__uuid" if name in LIST_RELATED else name
+# The patient differs on every row and is joined. The practice, the center and the doctors
+# repeat across a page: their UUIDs are read once per page by id (`list_related_uuids`), since
+# joining five tables costs PostgreSQL more planning time than running the query.
+LIST_ORGANIZATIONS = ("referring_organization", "receiving_center")
+LIST_USERS = ("referring_oncologist", "specialist")
+LIST_RELATED = {"patient", *LIST_ORGANIZATIONS, *LIST_USERS}
+LIST_COLUMNS = ["uuid", "patient__uuid"] + [
+    f"{name}_id" if name in LIST_RELATED else name
     for name in LIST_FIELDS
-    if name not in ("id", "is_overdue")
+    if name not in ("id", "patient", "is_overdue")
 ]
+
+
+def list_related_uuids(rows: list[dict]) -> dict[str, dict]:
+    """{"organization": {pk: uuid}, "user": {pk: uuid}} for a page of list rows: 2 queries."""
+    organization_ids = {row[f"{name}_id"] for row in rows for name in LIST_ORGANIZATIONS}
+    user_ids = {row[f"{name}_id"] for row in rows for name in LIST_USERS} - {None}
+    return {
+        "organization": dict(
+            Organization.objects.filter(pk__in=organization_ids).values_list("pk", "uuid")
+        ),
+        "user": dict(User.objects.filter(pk__in=user_ids).values_list("pk", "uuid")),
+    }
+
+
 OPEN_STATUSES = frozenset(Referral.OPEN_STATUSES)
 REQUIRED = "This field is required."
 
@@ -75,8 +87,9 @@ class ReferralListSerializer(ReferralPartiesSerializer):
 
     def to_representation(self, row):
         today = self.context.get("today") or timezone.localdate()
+        organizations, users = self.context["uuids"]["organization"], self.context["uuids"]["user"]
         specialist, submitted_at, next_due = (
-            row["specialist__uuid"],
+            row["specialist_id"],
             row["submitted_at"],
             row["next_due"],
         )
@@ -85,10 +98,10 @@ class ReferralListSerializer(ReferralPartiesSerializer):
             "reference": row["reference"],
             "status": row["status"],
             "patient": str(row["patient__uuid"]),
-            "referring_organization": str(row["referring_organization__uuid"]),
-            "referring_oncologist": str(row["referring_oncologist__uuid"]),
-            "receiving_center": str(row["receiving_center__uuid"]),
-            "specialist": str(specialist) if specialist else None,
+            "referring_organization": str(organizations[row["referring_organization_id"]]),
+            "referring_oncologist": str(users[row["referring_oncologist_id"]]),
+            "receiving_center": str(organizations[row["receiving_center_id"]]),
+            "specialist": str(users[specialist]) if specialist else None,
             "opinion_number": row["opinion_number"],
             "cancer_site": row["cancer_site"],
             "urgency": row["urgency"],

@@ -17,6 +17,7 @@ from referrals.api.serializers.referrals import (
     ReferralFieldsSerializer,
     ReferralListSerializer,
     TransitionSerializer,
+    list_related_uuids,
 )
 from referrals.api.views.base import ApiView, input_data, visible_referral
 from referrals.errors import InvalidData
@@ -51,7 +52,8 @@ class ReferralListView(ApiView):
     def get(self, request):
         rows = self.filter_queryset(self.get_queryset()).values(*LIST_COLUMNS)
         page = self.paginate_queryset(rows)
-        serializer = self.get_serializer(page, many=True, context={"today": timezone.localdate()})
+        context = {"today": timezone.localdate(), "uuids": list_related_uuids(page)}
+        serializer = self.get_serializer(page, many=True, context=context)
         return self.get_paginated_response(serializer.data)
 
     @extend_schema(
