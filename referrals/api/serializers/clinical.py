@@ -13,7 +13,11 @@ from referrals.models import (
     Recommendation,
     Referral,
 )
-from referrals.services.clinical import PATHOLOGY_FIELDS, RECOMMENDATION_FIELDS
+from referrals.services.clinical import (
+    CONSULTATION_FIELDS,
+    PATHOLOGY_FIELDS,
+    RECOMMENDATION_FIELDS,
+)
 
 
 class PathologyReviewSerializer(serializers.ModelSerializer):
@@ -64,12 +68,7 @@ class ConsultationSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "referral",
-            "modality",
-            "scheduled_for",
-            "completed_at",
-            "support_person_present",
-            "recording_consented",
-            "notes",
+            *sorted(CONSULTATION_FIELDS),
             "updated_at",
         ]
 
