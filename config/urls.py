@@ -15,9 +15,7 @@ urlpatterns = [
         ),
         name="api-docs",
     ),
+    path("api/v1/", include("referrals.api.urls")),
     # Two-factor authentication: enrol an authenticator app, confirm a code each session.
     path("accounts/2fa/", include("security.urls")),
-    # The apps' URLs are included here, e.g.:
-    #   path("api/v1/", include("referrals.api.urls")),
-    #   path("", include("referrals.urls")),
 ]

@@ -271,6 +271,8 @@ class Referral(models.Model):
                 ),
             ),
             models.Index(fields=["submitted_at"]),
+            # The API's list pages newest first (cursor pagination on created_at, id).
+            models.Index(fields=["-created_at", "-id"], name="referral_newest_first"),
         ]
 
     def __str__(self):

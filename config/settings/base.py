@@ -253,6 +253,7 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.UserRateThrottle",
     ),
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "1000/min"},
+    "EXCEPTION_HANDLER": "referrals.api.exceptions.api_exception_handler",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -263,6 +264,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Distinct names for the choice sets that share a field name (`status`, `kind`).
+    "ENUM_NAME_OVERRIDES": {
+        "ReferralStatusEnum": "referrals.models.ReferralStatus",
+        "RecordItemStatusEnum": "referrals.models.RecordItemStatus",
+        "RecordItemKindEnum": "referrals.models.RecordItemKind",
+        "ReferralEventKindEnum": "referrals.models.ReferralEventKind",
+        "WorkflowActionEnum": "referrals.workflow.ACTIONS",
+    },
 }
 
 # RECORDS

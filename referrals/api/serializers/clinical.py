@@ -1,0 +1,174 @@
+from rest_framework import serializers
+
+from referrals.api.serializers.common import (
+    StrictInputSerializer,
+    object_id,
+    optional_text,
+    related_id,
+)
+from referrals.models import (
+    Consultation,
+    PathologyReview,
+    ProgressUpdate,
+    Recommendation,
+    Referral,
+)
+from referrals.services.clinical import (
+    CONSULTATION_FIELDS,
+    PATHOLOGY_FIELDS,
+    RECOMMENDATION_FIELDS,
+)
+
+
+class PathologyReviewSerializer(serializers.ModelSerializer):
+    id = object_id()
+    referral = related_id("referral")
+    pathologist = related_id("pathologist")
+    requested_by = related_id("requested_by")
+    signed_by = related_id("signed_by")
+
+    class Meta:
+        model = PathologyReview
+        fields = [
+            "id",
+            "referral",
+            "pathologist",
+            "requested_by",
+            "requested_at",
+            *sorted(PATHOLOGY_FIELDS),
+            "signed_at",
+            "signed_by",
+        ]
+
+
+class PathologyReviewRequestSerializer(StrictInputSerializer):
+    pathologist = serializers.UUIDField(help_text="A pathologist of the receiving center.")
+
+
+class PathologyReviewUpdateSerializer(StrictInputSerializer):
+    specimens_reviewed = optional_text()
+    original_diagnosis = optional_text()
+    review_diagnosis = optional_text()
+    discrepancy = serializers.ChoiceField(
+        choices=PathologyReview.Discrepancy.choices, required=False
+    )
+    additional_tests = optional_text()
+    comments = optional_text()
+    sign = serializers.BooleanField(
+        required=False, default=False, help_text="Sign the review (final)."
+    )
+
+
+class ConsultationSerializer(serializers.ModelSerializer):
+    id = object_id()
+    referral = related_id("referral")
+
+    class Meta:
+        model = Consultation
+        fields = [
+            "id",
+            "referral",
+            *sorted(CONSULTATION_FIELDS),
+            "updated_at",
+        ]
+
+
+class ConsultationInputSerializer(StrictInputSerializer):
+    """Schedule or record the consult; fields left out keep their value."""
+
+    modality = serializers.ChoiceField(choices=Referral.Modality.choices, required=False)
+    scheduled_for = serializers.DateTimeField(required=False, allow_null=True)
+    completed_at = serializers.DateTimeField(required=False, allow_null=True)
+    support_person_present = serializers.BooleanField(required=False)
+    recording_consented = serializers.BooleanField(required=False)
+    notes = optional_text()
+
+
+class RecommendationSerializer(serializers.ModelSerializer):
+    id = object_id()
+    referral = related_id("referral")
+    author = related_id("author")
+    clinical_trials = serializers.ListField(child=serializers.CharField())
+    in_force = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Recommendation
+        fields = [
+            "id",
+            "referral",
+            "version",
+            "author",
+            *sorted(RECOMMENDATION_FIELDS),
+            "created_at",
+            "signed_at",
+            "superseded_at",
+            "in_force",
+        ]
+
+
+class RecommendationStateSerializer(serializers.Serializer):
+    """The version in force, the draft being written (only for its author) and the history of
+    signed versions, newest first."""
+
+    in_force = RecommendationSerializer(allow_null=True)
+    draft = RecommendationSerializer(allow_null=True)
+    history = RecommendationSerializer(many=True)
+
+
+class RecommendationInputSerializer(StrictInputSerializer):
+    concordance = serializers.ChoiceField(
+        choices=Recommendation.Concordance.choices, required=False
+    )
+    summary = optional_text()
+    treatment_options = optional_text()
+    further_testing = optional_text()
+    clinical_trials = serializers.ListField(
+        child=serializers.CharField(max_length=20),
+        required=False,
+        help_text="ClinicalTrials.gov identifiers: NCT and 8 digits.",
+    )
+    third_opinion_suggested = serializers.BooleanField(required=False)
+    specialist_follows = serializers.BooleanField(required=False)
+    update_interval_days = serializers.IntegerField(
+        required=False, allow_null=True, min_value=7, max_value=3650
+    )
+    amendment_reason = optional_text(help_text="Required for a change after signing.")
+    sign = serializers.BooleanField(
+        required=False, default=False, help_text="Sign this version (it becomes final)."
+    )
+
+
+class ProgressUpdateSerializer(serializers.ModelSerializer):
+    id = object_id()
+    referral = related_id("referral")
+    author = related_id("author")
+    advice_by = related_id("advice_by")
+
+    class Meta:
+        model = ProgressUpdate
+        fields = [
+            "id",
+            "referral",
+            "author",
+            "update_date",
+            "current_treatment",
+            "response",
+            "note",
+            "question",
+            "created_at",
+            "advice",
+            "advice_by",
+            "advice_at",
+        ]
+
+
+class ProgressUpdateInputSerializer(StrictInputSerializer):
+    update_date = serializers.DateField(required=False)
+    current_treatment = optional_text()
+    response = serializers.ChoiceField(choices=ProgressUpdate.Response.choices, required=False)
+    note = optional_text()
+    question = optional_text(help_text="A question for the specialist.")
+
+
+class ProgressReplySerializer(StrictInputSerializer):
+    advice = serializers.CharField()

@@ -1,0 +1,281 @@
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.models import CancerSite, Organization, User
+from referrals import workflow
+from referrals.api.serializers.common import (
+    StrictInputSerializer,
+    object_id,
+    optional_text,
+    related_id,
+)
+from referrals.api.serializers.records import RecordItemSerializer
+from referrals.models import Patient, RecordItem, Referral, ReferralEvent
+from referrals.services.referrals import CLINICAL_FIELDS
+
+# What a list row shows; the list queryset loads exactly these columns (see `LIST_COLUMNS`).
+LIST_FIELDS = [
+    "id",
+    "reference",
+    "status",
+    "patient",
+    "referring_organization",
+    "referring_oncologist",
+    "receiving_center",
+    "specialist",
+    "opinion_number",
+    "cancer_site",
+    "urgency",
+    "modality",
+    "created_at",
+    "submitted_at",
+    "next_due",
+    "is_overdue",
+]
+# The list reads plain rows (`values()`), not model instances: for a page of 50 referrals with
+# five related objects, building 300 model instances would cost more than the query itself.
+# The patient differs on every row and is joined. The practice, the center and the doctors
+# repeat across a page: their UUIDs are read once per page by id (`list_related_uuids`), since
+# joining five tables costs PostgreSQL more planning time than running the query.
+LIST_ORGANIZATIONS = ("referring_organization", "receiving_center")
+LIST_USERS = ("referring_oncologist", "specialist")
+LIST_RELATED = {"patient", *LIST_ORGANIZATIONS, *LIST_USERS}
+LIST_COLUMNS = ["uuid", "patient__uuid"] + [
+    f"{name}_id" if name in LIST_RELATED else name
+    for name in LIST_FIELDS
+    if name not in ("id", "patient", "is_overdue")
+]
+
+
+def list_related_uuids(rows: list[dict]) -> dict[str, dict]:
+    """{"organization": {pk: uuid}, "user": {pk: uuid}} for a page of list rows: 2 queries."""
+    organization_ids = {row[f"{name}_id"] for row in rows for name in LIST_ORGANIZATIONS}
+    user_ids = {row[f"{name}_id"] for row in rows for name in LIST_USERS} - {None}
+    return {
+        "organization": dict(
+            Organization.objects.filter(pk__in=organization_ids).values_list("pk", "uuid")
+        ),
+        "user": dict(User.objects.filter(pk__in=user_ids).values_list("pk", "uuid")),
+    }
+
+
+OPEN_STATUSES = frozenset(Referral.OPEN_STATUSES)
+REQUIRED = "This field is required."
+
+
+class ReferralPartiesSerializer(serializers.ModelSerializer):
+    """The referral's id and the people and organizations around it, as their ids."""
+
+    id = object_id()
+    patient = related_id("patient")
+    referring_organization = related_id("referring_organization")
+    referring_oncologist = related_id("referring_oncologist")
+    receiving_center = related_id("receiving_center")
+    specialist = related_id("specialist")
+
+
+class ReferralListSerializer(ReferralPartiesSerializer):
+    """A list row, from a `values(*LIST_COLUMNS)` row. Its fields describe the schema; the
+    row is written by hand in `to_representation` (the list is the API's busiest read)."""
+
+    is_overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Referral
+        fields = LIST_FIELDS
+
+    def to_representation(self, row):
+        today = self.context.get("today") or timezone.localdate()
+        organizations, users = self.context["uuids"]["organization"], self.context["uuids"]["user"]
+        specialist, submitted_at, next_due = (
+            row["specialist_id"],
+            row["submitted_at"],
+            row["next_due"],
+        )
+        return {
+            "id": str(row["uuid"]),
+            "reference": row["reference"],
+            "status": row["status"],
+            "patient": str(row["patient__uuid"]),
+            "referring_organization": str(organizations[row["referring_organization_id"]]),
+            "referring_oncologist": str(users[row["referring_oncologist_id"]]),
+            "receiving_center": str(organizations[row["receiving_center_id"]]),
+            "specialist": str(users[specialist]) if specialist else None,
+            "opinion_number": row["opinion_number"],
+            "cancer_site": row["cancer_site"],
+            "urgency": row["urgency"],
+            "modality": row["modality"],
+            "created_at": _datetime(row["created_at"]),
+            "submitted_at": _datetime(submitted_at) if submitted_at else None,
+            "next_due": next_due.isoformat() if next_due else None,
+            "is_overdue": (
+                row["status"] in OPEN_STATUSES and next_due is not None and next_due < today
+            ),
+        }
+
+
+def _datetime(value) -> str:
+    # DRF's format: the server's time zone, ISO 8601 with its offset ("Z" for UTC).
+    value = timezone.localtime(value).isoformat()
+    return value[:-6] + "Z" if value.endswith("+00:00") else value
+
+
+class PatientSummarySerializer(serializers.ModelSerializer):
+    """Who the patient is, for everyone who may open the referral (the center too)."""
+
+    id = object_id()
+
+    class Meta:
+        model = Patient
+        fields = [
+            "id",
+            "mrn",
+            "given_name",
+            "family_name",
+            "date_of_birth",
+            "sex",
+            "preferred_language",
+            "consent_to_share_records",
+            "consent_to_record_consult",
+            "support_person_name",
+            "support_person_relation",
+        ]
+
+
+class ReferralDetailSerializer(ReferralPartiesSerializer):
+    previous_referral = related_id("previous_referral")
+    reasons = serializers.ListField(child=serializers.ChoiceField(Referral.Reason.choices))
+    patient_details = PatientSummarySerializer(source="patient", read_only=True)
+    record_items = RecordItemSerializer(many=True, read_only=True)
+    is_overdue = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField(
+        help_text="The workflow actions the caller may take now (for transitions/)."
+    )
+
+    class Meta:
+        model = Referral
+        fields = [
+            "id",
+            "reference",
+            "status",
+            "patient",
+            "patient_details",
+            "referring_organization",
+            "referring_oncologist",
+            "receiving_center",
+            "specialist",
+            "opinion_number",
+            "previous_referral",
+            *sorted(CLINICAL_FIELDS),
+            "decline_reason",
+            "cancel_reason",
+            "created_at",
+            "updated_at",
+            "submitted_at",
+            "accepted_at",
+            "declined_at",
+            "review_started_at",
+            "recommendation_issued_at",
+            "returned_at",
+            "monitoring_started_at",
+            "closed_at",
+            "cancelled_at",
+            "triage_due",
+            "records_due",
+            "recommendation_due",
+            "return_due",
+            "next_update_due",
+            "next_due",
+            "is_overdue",
+            "record_items",
+            "actions",
+        ]
+
+    def get_is_overdue(self, referral) -> bool:
+        return referral.is_overdue()
+
+    @extend_schema_field(
+        serializers.ListField(child=serializers.ChoiceField(list(workflow.ACTIONS)))
+    )
+    def get_actions(self, referral) -> list[str]:
+        user = self.context["request"].user
+        return [action.name for action in workflow.actions_available(user, referral)]
+
+
+class RecordItemInputSerializer(StrictInputSerializer):
+    kind = serializers.ChoiceField(choices=RecordItem.Kind.choices)
+    required = serializers.BooleanField(required=False, default=True)
+    description = optional_text(max_length=200)
+
+
+class ReferralFieldsSerializer(StrictInputSerializer):
+    """The referral's own fields, all optional: an edit sends only what changes."""
+
+    cancer_site = serializers.ChoiceField(choices=CancerSite.choices, required=False)
+    diagnosis = serializers.CharField(required=False)
+    stage = optional_text(max_length=40)
+    diagnosis_date = serializers.DateField(required=False, allow_null=True)
+    reasons = serializers.ListField(
+        child=serializers.ChoiceField(choices=Referral.Reason.choices), required=False
+    )
+    clinical_question = optional_text()
+    initiated_by = serializers.ChoiceField(Referral.InitiatedBy.choices, required=False)
+    urgency = serializers.ChoiceField(Referral.Urgency.choices, required=False)
+    modality = serializers.ChoiceField(Referral.Modality.choices, required=False)
+    receiving_center = serializers.UUIDField(required=False)
+    referring_oncologist = serializers.UUIDField(required=False)
+
+
+class ReferralCreateSerializer(ReferralFieldsSerializer):
+    """A new draft. `previous_referral` starts a third (or later) opinion from that referral:
+    then only `receiving_center` is needed, the rest is carried over."""
+
+    patient = serializers.UUIDField(required=False)
+    previous_referral = serializers.UUIDField(required=False)
+    record_items = RecordItemInputSerializer(many=True, required=False)
+
+    def to_internal_value(self, data):
+        # Missing fields are reported together with the invalid ones, in one answer.
+        missing = {}
+        if hasattr(data, "keys"):
+            needed = ["receiving_center"]
+            if "previous_referral" not in data:
+                needed += ["patient", "cancer_site", "diagnosis"]
+            missing = {name: [REQUIRED] for name in needed if data.get(name) in (None, "")}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            raise serializers.ValidationError({**missing, **error.detail}) from None
+        if missing:
+            raise serializers.ValidationError(missing)
+        return value
+
+
+class TransitionSerializer(StrictInputSerializer):
+    action = serializers.ChoiceField(choices=list(workflow.ACTIONS))
+    specialist = serializers.UUIDField(required=False, help_text="accept: the specialist's id.")
+    reason = optional_text(help_text="decline, cancel: why.")
+    note = optional_text()
+    occurred_at = serializers.DateTimeField(
+        required=False, help_text="When the step happened, if earlier than now."
+    )
+    backdate_reason = optional_text(help_text="Needed when occurred_at is more than an hour ago.")
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = related_id("actor")
+    data = serializers.DictField(read_only=True)
+
+    class Meta:
+        model = ReferralEvent
+        fields = [
+            "kind",
+            "actor",
+            "from_status",
+            "to_status",
+            "note",
+            "data",
+            "occurred_at",
+            "recorded_at",
+        ]

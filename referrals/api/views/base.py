@@ -1,0 +1,58 @@
+"""What every API view shares: authentication, the error schema, and visible lookups."""
+
+import uuid
+
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.exceptions import NotFound
+from rest_framework.generics import GenericAPIView
+from rest_framework.metadata import SimpleMetadata
+from rest_framework.permissions import IsAuthenticated
+
+from referrals.api.schema import ApiSchema
+from referrals.models import Referral
+from referrals.selectors import referrals_visible_to
+
+
+class ApiMetadata(SimpleMetadata):
+    """OPTIONS answers name, description and media types; the request bodies are in the
+    OpenAPI schema, not rebuilt from serializers here."""
+
+    def determine_actions(self, request, view):
+        return {}
+
+
+class ApiView(GenericAPIView):
+    # Token first: an anonymous client is told how to authenticate (401 with WWW-Authenticate).
+    authentication_classes = (TokenAuthentication, SessionAuthentication)
+    permission_classes = (IsAuthenticated,)
+    schema = ApiSchema()
+    metadata_class = ApiMetadata
+    # Sub-resources are not filtered or paginated unless a view says so.
+    filter_backends = ()
+    pagination_class = None
+
+
+def parse_id(value) -> uuid.UUID:
+    """An object id from the URL; anything that is not a UUID names nothing (404)."""
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise NotFound() from None
+
+
+def visible_or_404(queryset, object_id):
+    found = queryset.filter(uuid=parse_id(object_id)).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def visible_referral(request, referral_id) -> Referral:
+    return visible_or_404(referrals_visible_to(user=request.user), referral_id)
+
+
+def input_data(serializer_class, request, **kwargs) -> dict:
+    """The request body validated by `serializer_class` (400 with field messages if not)."""
+    serializer = serializer_class(data=request.data, context={"request": request}, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)

@@ -1,0 +1,81 @@
+"""Query counts: the list does not grow with its rows; the detail costs a fixed few."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import Membership
+from referrals.models import Referral
+from tests.api.conftest import url
+from tests.factories import (
+    CancerCenterFactory,
+    CommunityPracticeFactory,
+    PatientFactory,
+    RecordItemFactory,
+    ReferralFactory,
+    member,
+)
+
+Role = Membership.Role
+pytestmark = pytest.mark.django_db
+
+
+def _referrals(count: int):
+    practice, center = CommunityPracticeFactory(), CancerCenterFactory()
+    oncologist = member(practice, Role.REFERRING_ONCOLOGIST)
+    specialist = member(center, Role.SPECIALIST)
+    for _ in range(count):
+        referral = ReferralFactory(
+            patient=PatientFactory(organization=practice),
+            receiving_center=center,
+            referring_oncologist=oncologist,
+            specialist=specialist,
+            status=Referral.Status.SUBMITTED,
+        )
+        RecordItemFactory(referral=referral)
+    return member(center, Role.COORDINATOR)
+
+
+def _list_queries(api, coordinator, page_size: int) -> int:
+    client = api(coordinator)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url("referrals/"), {"page_size": page_size})
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == page_size
+    return len(queries)
+
+
+def test_the_list_costs_the_same_queries_for_one_and_for_a_hundred_rows(api):
+    one = _list_queries(api, _referrals(1), page_size=1)
+    hundred = _list_queries(api, _referrals(100), page_size=100)
+    assert one == hundred
+    # token, memberships, the page, its organizations' and doctors' ids: no COUNT, none per row.
+    assert hundred <= 5
+
+
+def test_the_list_with_filters_and_search_stays_within_the_same_queries(
+    api, django_assert_max_num_queries
+):
+    coordinator = _referrals(30)
+    client = api(coordinator)
+    with django_assert_max_num_queries(5):
+        response = client.get(
+            url("referrals/"),
+            {"status": "submitted", "overdue": "false", "search": "SO-2026", "page_size": 100},
+        )
+    assert len(response.json()["results"]) == 30
+
+
+@pytest.mark.parametrize("record_items", [1, 12])
+def test_the_detail_costs_a_fixed_small_number_of_queries(
+    api, django_assert_num_queries, record_items
+):
+    coordinator = _referrals(1)
+    referral = Referral.objects.get()
+    RecordItemFactory.create_batch(record_items - 1, referral=referral)
+    client = api(coordinator)
+    # token, memberships, visibility lookup, audit entry, the referral with its parts,
+    # its record items, their attachments.
+    with django_assert_num_queries(7):
+        response = client.get(url(f"referrals/{referral.uuid}/"))
+    assert len(response.json()["record_items"]) == record_items
