@@ -1,0 +1,219 @@
+"""The parts of a referral on its change page: the record checklist (editable through the
+records service) and, read-only, pathology review, consult, recommendation, progress
+updates and the event timeline."""
+
+from django import forms
+from django.contrib import admin
+from django.utils import timezone
+
+from referrals.admin.common import ReadOnlyInline, ServiceErrorFormMixin
+from referrals.models import (
+    Consultation,
+    PathologyReview,
+    ProgressUpdate,
+    Recommendation,
+    RecordItem,
+    ReferralEvent,
+)
+
+
+def _person(user) -> str:
+    return user.display_name if user is not None else "—"
+
+
+def _moment(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
+SERVICE_FIELDS = (
+    "status",
+    "required",
+    "carrier",
+    "tracking_number",
+    "specimen_identifiers",
+    "waived_reason",
+)
+
+
+class RecordItemForm(ServiceErrorFormMixin, forms.ModelForm):
+    """A checklist row; a status change may be back-dated with a reason."""
+
+    occurred_at = forms.DateTimeField(
+        required=False,
+        label="Happened at",
+        help_text="Leave empty for now.",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    backdate_reason = forms.CharField(required=False, label="Why recorded late")
+
+    class Meta:
+        model = RecordItem
+        fields = SERVICE_FIELDS
+        widgets = {
+            "carrier": forms.TextInput(attrs={"size": 10}),
+            "tracking_number": forms.TextInput(attrs={"size": 14}),
+            "specimen_identifiers": forms.TextInput(attrs={"size": 14}),
+            "waived_reason": forms.TextInput(attrs={"size": 16}),
+        }
+
+    def service_data(self) -> dict:
+        """What changed, in the shape `record_item_change` takes."""
+        data = {
+            name: self.cleaned_data[name] for name in self.changed_data if name in SERVICE_FIELDS
+        }
+        if data.get("status") and self.cleaned_data.get("occurred_at"):
+            data["occurred_at"] = self.cleaned_data["occurred_at"]
+            data["backdate_reason"] = self.cleaned_data.get("backdate_reason", "")
+        return data
+
+
+class RecordItemInline(admin.TabularInline):
+    model = RecordItem
+    form = RecordItemForm
+    extra = 0
+    can_delete = False
+    verbose_name = "record"
+    verbose_name_plural = "Record checklist"
+    fields = [
+        "kind_label",
+        "required",
+        "status",
+        "carrier",
+        "tracking_number",
+        "specimen_identifiers",
+        "waived_reason",
+        "dates",
+        "occurred_at",
+        "backdate_reason",
+    ]
+    readonly_fields = ["kind_label", "dates"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Item")
+    def kind_label(self, item):
+        return str(item)
+
+    @admin.display(description="Requested / sent / received")
+    def dates(self, item):
+        return " / ".join(
+            _moment(value) for value in (item.requested_at, item.sent_at, item.received_at)
+        )
+
+
+class PathologyReviewInline(ReadOnlyInline, admin.TabularInline):
+    model = PathologyReview
+    verbose_name_plural = "Pathology review"
+    fields = ["pathologist_name", "discrepancy", "review_diagnosis", "additional_tests", "signed"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("pathologist", "signed_by")
+
+    @admin.display(description="Pathologist")
+    def pathologist_name(self, review):
+        return _person(review.pathologist)
+
+    @admin.display(description="Signed")
+    def signed(self, review):
+        if not review.is_signed:
+            return "Not signed"
+        return f"{_person(review.signed_by)}, {_moment(review.signed_at)}"
+
+
+class ConsultationInline(ReadOnlyInline, admin.StackedInline):
+    model = Consultation
+    verbose_name_plural = "Consultation"
+    fields = [
+        "modality",
+        "scheduled_for",
+        "completed_at",
+        "support_person_present",
+        "recording_consented",
+        "notes",
+    ]
+    readonly_fields = fields
+
+
+class RecommendationInline(ReadOnlyInline, admin.StackedInline):
+    """Every version; signed ones are immutable (amendments are new versions)."""
+
+    model = Recommendation
+    verbose_name_plural = "Recommendation (all versions)"
+    fields = [
+        "version",
+        "author_name",
+        "signature",
+        "concordance",
+        "summary",
+        "treatment_options",
+        "further_testing",
+        "clinical_trials",
+        "third_opinion_suggested",
+        "specialist_follows",
+        "update_interval_days",
+        "amendment_reason",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author").order_by("-version")
+
+    @admin.display(description="Author")
+    def author_name(self, recommendation):
+        return _person(recommendation.author)
+
+    @admin.display(description="Signed")
+    def signature(self, recommendation):
+        if not recommendation.is_signed:
+            return "Draft (not signed)"
+        state = "superseded" if recommendation.superseded_at else "in force"
+        return f"{_moment(recommendation.signed_at)} ({state})"
+
+
+class ProgressUpdateInline(ReadOnlyInline, admin.TabularInline):
+    model = ProgressUpdate
+    verbose_name_plural = "Progress updates"
+    fields = ["update_date", "response", "current_treatment", "question", "advice", "advice_from"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("advice_by")
+
+    @admin.display(description="Advice by")
+    def advice_from(self, update):
+        return _person(update.advice_by)
+
+
+class ReferralEventInline(ReadOnlyInline, admin.TabularInline):
+    model = ReferralEvent
+    verbose_name = "event"
+    verbose_name_plural = "Timeline"
+    fields = ["happened", "kind", "change", "actor_name", "note", "recorded"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor").order_by("occurred_at", "id")
+
+    @admin.display(description="When")
+    def happened(self, event):
+        return _moment(event.occurred_at)
+
+    @admin.display(description="Recorded")
+    def recorded(self, event):
+        return _moment(event.recorded_at)
+
+    @admin.display(description="State")
+    def change(self, event):
+        if event.from_status and event.to_status and event.from_status != event.to_status:
+            return f"{event.from_status} → {event.to_status}"
+        return ""
+
+    @admin.display(description="By")
+    def actor_name(self, event):
+        return _person(event.actor) if event.actor_id else "System"
