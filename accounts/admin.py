@@ -70,7 +70,13 @@ class OrganizationForm(forms.ModelForm):
 
     class Meta:
         model = Organization
-        fields = [*DIRECTORY_FIELDS, "contact_email", "contact_phone", "lead_coordinator"]
+        # `website` is declared above (with the scheme Django 6 will assume).
+        fields = [
+            *(name for name in DIRECTORY_FIELDS if name != "website"),
+            "contact_email",
+            "contact_phone",
+            "lead_coordinator",
+        ]
 
     def clean_lead_coordinator(self):
         lead = self.cleaned_data.get("lead_coordinator")

@@ -34,13 +34,13 @@ class Setting:
     def referral(self, status=Referral.Status.SUBMITTED, days_late=None, items=0, **fields):
         """A referral to the center; `days_late` sets its next due date that far in the past."""
         today = timezone.localdate()
+        fields.setdefault("submitted_at", timezone.now() - datetime.timedelta(days=10))
         next_due = None if days_late is None else today - datetime.timedelta(days=days_late)
         referral = ReferralFactory(
             patient=fields.pop("patient", None) or PatientFactory(organization=self.practice),
             receiving_center=fields.pop("receiving_center", self.center),
             referring_oncologist=self.oncologist,
             status=status,
-            submitted_at=timezone.now() - datetime.timedelta(days=10),
             next_due=next_due,
             **fields,
         )
