@@ -14,5 +14,7 @@ from referrals.admin import access, details, patients, referral, sla  # noqa: F4
 admin.site.site_header = "Second Opinion Tracker"
 admin.site.site_title = "Second Opinion Tracker"
 admin.site.index_title = "Coordinator workspace"
+# The change list and checklist are wide tables: they get the whole width.
+admin.site.enable_nav_sidebar = False
 
 access.connect_signals()

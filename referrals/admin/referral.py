@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.db.models import F
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from audit.services import audit_record
 from referrals import roles, workflow
@@ -194,9 +195,11 @@ class ReferralAdmin(ServiceBackedAdmin):
     def status_display(self, referral):
         return status_badge(referral)
 
-    @admin.display(description="Overdue", boolean=True, ordering="overdue_now")
+    @admin.display(description="Overdue", ordering="overdue_now")
     def overdue_display(self, referral):
-        return referral.overdue_now
+        if not referral.overdue_now:
+            return ""
+        return format_html('<span class="overdue-flag">{}</span>', "Overdue")
 
     # Change page
 
