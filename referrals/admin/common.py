@@ -8,6 +8,7 @@
 
 import uuid as uuid_module
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.http import Http404
@@ -133,8 +134,8 @@ class ServiceBackedAdmin(UUIDAddressedAdmin):
         return kwargs
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows that only the services write: shown, never changed here."""
+class NoChanges:
+    """Rows that only the services write: shown, never added, changed or deleted here."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -146,9 +147,11 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyInline:
-    """An inline that shows rows the services write; nothing is added, changed or deleted."""
+class ReadOnlyAdmin(NoChanges, admin.ModelAdmin):
+    pass
 
+
+class ReadOnlyInline(NoChanges):
     extra = 0
     can_delete = False
 
@@ -156,11 +159,17 @@ class ReadOnlyInline:
         # Each row's title (its __str__) names the referral: one join, not a query per row.
         return super().get_queryset(request).select_related("referral")
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+def occurred_at_field() -> forms.DateTimeField:
+    """When a recorded step actually happened; empty means now."""
+    return forms.DateTimeField(
+        required=False,
+        label="Happened at",
+        help_text="Leave empty for now. Earlier than an hour ago needs a reason.",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+
+def backdate_reason_field() -> forms.CharField:
+    return forms.CharField(required=False, label="Why recorded late")

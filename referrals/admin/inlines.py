@@ -6,7 +6,12 @@ from django import forms
 from django.contrib import admin
 from django.utils import timezone
 
-from referrals.admin.common import ReadOnlyInline, ServiceErrorFormMixin
+from referrals.admin.common import (
+    ReadOnlyInline,
+    ServiceErrorFormMixin,
+    backdate_reason_field,
+    occurred_at_field,
+)
 from referrals.models import (
     Consultation,
     PathologyReview,
@@ -38,14 +43,8 @@ SERVICE_FIELDS = (
 class RecordItemForm(ServiceErrorFormMixin, forms.ModelForm):
     """A checklist row; a status change may be back-dated with a reason."""
 
-    occurred_at = forms.DateTimeField(
-        required=False,
-        label="Happened at",
-        help_text="Leave empty for now.",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-    )
-    backdate_reason = forms.CharField(required=False, label="Why recorded late")
+    occurred_at = occurred_at_field()
+    backdate_reason = backdate_reason_field()
 
     class Meta:
         model = RecordItem

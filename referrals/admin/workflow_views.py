@@ -11,7 +11,12 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from referrals import workflow
-from referrals.admin.common import add_domain_error, admin_change_url
+from referrals.admin.common import (
+    add_domain_error,
+    admin_change_url,
+    backdate_reason_field,
+    occurred_at_field,
+)
 from referrals.errors import Conflict, InvalidData, NotPermitted
 from referrals.selectors import specialists_of
 from referrals.services.workflow import referral_transition
@@ -21,14 +26,8 @@ class WorkflowActionForm(forms.Form):
     """The data one workflow action needs, plus an optional note and back-dating."""
 
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    occurred_at = forms.DateTimeField(
-        required=False,
-        label="Happened at",
-        help_text="Leave empty for now. Earlier than an hour ago needs a reason.",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-    )
-    backdate_reason = forms.CharField(required=False, label="Why recorded late")
+    occurred_at = occurred_at_field()
+    backdate_reason = backdate_reason_field()
 
     def __init__(self, *args, action: workflow.Action, referral, **kwargs):
         super().__init__(*args, **kwargs)
