@@ -17,7 +17,8 @@ COORDINATOR_GROUP = "Coordinators"
 # app label -> model -> permission actions. No "delete" for clinical data (DESIGN §3).
 COORDINATOR_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "referrals": {
-        "referral": ("view", "change"),
+        # "add" opens a referral on the referring side (referral_create decides who may).
+        "referral": ("view", "add", "change"),
         "recorditem": ("view", "change"),
         "pathologyreview": ("view",),
         "consultation": ("view",),

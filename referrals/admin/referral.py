@@ -26,6 +26,7 @@ from referrals.admin.inlines import (
     ReferralEventInline,
 )
 from referrals.admin.queries import referrals_for_workspace
+from referrals.admin.referral_add import ReferralAddMixin
 from referrals.admin.workflow_views import workflow_action_urls, workflow_action_view
 from referrals.errors import DomainError
 from referrals.models import Referral
@@ -121,7 +122,7 @@ SHOWN_FIELDS = [
 
 
 @admin.register(Referral)
-class ReferralAdmin(ServiceBackedAdmin):
+class ReferralAdmin(ReferralAddMixin, ServiceBackedAdmin):
     list_display = [
         "reference",
         "patient_masked",
@@ -171,10 +172,6 @@ class ReferralAdmin(ServiceBackedAdmin):
         # Most urgent first: overdue, then urgent, then the soonest due.
         return ["-overdue_now", "urgency_rank", F("next_due").asc(nulls_last=True), "-created_at"]
 
-    def has_add_permission(self, request):
-        # Referrals are opened by the referring side in the portal or the API.
-        return False
-
     def has_delete_permission(self, request, obj=None):
         # Never deleted: a referral that should not go on is cancelled, with a reason.
         return False
@@ -204,6 +201,8 @@ class ReferralAdmin(ServiceBackedAdmin):
     # Change page
 
     def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
         editable = set(self._editable_fields(request, obj))
         return [name for name in SHOWN_FIELDS if name not in editable]
 
@@ -258,6 +257,9 @@ class ReferralAdmin(ServiceBackedAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
+        if not change:
+            self.create_referral(request, obj, form)
+            return
         data = {name: form.cleaned_data[name] for name in form.changed_data}
         if not data:
             return
