@@ -5,6 +5,8 @@ updates and the event timeline."""
 from django import forms
 from django.contrib import admin
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from referrals.admin.common import (
     ReadOnlyInline,
@@ -18,8 +20,12 @@ from referrals.models import (
     ProgressUpdate,
     Recommendation,
     RecordItem,
+    Referral,
     ReferralEvent,
 )
+
+# Timeline events carry referral states or, for record items, record statuses.
+STATE_LABELS = {**dict(RecordItem.Status.choices), **dict(Referral.Status.choices)}
 
 
 def _person(user) -> str:
@@ -98,11 +104,19 @@ class RecordItemInline(admin.TabularInline):
     def kind_label(self, item):
         return str(item)
 
-    @admin.display(description="Requested / sent / received")
+    @admin.display(description="Dates")
     def dates(self, item):
-        return " / ".join(
-            _moment(value) for value in (item.requested_at, item.sent_at, item.received_at)
-        )
+        moments = [
+            (label, _moment(value))
+            for label, value in (
+                ("requested", item.requested_at),
+                ("sent", item.sent_at),
+                ("received", item.received_at),
+                ("returned", item.returned_at),
+            )
+            if value
+        ]
+        return format_html_join(mark_safe("<br>"), "{} {}", moments) or "—"
 
 
 class PathologyReviewInline(ReadOnlyInline, admin.TabularInline):
@@ -210,7 +224,9 @@ class ReferralEventInline(ReadOnlyInline, admin.TabularInline):
     @admin.display(description="State")
     def change(self, event):
         if event.from_status and event.to_status and event.from_status != event.to_status:
-            return f"{event.from_status} → {event.to_status}"
+            return f"{STATE_LABELS.get(event.from_status, event.from_status)} → " + (
+                STATE_LABELS.get(event.to_status, event.to_status)
+            )
         return ""
 
     @admin.display(description="By")
