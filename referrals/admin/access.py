@@ -21,7 +21,7 @@ COORDINATOR_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "referral": ("view", "add", "change"),
         "recorditem": ("view", "change"),
         "pathologyreview": ("view",),
-        "consultation": ("view",),
+        "consultation": ("view", "add", "change"),
         "recommendation": ("view",),
         "progressupdate": ("view",),
         "referralevent": ("view",),

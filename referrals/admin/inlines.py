@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
+from referrals import roles
 from referrals.admin.common import (
     ReadOnlyInline,
     ServiceErrorFormMixin,
@@ -23,6 +24,8 @@ from referrals.models import (
     Referral,
     ReferralEvent,
 )
+from referrals.services.clinical import REVIEW_STATES, consultation_save
+from referrals.services.records import record_item_change
 
 # Timeline events carry referral states or, for record items, record statuses.
 STATE_LABELS = {**dict(RecordItem.Status.choices), **dict(Referral.Status.choices)}
@@ -36,6 +39,14 @@ def _moment(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "—"
 
 
+CONSULTATION_ORDER = [
+    "modality",
+    "scheduled_for",
+    "completed_at",
+    "support_person_present",
+    "recording_consented",
+    "notes",
+]
 SERVICE_FIELDS = (
     "status",
     "required",
@@ -71,6 +82,9 @@ class RecordItemForm(ServiceErrorFormMixin, forms.ModelForm):
             data["occurred_at"] = self.cleaned_data["occurred_at"]
             data["backdate_reason"] = self.cleaned_data.get("backdate_reason", "")
         return data
+
+    def save_through_service(self, *, actor, referral, data):
+        return record_item_change(actor=actor, item=self.instance, data=data)
 
 
 class RecordItemInline(admin.TabularInline):
@@ -139,18 +153,53 @@ class PathologyReviewInline(ReadOnlyInline, admin.TabularInline):
         return f"{_person(review.signed_by)}, {_moment(review.signed_at)}"
 
 
-class ConsultationInline(ReadOnlyInline, admin.StackedInline):
+class ConsultationForm(ServiceErrorFormMixin, forms.ModelForm):
+    class Meta:
+        model = Consultation
+        fields = CONSULTATION_ORDER
+
+    def service_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.changed_data}
+
+    def save_through_service(self, *, actor, referral, data):
+        return consultation_save(actor=actor, referral=referral, data=data)
+
+
+class ConsultationInline(admin.StackedInline):
+    """Arranged by the center coordinator (or the specialist) while the case is active."""
+
     model = Consultation
+    form = ConsultationForm
     verbose_name_plural = "Consultation"
-    fields = [
-        "modality",
-        "scheduled_for",
-        "completed_at",
-        "support_person_present",
-        "recording_consented",
-        "notes",
-    ]
-    readonly_fields = fields
+    fields = CONSULTATION_ORDER
+    extra = 1
+    max_num = 1
+    can_delete = False
+
+    def _may_arrange(self, request, referral) -> bool:
+        return (
+            referral is not None
+            and referral.status in REVIEW_STATES
+            and bool(
+                roles.roles_on(request.user, referral)
+                & {roles.CENTER_COORDINATOR, roles.ASSIGNED_SPECIALIST}
+            )
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and self._may_arrange(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._may_arrange(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if obj is not None and "modality" in formset.form.base_fields:
+            formset.form.base_fields["modality"].initial = obj.modality
+        return formset
 
 
 class RecommendationInline(ReadOnlyInline, admin.StackedInline):

@@ -31,7 +31,6 @@ from referrals.admin.workflow_views import workflow_action_urls, workflow_action
 from referrals.errors import DomainError
 from referrals.models import Referral
 from referrals.selectors import referrals_overdue
-from referrals.services.records import record_item_change
 from referrals.services.referrals import EDITABLE_FIELDS, referral_update
 
 
@@ -269,19 +268,21 @@ class ReferralAdmin(ReferralAddMixin, ServiceBackedAdmin):
             raise ServiceFormError(error, None) from error
 
     def save_formset(self, request, form, formset, change):
-        # The admin's change message reads these; only the records service saves rows here.
+        # The admin's change message reads these; only the services save rows here.
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-        if formset.model is not RecordItemInline.model:
+        if not hasattr(formset.form, "save_through_service"):
             return
-        for item_form in formset.forms:
-            data = item_form.service_data() if item_form.has_changed() else {}
+        for row in formset.forms:
+            data = row.service_data() if row.has_changed() else {}
             if not data:
                 continue
             try:
-                item = record_item_change(actor=request.user, item=item_form.instance, data=data)
+                saved = row.save_through_service(
+                    actor=request.user, referral=formset.instance, data=data
+                )
             except DomainError as error:
-                raise ServiceFormError(error, item_form.prefix) from error
-            formset.changed_objects.append((item, sorted(data)))
+                raise ServiceFormError(error, row.prefix) from error
+            formset.changed_objects.append((saved, sorted(data)))
 
     def workflow_action(self, request, uuid, action):
         return workflow_action_view(self, request, uuid, action)

@@ -4,7 +4,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditEntry
-from referrals.models import RecordItem, Referral, ReferralEvent
+from referrals.models import Consultation, RecordItem, Referral, ReferralEvent
 from tests.admin.helpers import change_url, form_data
 from tests.factories import member
 
@@ -157,3 +157,37 @@ def test_the_change_page_query_count_is_bounded(coordinator_client, setting):
 
     assert large_count == small_count
     assert small_count <= 40
+
+
+def test_the_center_coordinator_schedules_the_consult(coordinator_client, setting):
+    referral = setting.referral(status=S.ACCEPTED, specialist=setting.specialist, items=1)
+    data = form_data(coordinator_client.get(change_url(referral)), "referral_form")
+    data.update(
+        {
+            "consultation-0-scheduled_for_0": "2026-12-03",
+            "consultation-0-scheduled_for_1": "14:30",
+            "consultation-0-support_person_present": "on",
+        }
+    )
+
+    response = coordinator_client.post(change_url(referral), data)
+
+    assert response.status_code == 302
+    consultation = referral.consultation
+    assert consultation.modality == referral.modality
+    assert f"{consultation.scheduled_for:%Y-%m-%d}" == "2026-12-03"
+    assert ReferralEvent.objects.filter(referral=referral, kind="consult_updated").exists()
+
+
+def test_recording_a_consult_without_the_patients_consent_is_refused(coordinator_client, setting):
+    referral = setting.referral(status=S.ACCEPTED, specialist=setting.specialist, items=1)
+    referral.patient.consent_to_record_consult = False
+    referral.patient.save()
+    data = form_data(coordinator_client.get(change_url(referral)), "referral_form")
+    data["consultation-0-recording_consented"] = "on"
+
+    response = coordinator_client.post(change_url(referral), data)
+
+    assert response.status_code == 200
+    assert "not consented to recording" in response.content.decode()
+    assert not Consultation.objects.filter(referral=referral).exists()
