@@ -27,7 +27,12 @@ from referrals.admin.inlines import (
 )
 from referrals.admin.queries import referrals_for_workspace
 from referrals.admin.referral_add import ReferralAddMixin
-from referrals.admin.workflow_views import workflow_action_urls, workflow_action_view
+from referrals.admin.workflow_views import (
+    may_request_pathology_review,
+    pathology_review_request_view,
+    workflow_action_urls,
+    workflow_action_view,
+)
 from referrals.errors import DomainError
 from referrals.models import Referral
 from referrals.selectors import referrals_overdue
@@ -252,6 +257,10 @@ class ReferralAdmin(ReferralAddMixin, ServiceBackedAdmin):
                 audit_record(actor=request.user, action="view", obj=obj)
             actions = workflow.actions_available(request.user, obj)
             context["workflow_actions"] = workflow_action_urls(obj, actions)
+            if may_request_pathology_review(request.user, obj):
+                context["pathology_review_url"] = reverse(
+                    "admin:referrals_referral_pathology_review", args=(obj.uuid,)
+                )
             context["history_url"] = reverse("admin:referrals_referral_history", args=(obj.uuid,))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
@@ -287,10 +296,18 @@ class ReferralAdmin(ReferralAddMixin, ServiceBackedAdmin):
     def workflow_action(self, request, uuid, action):
         return workflow_action_view(self, request, uuid, action)
 
+    def pathology_review_request(self, request, uuid):
+        return pathology_review_request_view(self, request, uuid)
+
     def get_urls(self):
         workflow_url = path(
             "<uuid:uuid>/workflow/<str:action>/",
             self.admin_site.admin_view(self.workflow_action),
             name="referrals_referral_workflow",
         )
-        return [workflow_url, *super().get_urls()]
+        pathology_url = path(
+            "<uuid:uuid>/pathology-review/",
+            self.admin_site.admin_view(self.pathology_review_request),
+            name="referrals_referral_pathology_review",
+        )
+        return [workflow_url, pathology_url, *super().get_urls()]

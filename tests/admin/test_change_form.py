@@ -2,6 +2,7 @@
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from audit.models import AuditEntry
 from referrals.models import Consultation, RecordItem, Referral, ReferralEvent
@@ -191,3 +192,19 @@ def test_recording_a_consult_without_the_patients_consent_is_refused(coordinator
     assert response.status_code == 200
     assert "not consented to recording" in response.content.decode()
     assert not Consultation.objects.filter(referral=referral).exists()
+
+
+def test_the_center_coordinator_requests_a_pathology_review(coordinator_client, setting):
+    referral = setting.referral(status=S.ACCEPTED, specialist=setting.specialist, items=1)
+    pathologist = member(setting.center, "pathologist", full_name="Pat Hologist")
+    url = reverse("admin:referrals_referral_pathology_review", args=(referral.uuid,))
+
+    page = coordinator_client.get(change_url(referral)).content.decode()
+    assert url in page
+    response = coordinator_client.post(url, {"pathologist": pathologist.pk}, follow=True)
+
+    assert "pathology review requested from Pat Hologist" in response.content.decode()
+    assert referral.pathology_reviews.get().pathologist == pathologist
+    again = coordinator_client.post(url, {"pathologist": pathologist.pk})
+    assert "already has an open review" in again.content.decode()
+    assert referral.pathology_reviews.count() == 1
