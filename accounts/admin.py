@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from accounts.models import IntakeRule, Membership, Organization, User
 from referrals.admin.audited import AuditedAdmin
+from referrals.admin.common import UUIDAddressedAdmin
 from referrals.roles import organizations_where
 
 
@@ -87,7 +88,7 @@ class OrganizationForm(forms.ModelForm):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(AuditedAdmin):
+class OrganizationAdmin(AuditedAdmin, UUIDAddressedAdmin):
     form = OrganizationForm
     list_display = ["name", "kind", "nci_designation", "city", "state", "lead_coordinator"]
     list_filter = ["kind", "nci_designation", "state"]

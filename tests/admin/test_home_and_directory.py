@@ -1,5 +1,7 @@
 """The coordinator's home page, the center directory and the SLA policy."""
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import IntakeRule
@@ -29,8 +31,22 @@ def test_home_shows_my_centers_queue_late_now_and_due_this_week(coordinator_clie
     assert elsewhere.reference not in page
 
 
-def _organization_url(organization, view="change"):
-    return reverse(f"admin:accounts_organization_{view}", args=(organization.pk,))
+def test_the_home_page_query_count_does_not_grow_with_referrals(
+    coordinator_client, setting, django_assert_num_queries
+):
+    for days in range(3):
+        setting.referral(days_late=days - 1)
+    with CaptureQueriesContext(connection) as few:
+        coordinator_client.get(reverse("admin:index"))
+
+    for days in range(40):
+        setting.referral(days_late=days % 9 - 4)
+    with django_assert_num_queries(len(few)):
+        coordinator_client.get(reverse("admin:index"))
+
+
+def _organization_url(organization):
+    return reverse("admin:accounts_organization_change", args=(organization.uuid,))
 
 
 def test_a_coordinator_edits_their_centers_contact_and_intake_rules(coordinator_client, setting):
