@@ -211,6 +211,8 @@ class ReferralAdmin(ReferralAddMixin, ServiceBackedAdmin):
         return [name for name in SHOWN_FIELDS if name not in editable]
 
     def _editable_fields(self, request, obj) -> list[str]:
+        # Mirrors referral_update's rule so the page offers only what the service accepts;
+        # the service still decides on save.
         if obj is None or not super().has_change_permission(request, obj):
             return []
         user_roles = roles.roles_on(request.user, obj)
