@@ -9,9 +9,11 @@
 import uuid as uuid_module
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.views.main import ChangeList
 from django.http import Http404
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -56,7 +58,19 @@ class UUIDAddressedAdmin(admin.ModelAdmin):
         return self.get_queryset(request).filter(uuid=key).first()
 
     def response_add(self, request, obj, post_url_continue=None):
-        return super().response_add(request, obj, post_url_continue or admin_change_url(obj))
+        # Django's message links to the new object by primary key; this one by UUID.
+        if IS_POPUP_VAR in request.POST:
+            return super().response_add(request, obj, post_url_continue)
+        url = admin_change_url(obj)
+        message = format_html(
+            'The {} “<a href="{}">{}</a>” was added.', self.opts.verbose_name, url, obj
+        )
+        self.message_user(request, message, messages.SUCCESS)
+        if "_continue" in request.POST:
+            return redirect(url)
+        if "_addanother" in request.POST:
+            return redirect(request.path)
+        return self.response_post_save_add(request, obj)
 
     # Django's default redirects to the index with "perhaps it was deleted": for objects of
     # other organizations that would hint they exist. A plain 404 says nothing (DESIGN §3).
@@ -76,9 +90,9 @@ class ServiceFormError(Exception):
 def add_domain_error(form, error: DomainError) -> None:
     """Put a service's error on the form: on the fields it names, else above the form."""
     placed = False
-    for field, messages in error.fields.items():
+    for field, field_messages in error.fields.items():
         target = field if field in form.fields else None
-        for message in messages:
+        for message in field_messages:
             form.add_error(target, message)
             placed = True
     if not placed:

@@ -28,10 +28,12 @@ def test_the_referring_coordinator_opens_a_draft_with_the_default_checklist(clie
     patient = PatientFactory(organization=setting.practice)
     client.force_login(setting.referring_coordinator)
 
-    response = client.post(ADD_URL, referral_form(patient, setting.center, setting.oncologist))
+    response = client.post(
+        ADD_URL, referral_form(patient, setting.center, setting.oncologist), follow=True
+    )
 
-    assert response.status_code == 302
     referral = Referral.objects.get(patient=patient)
+    assert f'<a href="{change_url(referral)}">{referral.reference}</a>' in response.content.decode()
     assert (referral.status, referral.created_by) == ("draft", setting.referring_coordinator)
     assert referral.reasons == ["complex_diagnosis", "patient_uncertainty"]
     assert referral.record_items.count() == 4
