@@ -1,0 +1,150 @@
+"""The workflow buttons of a referral's change page and the admin view each one runs.
+
+The buttons come from `workflow.actions_available` (what this user may do now); the view
+runs the one workflow service and maps its errors to form errors or messages.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from referrals import roles, workflow
+from referrals.admin.common import (
+    add_domain_error,
+    admin_change_url,
+    backdate_reason_field,
+    occurred_at_field,
+)
+from referrals.errors import Conflict, InvalidData, NotPermitted
+from referrals.selectors import pathologists_of, specialists_of
+from referrals.services.clinical import REVIEW_STATES, pathology_review_request
+from referrals.services.workflow import referral_transition
+
+
+class WorkflowActionForm(forms.Form):
+    """The data one workflow action needs, plus an optional note and back-dating."""
+
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    occurred_at = occurred_at_field()
+    backdate_reason = backdate_reason_field()
+
+    def __init__(self, *args, action: workflow.Action, referral, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.action = action
+        if "specialist" in action.needs:
+            self.fields["specialist"] = forms.ModelChoiceField(
+                queryset=specialists_of(referral.receiving_center).order_by("full_name"),
+                empty_label="Choose the specialist…",
+                help_text="Specialists of the receiving center.",
+            )
+        if "reason" in action.needs:
+            self.fields["reason"] = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+        # The action's own data first.
+        self.order_fields([*action.needs, "note", "occurred_at", "backdate_reason"])
+
+    def transition_data(self) -> dict:
+        return {name: value for name, value in self.cleaned_data.items() if value not in ("", None)}
+
+
+def workflow_action_urls(referral, actions) -> list[dict]:
+    return [
+        {
+            "name": action.name,
+            "label": action.label,
+            "needs_form": bool(action.needs),
+            "destructive": action.destructive,
+            "url": reverse("admin:referrals_referral_workflow", args=(referral.uuid, action.name)),
+        }
+        for action in actions
+    ]
+
+
+def _form_page(model_admin, request, referral, *, label: str, form, perform):
+    """Show `form`; on a valid POST run `perform(form)` (one service call) and go back.
+
+    `perform` returns the success message. The service's refusals: missing or invalid data
+    stays on the form; "not yours" or "not from this state" goes back with a message.
+    """
+    change_url = admin_change_url(referral)
+    if request.method == "POST" and form.is_valid():
+        try:
+            done = perform(form)
+        except (NotPermitted, Conflict) as error:
+            messages.error(request, error.detail)
+            return redirect(change_url)
+        except InvalidData as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, done)
+            return redirect(change_url)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.opts,
+        "title": f"{label} {referral.reference}",
+        "referral": referral,
+        "label": label,
+        "form": form,
+        "change_url": change_url,
+    }
+    return TemplateResponse(request, "admin/referrals/referral/workflow_action.html", context)
+
+
+def _posted(request):
+    return request.POST if request.method == "POST" else None
+
+
+def workflow_action_view(model_admin, request, uuid, action):
+    referral = get_object_or_404(model_admin.get_queryset(request), uuid=uuid)
+    allowed = {spec.name: spec for spec in workflow.actions_available(request.user, referral)}
+    spec = allowed.get(action)
+    if spec is None:
+        messages.error(request, f"That action is not available for {referral.reference} now.")
+        return redirect(admin_change_url(referral))
+
+    def perform(form) -> str:
+        moved = referral_transition(
+            referral=referral, actor=request.user, action=spec.name, data=form.transition_data()
+        )
+        state = moved.get_status_display().lower()
+        done = f"{moved.reference}: {spec.label.lower()} done. Now {state}"
+        if moved.specialist_id and "specialist" in spec.needs:
+            done += f", assigned to {moved.specialist.display_name}"
+        return f"{done}."
+
+    form = WorkflowActionForm(_posted(request), action=spec, referral=referral)
+    return _form_page(model_admin, request, referral, label=spec.label, form=form, perform=perform)
+
+
+class PathologyReviewRequestForm(forms.Form):
+    def __init__(self, *args, referral, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pathologist"] = forms.ModelChoiceField(
+            queryset=pathologists_of(referral.receiving_center).order_by("full_name"),
+            empty_label="Choose the pathologist…",
+            help_text="Pathologists of the receiving center.",
+        )
+
+
+def may_request_pathology_review(user, referral) -> bool:
+    return referral.status in REVIEW_STATES and roles.CENTER_COORDINATOR in roles.roles_on(
+        user, referral
+    )
+
+
+def pathology_review_request_view(model_admin, request, uuid):
+    referral = get_object_or_404(model_admin.get_queryset(request), uuid=uuid)
+    if not may_request_pathology_review(request.user, referral):
+        messages.error(request, f"A pathology review cannot be requested for {referral} now.")
+        return redirect(admin_change_url(referral))
+
+    def perform(form) -> str:
+        review = pathology_review_request(
+            actor=request.user, referral=referral, pathologist=form.cleaned_data["pathologist"]
+        )
+        return f"{referral.reference}: pathology review requested from {review.pathologist}."
+
+    form = PathologyReviewRequestForm(_posted(request), referral=referral)
+    label = "Request pathology review"
+    return _form_page(model_admin, request, referral, label=label, form=form, perform=perform)
