@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
@@ -11,4 +11,7 @@ urlpatterns = [
     # The apps' URLs are included here, e.g.:
     #   path("api/v1/", include("referrals.api.urls")),
     #   path("", include("referrals.urls")),
+    # The clinicians' portal: log-in by e-mail and password reset, then each role's pages.
+    path("accounts/", include("referrals.portal.auth_urls")),
+    path("", include("referrals.portal.urls")),
 ]

@@ -247,3 +247,11 @@ SPECTACULAR_SETTINGS = {
 # ------------------------------------------------------------------------------
 # Largest file that may be attached to a record item.
 RECORD_UPLOAD_MAX_BYTES = env.int("RECORD_UPLOAD_MAX_BYTES", default=25 * 1024 * 1024)
+
+# PORTAL
+# ------------------------------------------------------------------------------
+LOGIN_URL = "/accounts/login/"
+# The portal's navigation (templates/base.html) shows links by the user's roles.
+TEMPLATES[0]["OPTIONS"]["context_processors"].append(
+    "referrals.portal.context_processors.navigation"
+)

@@ -1,0 +1,180 @@
+"""The expert side's forms: pathology re-review, consult, recommendation; progress updates."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from referrals import roles
+from referrals.errors import InvalidData, NotPermitted
+from referrals.portal.errors import add_errors_to_form, handles_domain_errors
+from referrals.portal.forms.clinical import (
+    ConsultationForm,
+    PathologyReviewForm,
+    ProgressUpdateForm,
+    RecommendationForm,
+    ReplyForm,
+)
+from referrals.portal.views.common import posted, roles_on, visible_referral
+from referrals.services import clinical
+
+
+def _render(request, template, context, form):
+    return render(request, template, context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@handles_domain_errors
+def pathology_review(request, uuid, review_uuid):
+    """The named pathologist fills in the re-review, saves it, and signs it off."""
+    referral = visible_referral(request, uuid)
+    review = referral.pathology_reviews.get(uuid=review_uuid)
+    editable = review.pathologist_id == request.user.pk and not review.is_signed
+    form = PathologyReviewForm(posted(request), initial=PathologyReviewForm.initial_from(review))
+    if request.method == "POST":
+        if not editable:
+            raise NotPermitted("Only the pathologist named on the review fills it in.")
+        if form.is_valid():
+            sign = "sign" in request.POST
+            try:
+                clinical.pathology_review_update(
+                    actor=request.user, review=review, data=form.cleaned_data, sign=sign
+                )
+            except InvalidData as error:
+                add_errors_to_form(form, error)
+            else:
+                messages.success(
+                    request, "Pathology review signed." if sign else "Pathology review saved."
+                )
+                return redirect("portal:referral-detail", uuid=uuid)
+    context = {"referral": referral, "review": review, "form": form, "editable": editable}
+    return _render(request, "portal/pathology_review.html", context, form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@handles_domain_errors
+def consultation(request, uuid):
+    """The assigned specialist schedules or records the consult."""
+    referral = visible_referral(request, uuid)
+    current = getattr(referral, "consultation", None)
+    initial = {"modality": referral.modality}
+    if current is not None:
+        initial = {name: getattr(current, name) for name in ConsultationForm.base_fields}
+    form = ConsultationForm(posted(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            clinical.consultation_save(
+                actor=request.user, referral=referral, data=form.cleaned_data
+            )
+        except InvalidData as error:
+            add_errors_to_form(form, error)
+        else:
+            messages.success(request, "Consultation saved.")
+            return redirect("portal:referral-detail", uuid=uuid)
+    return _render(request, "portal/consultation.html", {"referral": referral, "form": form}, form)
+
+
+def _recommendation_versions(referral):
+    versions = list(referral.recommendations.all())
+    in_force = next((r for r in versions if r.in_force), None)
+    draft = next((r for r in versions if not r.is_signed), None)
+    return in_force, draft
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@handles_domain_errors
+def recommendation_edit(request, uuid):
+    """Write the recommendation (or an amendment of the signed one), then preview it."""
+    referral = visible_referral(request, uuid)
+    if roles.ASSIGNED_SPECIALIST not in roles_on(request, referral):
+        raise NotPermitted("Only the assigned specialist writes the recommendation.")
+    in_force, draft = _recommendation_versions(referral)
+    amending = in_force is not None
+    form = RecommendationForm(
+        posted(request),
+        initial=RecommendationForm.initial_from(draft or in_force),
+        amending=amending,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            clinical.recommendation_save(
+                actor=request.user, referral=referral, data=form.service_data()
+            )
+        except InvalidData as error:
+            add_errors_to_form(form, error)
+        else:
+            return redirect("portal:recommendation-preview", uuid=uuid)
+    context = {"referral": referral, "form": form, "amending": amending, "in_force": in_force}
+    return _render(request, "portal/recommendation_form.html", context, form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@handles_domain_errors
+def recommendation_preview(request, uuid):
+    """Show the saved draft as the referring oncologist will read it; sign it from here."""
+    referral = visible_referral(request, uuid)
+    if roles.ASSIGNED_SPECIALIST not in roles_on(request, referral):
+        raise NotPermitted("Only the assigned specialist signs the recommendation.")
+    in_force, draft = _recommendation_versions(referral)
+    if draft is None:
+        messages.info(request, "There is no draft recommendation to sign.")
+        return redirect("portal:referral-detail", uuid=uuid)
+    if request.method == "POST":
+        try:
+            clinical.recommendation_save(actor=request.user, referral=referral, data={}, sign=True)
+        except InvalidData as error:
+            messages.error(request, error.detail)
+            return redirect("portal:recommendation-edit", uuid=uuid)
+        messages.success(request, f"Recommendation version {draft.version} signed.")
+        return redirect("portal:referral-detail", uuid=uuid)
+    return render(
+        request,
+        "portal/recommendation_preview.html",
+        {"referral": referral, "recommendation": draft, "in_force": in_force},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@handles_domain_errors
+def progress_update_new(request, uuid):
+    referral = visible_referral(request, uuid)
+    form = ProgressUpdateForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            clinical.progress_update_create(
+                actor=request.user, referral=referral, data=form.cleaned_data
+            )
+        except InvalidData as error:
+            add_errors_to_form(form, error)
+        else:
+            messages.success(request, "Progress update posted.")
+            return redirect("portal:referral-detail", uuid=uuid)
+    return _render(
+        request, "portal/progress_update_form.html", {"referral": referral, "form": form}, form
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@handles_domain_errors
+def progress_update_reply(request, uuid, update_uuid):
+    referral = visible_referral(request, uuid)
+    update = referral.progress_updates.get(uuid=update_uuid)
+    form = ReplyForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            clinical.progress_update_reply(
+                actor=request.user, update=update, advice=form.cleaned_data["advice"]
+            )
+        except InvalidData as error:
+            add_errors_to_form(form, error)
+        else:
+            messages.success(request, "Reply sent.")
+            return redirect("portal:referral-detail", uuid=uuid)
+    context = {"referral": referral, "update": update, "form": form}
+    return _render(request, "portal/progress_update_reply.html", context, form)

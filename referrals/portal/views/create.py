@@ -1,0 +1,85 @@
+"""The referring oncologist's guided form for a new referral."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from accounts.models import Membership
+from audit.services import audit_record
+from referrals import roles
+from referrals.errors import InvalidData, NotPermitted
+from referrals.portal.errors import add_errors_to_form, handles_domain_errors
+from referrals.portal.forms.referral import ReferralCreateForm
+from referrals.portal.views.common import posted
+from referrals.services.referrals import patient_create, patient_update, referral_create
+from referrals.services.workflow import referral_transition
+
+Role = Membership.Role
+# Service field -> the form field that collects it.
+FIELD_NAMES = {"patient": "existing_patient", "record_items": None}
+
+
+class _RolledBack(Exception):
+    """Undo everything saved so far (a new patient, the draft) when a later step fails."""
+
+    def __init__(self, error: InvalidData):
+        self.error = error
+
+
+def _save(form: ReferralCreateForm, user, submit: bool):
+    with transaction.atomic():
+        try:
+            if form.cleaned_data["patient_choice"] == "new":
+                patient = patient_create(
+                    actor=user, organization=form.practice(), data=form.new_patient_data()
+                )
+            else:
+                patient = form.cleaned_data["existing_patient"]
+                audit_record(actor=user, action="view", obj=patient)
+                if form.consent_data():
+                    patient = patient_update(actor=user, patient=patient, data=form.consent_data())
+            referral = referral_create(
+                actor=user,
+                patient=patient,
+                receiving_center=form.cleaned_data["receiving_center"],
+                data=form.referral_data(),
+                record_items=form.record_items(),
+            )
+            if submit:
+                referral = referral_transition(referral=referral, actor=user, action="submit")
+        except InvalidData as error:
+            raise _RolledBack(error) from error
+    return referral
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@handles_domain_errors
+def referral_create_view(request):
+    if not roles.organizations_where(request.user, Role.REFERRING_ONCOLOGIST):
+        raise NotPermitted("Referrals are created by referring oncologists.")
+    form = ReferralCreateForm(posted(request), user=request.user)
+    existing_referral = None
+    if request.method == "POST" and form.is_valid():
+        submit = "submit" in request.POST
+        try:
+            referral = _save(form, request.user, submit)
+        except _RolledBack as rolled_back:
+            error = rolled_back.error
+            names = {**FIELD_NAMES}
+            if form.cleaned_data["patient_choice"] == "new":
+                names["patient"] = None
+            add_errors_to_form(form, error, names)
+            existing_referral = error.extra.get("existing_referral")
+        else:
+            state = "submitted" if submit else "saved as a draft"
+            messages.success(request, f"Referral {referral.reference} {state}.")
+            return redirect("portal:referral-detail", uuid=referral.uuid)
+    return render(
+        request,
+        "portal/referral_create.html",
+        {"form": form, "existing_referral": existing_referral},
+        status=400 if form.errors else 200,
+    )

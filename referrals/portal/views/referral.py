@@ -1,0 +1,156 @@
+"""The referral page, its workflow buttons, and asking for another opinion."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from referrals import roles, selectors, workflow
+from referrals.errors import InvalidData, NotPermitted
+from referrals.models import Referral
+from referrals.portal.errors import add_errors_to_form, handles_domain_errors
+from referrals.portal.forms.referral import (
+    AttachmentForm,
+    NextOpinionForm,
+    RecordShipmentForm,
+    TransitionForm,
+)
+from referrals.portal.timeline import timeline
+from referrals.portal.views.common import posted, roles_on, visible_referral
+from referrals.portal.views.records import attach_allowed, record_actions
+from referrals.services.referrals import referral_request_next_opinion
+from referrals.services.workflow import referral_transition
+
+REFERRING_SIDE = {roles.REFERRING_ONCOLOGIST, roles.REFERRING_COORDINATOR}
+
+
+def _recommendations(referral: Referral):
+    """(in force, unsigned draft, every signed version newest first) from the prefetch."""
+    versions = sorted(referral.recommendations.all(), key=lambda r: r.version, reverse=True)
+    in_force = next((r for r in versions if r.in_force), None)
+    draft = next((r for r in versions if not r.is_signed), None)
+    return in_force, draft, [r for r in versions if r.is_signed]
+
+
+def may_request_next_opinion(referral: Referral, user_roles: set[str]) -> bool:
+    return bool(user_roles & REFERRING_SIDE) and referral.recommendation_issued_at is not None
+
+
+@login_required
+@handles_domain_errors
+def referral_detail(request, uuid):
+    referral = visible_referral(request, uuid)
+    user_roles = roles_on(request, referral)
+    in_force, draft, signed_versions = _recommendations(referral)
+    items = list(referral.record_items.all())
+    attachable = attach_allowed(referral, user_roles)
+    for item in items:
+        item.portal_actions = record_actions(item, referral, user_roles)
+        item.attachable = attachable
+    actions = workflow.actions_available(request.user, referral, user_roles=user_roles)
+    is_specialist = roles.ASSIGNED_SPECIALIST in user_roles
+    context = {
+        "referral": referral,
+        "user_roles": user_roles,
+        "actions": actions,
+        "items": items,
+        "shipment_form": RecordShipmentForm(),
+        "attachment_form": AttachmentForm(),
+        "reviews": list(referral.pathology_reviews.all()),
+        "consultation": getattr(referral, "consultation", None),
+        "recommendation": in_force,
+        "recommendation_draft": draft if is_specialist else None,
+        "previous_versions": signed_versions[1:] if in_force else signed_versions,
+        "updates": list(referral.progress_updates.all()),
+        "timeline": timeline(selectors.referral_events(referral=referral)),
+        "is_specialist": is_specialist,
+        "is_pathologist": roles.ASSIGNED_PATHOLOGIST in user_roles,
+        "is_referring": bool(user_roles & REFERRING_SIDE),
+        "next_opinion_allowed": may_request_next_opinion(referral, user_roles),
+        "next_opinions": list(referral.next_opinions.all()),
+    }
+    return render(request, "portal/referral_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@handles_domain_errors
+def referral_action(request, uuid, action):
+    """Perform a workflow action. Actions that need data (a reason) show a form first."""
+    referral = visible_referral(request, uuid)
+    spec = workflow.get_action(action)
+    if spec is None:
+        raise Http404("No such action.")
+    available = workflow.actions_available(
+        request.user, referral, user_roles=roles_on(request, referral)
+    )
+    if spec not in available and request.method == "GET":
+        raise NotPermitted(f"You may not {spec.label.lower()} this referral now.")
+    form = TransitionForm(posted(request), action=spec, referral=referral)
+    if request.method == "POST" and form.is_valid():
+        try:
+            referral_transition(
+                referral=referral, actor=request.user, action=action, data=form.service_data()
+            )
+        except InvalidData as error:
+            if not spec.needs:
+                # A guard of a one-click action: say what is missing on the referral page.
+                messages.error(request, _guard_message(error))
+                return redirect("portal:referral-detail", uuid=uuid)
+            add_errors_to_form(form, error)
+        else:
+            messages.success(request, f"{referral.reference}: {spec.label} done.")
+            return redirect("portal:referral-detail", uuid=uuid)
+    return render(
+        request,
+        "portal/referral_action.html",
+        {"referral": referral, "action": spec, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def _guard_message(error: InvalidData) -> str:
+    problems = [message for messages_ in error.fields.values() for message in messages_]
+    if not problems or problems == [error.detail]:
+        return error.detail
+    return f"{error.detail} {' '.join(problems)}"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@handles_domain_errors
+def next_opinion(request, uuid):
+    """Ask another center for a third (or later) opinion on a finished referral."""
+    referral = visible_referral(request, uuid)
+    if not may_request_next_opinion(referral, roles_on(request, referral)):
+        raise NotPermitted(
+            "Another opinion is requested by the referring side once the recommendation is issued."
+        )
+    form = NextOpinionForm(posted(request), previous=referral)
+    if request.method == "POST" and form.is_valid():
+        data = {
+            name: form.cleaned_data[name] for name in ("clinical_question", "urgency", "modality")
+        }
+        try:
+            new = referral_request_next_opinion(
+                actor=request.user,
+                previous=referral,
+                receiving_center=form.cleaned_data["receiving_center"],
+                data=data,
+            )
+        except InvalidData as error:
+            add_errors_to_form(form, error)
+        else:
+            messages.success(
+                request,
+                f"Draft {new.reference} created for opinion {new.opinion_number}. "
+                "Check it and submit it.",
+            )
+            return redirect("portal:referral-detail", uuid=new.uuid)
+    return render(
+        request,
+        "portal/next_opinion.html",
+        {"referral": referral, "form": form},
+        status=400 if form.errors else 200,
+    )
