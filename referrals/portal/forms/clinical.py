@@ -71,6 +71,8 @@ class RecommendationForm(forms.Form):
     def __init__(self, *args, amending: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.amending = amending
+        # Needed when the specialist follows the patient.
+        self.fields["update_interval_days"].conditionally_required = True
         if not amending:
             del self.fields["amendment_reason"]
         else:

@@ -25,6 +25,7 @@ PATIENT_FIELDS = [
     "support_person_name",
     "support_person_relation",
 ]
+NEW_PATIENT_REQUIRED = ("mrn", "given_name", "family_name", "date_of_birth")
 CLINICAL_FIELDS = [
     "cancer_site",
     "diagnosis",
@@ -46,7 +47,7 @@ class ReferralCreateForm(forms.Form):
     """One guided page: patient, consent, diagnosis, reasons, question, logistics, records."""
 
     patient_choice = forms.ChoiceField(
-        label="Patient",
+        label="Which patient",
         choices=[("existing", "A patient already on file"), ("new", "A new patient")],
         widget=forms.RadioSelect,
         initial="existing",
@@ -123,6 +124,11 @@ class ReferralCreateForm(forms.Form):
         self.fields["existing_patient"].queryset = selectors.patients_visible_to(user=user).filter(
             organization__in=self.practices
         )
+        if not self.fields["existing_patient"].queryset.exists():
+            self.fields["patient_choice"].initial = "new"
+        for name in NEW_PATIENT_REQUIRED:
+            # Required only for a new patient: the label must not call them optional.
+            self.fields[name].conditionally_required = True
         self.fields["receiving_center"].queryset = selectors.destination_centers().order_by("name")
         if len(self.practices) > 1:
             self.fields["practice"] = forms.ModelChoiceField(
@@ -150,12 +156,12 @@ class ReferralCreateForm(forms.Form):
         if data.get("patient_choice") == "existing" and not data.get("existing_patient"):
             self.add_error("existing_patient", "Choose the patient, or enter a new patient.")
         if data.get("patient_choice") == "new":
-            for name in ("mrn", "given_name", "family_name", "date_of_birth"):
+            for name in NEW_PATIENT_REQUIRED:
                 if not data.get(name) and name not in self.errors:
                     self.add_error(name, "Required for a new patient.")
         return data
 
-    def practice(self) -> Organization:
+    def chosen_practice(self) -> Organization:
         return self.cleaned_data.get("practice") or self.practices[0]
 
     def new_patient_data(self) -> dict:

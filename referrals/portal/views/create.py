@@ -17,40 +17,43 @@ from referrals.services.referrals import patient_create, patient_update, referra
 from referrals.services.workflow import referral_transition
 
 Role = Membership.Role
-# Service field -> the form field that collects it.
-FIELD_NAMES = {"patient": "existing_patient", "record_items": None}
 
 
-class _RolledBack(Exception):
-    """Undo everything saved so far (a new patient, the draft) when a later step fails."""
-
-    def __init__(self, error: InvalidData):
-        self.error = error
+def _field_names(form: ReferralCreateForm, error: InvalidData) -> dict[str, str | None]:
+    """Service field -> the form field that collects it."""
+    names = {"record_items": None}
+    if "existing_referral" in error.extra:
+        # The patient already has an open referral to that center.
+        new = form.cleaned_data["patient_choice"] == "new"
+        names["patient"] = None if new else "existing_patient"
+    else:
+        # The submit guard names the patient when consent to share records is missing.
+        names["patient"] = "consent_to_share_records"
+    return names
 
 
 def _save(form: ReferralCreateForm, user, submit: bool):
+    """Patient, draft and (when asked) submission in one transaction: when a later step
+    fails, a new patient or the draft saved before it is undone too (the form keeps them)."""
     with transaction.atomic():
-        try:
-            if form.cleaned_data["patient_choice"] == "new":
-                patient = patient_create(
-                    actor=user, organization=form.practice(), data=form.new_patient_data()
-                )
-            else:
-                patient = form.cleaned_data["existing_patient"]
-                audit_record(actor=user, action="view", obj=patient)
-                if form.consent_data():
-                    patient = patient_update(actor=user, patient=patient, data=form.consent_data())
-            referral = referral_create(
-                actor=user,
-                patient=patient,
-                receiving_center=form.cleaned_data["receiving_center"],
-                data=form.referral_data(),
-                record_items=form.record_items(),
+        if form.cleaned_data["patient_choice"] == "new":
+            patient = patient_create(
+                actor=user, organization=form.chosen_practice(), data=form.new_patient_data()
             )
-            if submit:
-                referral = referral_transition(referral=referral, actor=user, action="submit")
-        except InvalidData as error:
-            raise _RolledBack(error) from error
+        else:
+            patient = form.cleaned_data["existing_patient"]
+            audit_record(actor=user, action="view", obj=patient)
+            if form.consent_data():
+                patient = patient_update(actor=user, patient=patient, data=form.consent_data())
+        referral = referral_create(
+            actor=user,
+            patient=patient,
+            receiving_center=form.cleaned_data["receiving_center"],
+            data=form.referral_data(),
+            record_items=form.record_items(),
+        )
+        if submit:
+            referral = referral_transition(referral=referral, actor=user, action="submit")
     return referral
 
 
@@ -66,12 +69,8 @@ def referral_create_view(request):
         submit = "submit" in request.POST
         try:
             referral = _save(form, request.user, submit)
-        except _RolledBack as rolled_back:
-            error = rolled_back.error
-            names = {**FIELD_NAMES}
-            if form.cleaned_data["patient_choice"] == "new":
-                names["patient"] = None
-            add_errors_to_form(form, error, names)
+        except InvalidData as error:
+            add_errors_to_form(form, error, _field_names(form, error))
             existing_referral = error.extra.get("existing_referral")
         else:
             state = "submitted" if submit else "saved as a draft"

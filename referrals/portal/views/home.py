@@ -45,6 +45,7 @@ def home(request):
             selectors.pathology_reviews_visible_to(user=user)
             .filter(pathologist=user)
             .select_related("referral__patient", "referral__receiving_center")
+            .prefetch_related("referral__record_items")
             .order_by("signed_at", "-requested_at")
         )
         context["reviews_open"] = [review for review in reviews if not review.is_signed]
