@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from referrals import roles, selectors, workflow
-from referrals.errors import InvalidData, NotPermitted
+from referrals.errors import Conflict, InvalidData, NotPermitted
 from referrals.models import Referral
 from referrals.portal.errors import add_errors_to_form, handles_domain_errors
 from referrals.portal.forms.referral import (
@@ -86,7 +86,9 @@ def referral_action(request, uuid, action):
         request.user, referral, user_roles=roles_on(request, referral)
     )
     if spec not in available and request.method == "GET":
-        raise NotPermitted(f"You may not {spec.label.lower()} this referral now.")
+        # Not offered on the referral page now: say so there. A POST goes to the service,
+        # which answers exactly why (not permitted, or not from this state).
+        raise Conflict(f"You cannot {spec.label.lower()} this referral now.")
     form = TransitionForm(posted(request), action=spec, referral=referral)
     if request.method == "POST" and form.is_valid():
         try:
