@@ -5,7 +5,8 @@ from django import forms
 from accounts.models import CancerSite, Membership, Organization
 from referrals import roles, selectors
 from referrals.models import Patient, RecordItem, Referral
-from referrals.services.referrals import DEFAULT_CHECKLIST
+from referrals.services.referrals import CLINICAL_FIELDS, DEFAULT_CHECKLIST
+from referrals.services.referrals import PATIENT_FIELDS as SERVICE_PATIENT_FIELDS
 
 Role = Membership.Role
 
@@ -13,30 +14,13 @@ NEED = "not_needed"
 REQUIRED = "required"
 OPTIONAL = "optional"
 RECORD_NEED_CHOICES = [(REQUIRED, "Required"), (OPTIONAL, "If available"), (NEED, "Not needed")]
+# The new patient's fields in the model's order; consent has its own step of the form.
 PATIENT_FIELDS = [
-    "mrn",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "sex",
-    "phone",
-    "email",
-    "preferred_language",
-    "support_person_name",
-    "support_person_relation",
+    field.name
+    for field in Patient._meta.fields
+    if field.name in SERVICE_PATIENT_FIELDS and not field.name.startswith("consent")
 ]
 NEW_PATIENT_REQUIRED = ("mrn", "given_name", "family_name", "date_of_birth")
-CLINICAL_FIELDS = [
-    "cancer_site",
-    "diagnosis",
-    "stage",
-    "diagnosis_date",
-    "reasons",
-    "clinical_question",
-    "initiated_by",
-    "urgency",
-    "modality",
-]
 
 
 def record_field_name(kind: str) -> str:

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods
 
 from referrals import roles
 from referrals.errors import InvalidData, NotPermitted
-from referrals.portal.errors import add_errors_to_form, handles_domain_errors
+from referrals.portal.errors import handles_domain_errors
 from referrals.portal.forms.clinical import (
     ConsultationForm,
     PathologyReviewForm,
@@ -15,12 +15,14 @@ from referrals.portal.forms.clinical import (
     RecommendationForm,
     ReplyForm,
 )
-from referrals.portal.views.common import posted, roles_on, visible_referral
+from referrals.portal.views.common import (
+    form_saved,
+    posted,
+    render_form,
+    roles_on,
+    visible_referral,
+)
 from referrals.services import clinical
-
-
-def _render(request, template, context, form):
-    return render(request, template, context, status=400 if form.errors else 200)
 
 
 @login_required
@@ -31,25 +33,21 @@ def pathology_review(request, uuid, review_uuid):
     referral = visible_referral(request, uuid)
     review = referral.pathology_reviews.get(uuid=review_uuid)
     editable = review.pathologist_id == request.user.pk and not review.is_signed
+    if request.method == "POST" and not editable:
+        raise NotPermitted("Only the pathologist named on the review fills it in.")
     form = PathologyReviewForm(posted(request), initial=PathologyReviewForm.initial_from(review))
-    if request.method == "POST":
-        if not editable:
-            raise NotPermitted("Only the pathologist named on the review fills it in.")
-        if form.is_valid():
-            sign = "sign" in request.POST
-            try:
-                clinical.pathology_review_update(
-                    actor=request.user, review=review, data=form.cleaned_data, sign=sign
-                )
-            except InvalidData as error:
-                add_errors_to_form(form, error)
-            else:
-                messages.success(
-                    request, "Pathology review signed." if sign else "Pathology review saved."
-                )
-                return redirect("portal:referral-detail", uuid=uuid)
+    sign = "sign" in request.POST
+
+    def save():
+        clinical.pathology_review_update(
+            actor=request.user, review=review, data=form.cleaned_data, sign=sign
+        )
+
+    if form_saved(request, form, save):
+        messages.success(request, "Pathology review signed." if sign else "Pathology review saved.")
+        return redirect("portal:referral-detail", uuid=uuid)
     context = {"referral": referral, "review": review, "form": form, "editable": editable}
-    return _render(request, "portal/pathology_review.html", context, form)
+    return render_form(request, "portal/pathology_review.html", context)
 
 
 @login_required
@@ -63,20 +61,20 @@ def consultation(request, uuid):
     if current is not None:
         initial = {name: getattr(current, name) for name in ConsultationForm.base_fields}
     form = ConsultationForm(posted(request), initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            clinical.consultation_save(
-                actor=request.user, referral=referral, data=form.cleaned_data
-            )
-        except InvalidData as error:
-            add_errors_to_form(form, error)
-        else:
-            messages.success(request, "Consultation saved.")
-            return redirect("portal:referral-detail", uuid=uuid)
-    return _render(request, "portal/consultation.html", {"referral": referral, "form": form}, form)
+
+    def save():
+        clinical.consultation_save(actor=request.user, referral=referral, data=form.cleaned_data)
+
+    if form_saved(request, form, save):
+        messages.success(request, "Consultation saved.")
+        return redirect("portal:referral-detail", uuid=uuid)
+    return render_form(request, "portal/consultation.html", {"referral": referral, "form": form})
 
 
-def _recommendation_versions(referral):
+def _specialist_versions(request, referral):
+    """(in force, draft) recommendation versions, for the assigned specialist only."""
+    if roles.ASSIGNED_SPECIALIST not in roles_on(request, referral):
+        raise NotPermitted("Only the assigned specialist writes the recommendation.")
     versions = list(referral.recommendations.all())
     in_force = next((r for r in versions if r.in_force), None)
     draft = next((r for r in versions if not r.is_signed), None)
@@ -89,26 +87,23 @@ def _recommendation_versions(referral):
 def recommendation_edit(request, uuid):
     """Write the recommendation (or an amendment of the signed one), then preview it."""
     referral = visible_referral(request, uuid)
-    if roles.ASSIGNED_SPECIALIST not in roles_on(request, referral):
-        raise NotPermitted("Only the assigned specialist writes the recommendation.")
-    in_force, draft = _recommendation_versions(referral)
+    in_force, draft = _specialist_versions(request, referral)
     amending = in_force is not None
     form = RecommendationForm(
         posted(request),
         initial=RecommendationForm.initial_from(draft or in_force),
         amending=amending,
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            clinical.recommendation_save(
-                actor=request.user, referral=referral, data=form.service_data()
-            )
-        except InvalidData as error:
-            add_errors_to_form(form, error)
-        else:
-            return redirect("portal:recommendation-preview", uuid=uuid)
+
+    def save():
+        clinical.recommendation_save(
+            actor=request.user, referral=referral, data=form.service_data()
+        )
+
+    if form_saved(request, form, save):
+        return redirect("portal:recommendation-preview", uuid=uuid)
     context = {"referral": referral, "form": form, "amending": amending, "in_force": in_force}
-    return _render(request, "portal/recommendation_form.html", context, form)
+    return render_form(request, "portal/recommendation_form.html", context)
 
 
 @login_required
@@ -117,9 +112,7 @@ def recommendation_edit(request, uuid):
 def recommendation_preview(request, uuid):
     """Show the saved draft as the referring oncologist will read it; sign it from here."""
     referral = visible_referral(request, uuid)
-    if roles.ASSIGNED_SPECIALIST not in roles_on(request, referral):
-        raise NotPermitted("Only the assigned specialist signs the recommendation.")
-    in_force, draft = _recommendation_versions(referral)
+    in_force, draft = _specialist_versions(request, referral)
     if draft is None:
         messages.info(request, "There is no draft recommendation to sign.")
         return redirect("portal:referral-detail", uuid=uuid)
@@ -144,19 +137,17 @@ def recommendation_preview(request, uuid):
 def progress_update_new(request, uuid):
     referral = visible_referral(request, uuid)
     form = ProgressUpdateForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            clinical.progress_update_create(
-                actor=request.user, referral=referral, data=form.cleaned_data
-            )
-        except InvalidData as error:
-            add_errors_to_form(form, error)
-        else:
-            messages.success(request, "Progress update posted.")
-            return redirect("portal:referral-detail", uuid=uuid)
-    return _render(
-        request, "portal/progress_update_form.html", {"referral": referral, "form": form}, form
-    )
+
+    def save():
+        clinical.progress_update_create(
+            actor=request.user, referral=referral, data=form.cleaned_data
+        )
+
+    if form_saved(request, form, save):
+        messages.success(request, "Progress update posted.")
+        return redirect("portal:referral-detail", uuid=uuid)
+    context = {"referral": referral, "form": form}
+    return render_form(request, "portal/progress_update_form.html", context)
 
 
 @login_required
@@ -166,15 +157,14 @@ def progress_update_reply(request, uuid, update_uuid):
     referral = visible_referral(request, uuid)
     update = referral.progress_updates.get(uuid=update_uuid)
     form = ReplyForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            clinical.progress_update_reply(
-                actor=request.user, update=update, advice=form.cleaned_data["advice"]
-            )
-        except InvalidData as error:
-            add_errors_to_form(form, error)
-        else:
-            messages.success(request, "Reply sent.")
-            return redirect("portal:referral-detail", uuid=uuid)
+
+    def save():
+        clinical.progress_update_reply(
+            actor=request.user, update=update, advice=form.cleaned_data["advice"]
+        )
+
+    if form_saved(request, form, save):
+        messages.success(request, "Reply sent.")
+        return redirect("portal:referral-detail", uuid=uuid)
     context = {"referral": referral, "update": update, "form": form}
-    return _render(request, "portal/progress_update_reply.html", context, form)
+    return render_form(request, "portal/progress_update_reply.html", context)

@@ -1,8 +1,12 @@
 """Reading a referral for a page: through the visibility layer, and audited."""
 
+from django.shortcuts import render
+
 from audit.services import audit_record
 from referrals import roles, selectors
+from referrals.errors import InvalidData
 from referrals.models import Referral
+from referrals.portal.errors import add_errors_to_form
 
 
 def visible_referral(request, uuid) -> Referral:
@@ -24,3 +28,28 @@ def roles_on(request, referral: Referral) -> set[str]:
 def posted(request):
     """The submitted data, or None on GET (an empty POST still binds the form)."""
     return request.POST if request.method == "POST" else None
+
+
+def form_saved(request, form, save, *, field_names=None) -> bool:
+    """For a valid posted form, call `save()`; the service's InvalidData becomes form errors.
+
+    True when saved: the view then redirects. False: the view shows the form again, with
+    what was typed and the errors next to the fields (the error itself is kept on the form as
+    `domain_error`). `field_names` maps service fields to form fields: a dict, or a function
+    of the error that returns one.
+    """
+    if request.method != "POST" or not form.is_valid():
+        return False
+    try:
+        save()
+    except InvalidData as error:
+        names = field_names(error) if callable(field_names) else field_names
+        add_errors_to_form(form, error, names)
+        form.domain_error = error
+        return False
+    return True
+
+
+def render_form(request, template: str, context: dict):
+    """A form page; 400 when it shows errors."""
+    return render(request, template, context, status=400 if context["form"].errors else 200)

@@ -3,16 +3,16 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import Membership
 from audit.services import audit_record
 from referrals import roles
 from referrals.errors import InvalidData, NotPermitted
-from referrals.portal.errors import add_errors_to_form, handles_domain_errors
+from referrals.portal.errors import handles_domain_errors
 from referrals.portal.forms.referral import ReferralCreateForm
-from referrals.portal.views.common import posted
+from referrals.portal.views.common import form_saved, posted, render_form
 from referrals.services.referrals import patient_create, patient_update, referral_create
 from referrals.services.workflow import referral_transition
 
@@ -64,21 +64,14 @@ def referral_create_view(request):
     if not roles.organizations_where(request.user, Role.REFERRING_ONCOLOGIST):
         raise NotPermitted("Referrals are created by referring oncologists.")
     form = ReferralCreateForm(posted(request), user=request.user)
-    existing_referral = None
-    if request.method == "POST" and form.is_valid():
-        submit = "submit" in request.POST
-        try:
-            referral = _save(form, request.user, submit)
-        except InvalidData as error:
-            add_errors_to_form(form, error, _field_names(form, error))
-            existing_referral = error.extra.get("existing_referral")
-        else:
-            state = "submitted" if submit else "saved as a draft"
-            messages.success(request, f"Referral {referral.reference} {state}.")
-            return redirect("portal:referral-detail", uuid=referral.uuid)
-    return render(
-        request,
-        "portal/referral_create.html",
-        {"form": form, "existing_referral": existing_referral},
-        status=400 if form.errors else 200,
-    )
+    submit = "submit" in request.POST
+    saved = []
+
+    def save():
+        saved.append(_save(form, request.user, submit))
+
+    if form_saved(request, form, save, field_names=lambda error: _field_names(form, error)):
+        state = "submitted" if submit else "saved as a draft"
+        messages.success(request, f"Referral {saved[0].reference} {state}.")
+        return redirect("portal:referral-detail", uuid=saved[0].uuid)
+    return render_form(request, "portal/referral_create.html", {"form": form})

@@ -3,16 +3,15 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.services import audit_record
 from referrals import selectors
-from referrals.errors import InvalidData
 from referrals.models import RecordAttachment, RecordItem, Referral
-from referrals.portal.errors import add_errors_to_form, handles_domain_errors
+from referrals.portal.errors import handles_domain_errors
 from referrals.portal.forms.referral import AttachmentForm, RecordShipmentForm
-from referrals.portal.views.common import posted, visible_referral
+from referrals.portal.views.common import form_saved, posted, render_form, visible_referral
 from referrals.services.records import (
     ACTIVE_STATES,
     CENTER_SIDE,
@@ -62,14 +61,13 @@ def record_status(request, uuid, item_uuid, status):
     referral = visible_referral(request, uuid)
     item = referral.record_items.get(uuid=item_uuid)
     form = RecordShipmentForm(posted(request), initial=_shipment_initial(item))
-    if request.method == "POST" and form.is_valid():
-        try:
-            record_item_change(actor=request.user, item=item, data=form.service_data(status))
-        except InvalidData as error:
-            add_errors_to_form(form, error)
-        else:
-            messages.success(request, f"{item.get_kind_display()}: {Status(status).label.lower()}.")
-            return redirect("portal:referral-detail", uuid=uuid)
+
+    def save():
+        record_item_change(actor=request.user, item=item, data=form.service_data(status))
+
+    if form_saved(request, form, save):
+        messages.success(request, f"{item.get_kind_display()}: {Status(status).label.lower()}.")
+        return redirect("portal:referral-detail", uuid=uuid)
     context = {
         "referral": referral,
         "item": item,
@@ -77,7 +75,7 @@ def record_status(request, uuid, item_uuid, status):
         "status": status,
         "label": ACTION_LABELS[status],
     }
-    return render(request, "portal/record_status.html", context, status=400 if form.errors else 200)
+    return render_form(request, "portal/record_status.html", context)
 
 
 def _shipment_initial(item: RecordItem) -> dict:
@@ -91,20 +89,15 @@ def record_attach(request, uuid, item_uuid):
     referral = visible_referral(request, uuid)
     item = referral.record_items.get(uuid=item_uuid)
     form = AttachmentForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            attachment_add(actor=request.user, item=item, uploaded_file=form.cleaned_data["file"])
-        except InvalidData as error:
-            add_errors_to_form(form, error)
-        else:
-            messages.success(request, f"File attached to {item.get_kind_display().lower()}.")
-            return redirect("portal:referral-detail", uuid=uuid)
-    return render(
-        request,
-        "portal/record_attach.html",
-        {"referral": referral, "item": item, "form": form},
-        status=400,
-    )
+
+    def save():
+        attachment_add(actor=request.user, item=item, uploaded_file=form.cleaned_data["file"])
+
+    if form_saved(request, form, save):
+        messages.success(request, f"File attached to {item.get_kind_display().lower()}.")
+        return redirect("portal:referral-detail", uuid=uuid)
+    context = {"referral": referral, "item": item, "form": form}
+    return render_form(request, "portal/record_attach.html", context)
 
 
 @login_required

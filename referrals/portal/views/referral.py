@@ -17,12 +17,19 @@ from referrals.portal.forms.referral import (
     TransitionForm,
 )
 from referrals.portal.timeline import timeline
-from referrals.portal.views.common import posted, roles_on, visible_referral
+from referrals.portal.views.common import (
+    form_saved,
+    posted,
+    render_form,
+    roles_on,
+    visible_referral,
+)
 from referrals.portal.views.records import attach_allowed, record_actions
 from referrals.services.referrals import referral_request_next_opinion
 from referrals.services.workflow import referral_transition
 
 REFERRING_SIDE = {roles.REFERRING_ONCOLOGIST, roles.REFERRING_COORDINATOR}
+NEXT_OPINION_FIELDS = ("clinical_question", "urgency", "modality")
 
 
 def _recommendations(referral: Referral):
@@ -104,12 +111,8 @@ def referral_action(request, uuid, action):
         else:
             messages.success(request, f"{referral.reference}: {spec.label} done.")
             return redirect("portal:referral-detail", uuid=uuid)
-    return render(
-        request,
-        "portal/referral_action.html",
-        {"referral": referral, "action": spec, "form": form},
-        status=400 if form.errors else 200,
-    )
+    context = {"referral": referral, "action": spec, "form": form}
+    return render_form(request, "portal/referral_action.html", context)
 
 
 def _guard_message(error: InvalidData) -> str:
@@ -130,29 +133,25 @@ def next_opinion(request, uuid):
             "Another opinion is requested by the referring side once the recommendation is issued."
         )
     form = NextOpinionForm(posted(request), previous=referral)
-    if request.method == "POST" and form.is_valid():
-        data = {
-            name: form.cleaned_data[name] for name in ("clinical_question", "urgency", "modality")
-        }
-        try:
-            new = referral_request_next_opinion(
+    created = []
+
+    def save():
+        data = {name: form.cleaned_data[name] for name in NEXT_OPINION_FIELDS}
+        created.append(
+            referral_request_next_opinion(
                 actor=request.user,
                 previous=referral,
                 receiving_center=form.cleaned_data["receiving_center"],
                 data=data,
             )
-        except InvalidData as error:
-            add_errors_to_form(form, error)
-        else:
-            messages.success(
-                request,
-                f"Draft {new.reference} created for opinion {new.opinion_number}. "
-                "Check it and submit it.",
-            )
-            return redirect("portal:referral-detail", uuid=new.uuid)
-    return render(
-        request,
-        "portal/next_opinion.html",
-        {"referral": referral, "form": form},
-        status=400 if form.errors else 200,
-    )
+        )
+
+    if form_saved(request, form, save):
+        new = created[0]
+        messages.success(
+            request,
+            f"Draft {new.reference} created for opinion {new.opinion_number}. "
+            "Check it and submit it.",
+        )
+        return redirect("portal:referral-detail", uuid=new.uuid)
+    return render_form(request, "portal/next_opinion.html", {"referral": referral, "form": form})
