@@ -10,6 +10,7 @@ from tests.factories import (
     CancerCenterFactory,
     Cast,
     CommunityPracticeFactory,
+    PathologyReviewFactory,
     PatientFactory,
     RecordItemFactory,
     member,
@@ -197,3 +198,43 @@ def test_coordinators_and_analysts_are_pointed_to_their_tools(client, role, link
     for link in links:
         assert link in page
     assert cast.referral.reference not in page
+
+
+def test_a_pathology_review_signed_incomplete_says_what_is_missing_and_keeps_the_draft(client):
+    referral = referral_in_state(S.UNDER_REVIEW)
+    review = PathologyReviewFactory(referral=referral)
+    client.force_login(review.pathologist)
+    url = reverse("portal:pathology-review", args=[referral.uuid, review.uuid])
+    response = client.post(url, {"specimens_reviewed": "4 H&E slides", "sign": "1"})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert 'id="id_review_diagnosis_error"' in page and 'id="id_discrepancy_error"' in page
+    assert "4 H&amp;E slides</textarea>" in page
+    review.refresh_from_db()
+    assert not review.is_signed and review.specimens_reviewed == ""
+
+
+def test_only_the_named_pathologist_fills_in_a_review(client):
+    referral = referral_in_state(S.UNDER_REVIEW)
+    review = PathologyReviewFactory(referral=referral)
+    client.force_login(referral.specialist)
+    url = reverse("portal:pathology-review", args=[referral.uuid, review.uuid])
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"review_diagnosis": "x", "sign": "1"}).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("path", "role"),
+    [
+        ("updates/new/", "specialist"),
+        ("consultation/", "referring_oncologist"),
+        ("recommendation/", "pathologist"),
+    ],
+)
+def test_forms_are_not_offered_to_people_who_may_not_save_them(client, path, role):
+    referral = referral_in_state(S.RETURNED if path == "updates/new/" else S.UNDER_REVIEW)
+    cast = Cast(referral)
+    PathologyReviewFactory(referral=referral, pathologist=cast.pathologist)
+    client.force_login(getattr(cast, role))
+    assert client.get(f"/referrals/{referral.uuid}/").status_code == 200
+    assert client.get(f"/referrals/{referral.uuid}/{path}").status_code == 403

@@ -34,6 +34,12 @@ class PathologyReviewForm(forms.Form):
         label="Comments", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A draft may be saved incomplete; the service asks for these to sign it.
+        for name in ("specimens_reviewed", "review_diagnosis", "discrepancy"):
+            self.fields[name].conditionally_required = True
+
     @classmethod
     def initial_from(cls, review: PathologyReview) -> dict:
         return {name: getattr(review, name) for name in cls.base_fields}

@@ -19,7 +19,7 @@ from referrals.portal.views.common import (
     form_saved,
     posted,
     render_form,
-    roles_on,
+    require_role,
     visible_referral,
 )
 from referrals.services import clinical
@@ -56,6 +56,12 @@ def pathology_review(request, uuid, review_uuid):
 def consultation(request, uuid):
     """The assigned specialist schedules or records the consult."""
     referral = visible_referral(request, uuid)
+    require_role(
+        request,
+        referral,
+        {roles.ASSIGNED_SPECIALIST, roles.CENTER_COORDINATOR},
+        "Only the assigned specialist or the center's coordinators arrange the consult.",
+    )
     current = getattr(referral, "consultation", None)
     initial = {"modality": referral.modality}
     if current is not None:
@@ -73,8 +79,12 @@ def consultation(request, uuid):
 
 def _specialist_versions(request, referral):
     """(in force, draft) recommendation versions, for the assigned specialist only."""
-    if roles.ASSIGNED_SPECIALIST not in roles_on(request, referral):
-        raise NotPermitted("Only the assigned specialist writes the recommendation.")
+    require_role(
+        request,
+        referral,
+        {roles.ASSIGNED_SPECIALIST},
+        "Only the assigned specialist writes the recommendation.",
+    )
     versions = list(referral.recommendations.all())
     in_force = next((r for r in versions if r.in_force), None)
     draft = next((r for r in versions if not r.is_signed), None)
@@ -136,6 +146,12 @@ def recommendation_preview(request, uuid):
 @handles_domain_errors
 def progress_update_new(request, uuid):
     referral = visible_referral(request, uuid)
+    require_role(
+        request,
+        referral,
+        {roles.REFERRING_ONCOLOGIST, roles.REFERRING_COORDINATOR},
+        "Progress updates come from the referring side.",
+    )
     form = ProgressUpdateForm(posted(request))
 
     def save():
@@ -155,6 +171,12 @@ def progress_update_new(request, uuid):
 @handles_domain_errors
 def progress_update_reply(request, uuid, update_uuid):
     referral = visible_referral(request, uuid)
+    require_role(
+        request,
+        referral,
+        {roles.ASSIGNED_SPECIALIST},
+        "Only the assigned specialist replies to progress updates.",
+    )
     update = referral.progress_updates.get(uuid=update_uuid)
     form = ReplyForm(posted(request))
 

@@ -4,7 +4,7 @@ from django.shortcuts import render
 
 from audit.services import audit_record
 from referrals import roles, selectors
-from referrals.errors import InvalidData
+from referrals.errors import InvalidData, NotPermitted
 from referrals.models import Referral
 from referrals.portal.errors import add_errors_to_form
 
@@ -53,3 +53,11 @@ def form_saved(request, form, save, *, field_names=None) -> bool:
 def render_form(request, template: str, context: dict):
     """A form page; 400 when it shows errors."""
     return render(request, template, context, status=400 if context["form"].errors else 200)
+
+
+def require_role(request, referral: Referral, allowed: set[str], message: str) -> set[str]:
+    """Show a form only to those the service would let save it (the service checks again)."""
+    user_roles = roles_on(request, referral)
+    if not user_roles & allowed:
+        raise NotPermitted(message)
+    return user_roles
