@@ -8,6 +8,7 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("referrals/new/", create.referral_create_view, name="referral-create"),
     path("referrals/<uuid:uuid>/", referral.referral_detail, name="referral-detail"),
+    path("referrals/<uuid:uuid>/edit/", create.referral_edit, name="referral-edit"),
     path(
         "referrals/<uuid:uuid>/actions/<slug:action>/",
         referral.referral_action,

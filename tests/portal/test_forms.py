@@ -238,3 +238,69 @@ def test_forms_are_not_offered_to_people_who_may_not_save_them(client, path, rol
     client.force_login(getattr(cast, role))
     assert client.get(f"/referrals/{referral.uuid}/").status_code == 200
     assert client.get(f"/referrals/{referral.uuid}/{path}").status_code == 403
+
+
+def test_a_draft_without_consent_is_corrected_and_submitted_from_its_edit_page(client):
+    referral = referral_in_state(S.DRAFT)
+    patient = referral.patient
+    patient.consent_to_share_records = False
+    patient.save()
+    client.force_login(referral.referring_oncologist)
+    submit = client.post(reverse("portal:referral-action", args=[referral.uuid, "submit"]))
+    message = client.get(submit.url).content.decode()
+    assert "The patient has not consented to share records." in message
+    assert f'href="/referrals/{referral.uuid}/edit/"' in message
+
+    url = reverse("portal:referral-edit", args=[referral.uuid])
+    form = client.get(url).content.decode()
+    assert "consent_to_share_records" in form and referral.clinical_question in form
+    response = client.post(
+        url,
+        {
+            "consent_to_share_records": "on",
+            "receiving_center": referral.receiving_center.pk,
+            "cancer_site": "breast",
+            "diagnosis": referral.diagnosis,
+            "stage": "IIB",
+            "reasons": ["complex_diagnosis", "patient_uncertainty"],
+            "clinical_question": referral.clinical_question,
+            "initiated_by": "physician",
+            "urgency": "urgent",
+            "modality": "virtual",
+            "submit": "1",
+        },
+    )
+    assert response.status_code == 302
+    referral.refresh_from_db()
+    patient.refresh_from_db()
+    assert referral.status == S.SUBMITTED and referral.urgency == "urgent"
+    assert referral.stage == "IIB" and patient.consent_to_share_records
+    edited = referral.events.get(kind="edited")
+    assert edited.data["fields"] == ["reasons", "stage", "urgency"]
+
+
+def test_a_submitted_referral_offers_only_what_can_still_change(client):
+    referral = referral_in_state(S.SUBMITTED)
+    client.force_login(referral.referring_oncologist)
+    url = reverse("portal:referral-edit", args=[referral.uuid])
+    page = client.get(url).content.decode()
+    assert 'name="clinical_question"' in page and 'name="urgency"' in page
+    assert 'name="diagnosis"' not in page and 'name="receiving_center"' not in page
+    client.post(
+        url,
+        {
+            "clinical_question": "Sharper question?",
+            "urgency": "routine",
+            "modality": "virtual",
+            "stage": "IIA",
+        },
+    )
+    referral.refresh_from_db()
+    assert referral.clinical_question == "Sharper question?"
+
+
+def test_a_finished_referral_cannot_be_edited(client):
+    referral = referral_in_state(S.RETURNED)
+    client.force_login(referral.referring_oncologist)
+    response = client.get(reverse("portal:referral-edit", args=[referral.uuid]), follow=True)
+    assert "is final" in response.content.decode()

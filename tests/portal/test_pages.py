@@ -4,13 +4,14 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.models import Membership
 from audit.models import AuditEntry
-from referrals.models import Recommendation, Referral
-from referrals.services import records
+from referrals.models import Recommendation, RecordAttachment, Referral
+from referrals.services import clinical, records
 from tests.factories import (
     CancerCenterFactory,
     Cast,
@@ -197,3 +198,37 @@ def test_a_work_list_costs_the_same_queries_for_many_rows(
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get("/").content.decode()
     assert len(re.findall(r">SO-\d{4}-\d{6}</a>", page)) == 10
+
+
+def test_the_referral_page_costs_the_same_queries_however_long_its_history(
+    client, django_assert_max_num_queries
+):
+    referral = referral_in_state(S.MONITORING)
+    cast = Cast(referral)
+    client.force_login(referral.specialist)
+
+    def grow():
+        item = RecordItemFactory(referral=referral, kind="pathology_slides", status="received")
+        # Written directly: the service accepts files only while the case is active.
+        attachment = RecordAttachment(
+            record_item=item,
+            original_name="slides.pdf",
+            content_type="application/pdf",
+            size=4,
+            uploaded_by=referral.referring_oncologist,
+        )
+        attachment.file.save("slides.pdf", ContentFile(b"%PDF"), save=True)
+        PathologyReviewFactory(referral=referral, pathologist=cast.pathologist)
+        clinical.progress_update_create(
+            actor=referral.referring_oncologist, referral=referral, data={"note": "Stable."}
+        )
+
+    grow()
+    with django_assert_max_num_queries(25) as few:
+        client.get(detail_url(referral))
+    for _ in range(5):
+        grow()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(detail_url(referral)).content.decode()
+    assert page.count("Progress update posted") == 6
+    assert page.count("slides.pdf") == 6

@@ -20,6 +20,7 @@ PATIENT_FIELDS = [
     for field in Patient._meta.fields
     if field.name in SERVICE_PATIENT_FIELDS and not field.name.startswith("consent")
 ]
+CONSENT_FIELDS = ("consent_to_share_records", "consent_to_record_consult")
 NEW_PATIENT_REQUIRED = ("mrn", "given_name", "family_name", "date_of_birth")
 
 
@@ -27,35 +28,9 @@ def record_field_name(kind: str) -> str:
     return f"record_{kind}"
 
 
-class ReferralCreateForm(forms.Form):
-    """One guided page: patient, consent, diagnosis, reasons, question, logistics, records."""
+class ReferralDetailsForm(forms.Form):
+    """The referral's clinical details, destination and the patient's consents."""
 
-    patient_choice = forms.ChoiceField(
-        label="Which patient",
-        choices=[("existing", "A patient already on file"), ("new", "A new patient")],
-        widget=forms.RadioSelect,
-        initial="existing",
-    )
-    existing_patient = forms.ModelChoiceField(
-        label="Patient on file", queryset=Patient.objects.none(), required=False
-    )
-    # A new patient (used when patient_choice is "new").
-    mrn = forms.CharField(label="MRN", max_length=40, required=False)
-    given_name = forms.CharField(label="Given name", max_length=100, required=False)
-    family_name = forms.CharField(label="Family name", max_length=100, required=False)
-    date_of_birth = forms.DateField(
-        label="Date of birth", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    sex = forms.ChoiceField(label="Sex", choices=Patient.Sex.choices, initial=Patient.Sex.UNKNOWN)
-    phone = forms.CharField(label="Phone", max_length=40, required=False)
-    email = forms.EmailField(label="Patient e-mail", required=False)
-    preferred_language = forms.CharField(
-        label="Preferred language", max_length=40, required=False, initial="English"
-    )
-    support_person_name = forms.CharField(label="Support person", max_length=150, required=False)
-    support_person_relation = forms.CharField(
-        label="Relation to the patient", max_length=60, required=False
-    )
     consent_to_share_records = forms.BooleanField(
         label="The patient consents to sharing their records with the cancer center",
         required=False,
@@ -100,6 +75,48 @@ class ReferralCreateForm(forms.Form):
         initial=Referral.Modality.VIRTUAL,
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "receiving_center" in self.fields:
+            self.fields["receiving_center"].queryset = selectors.destination_centers().order_by(
+                "name"
+            )
+
+    def consent_data(self) -> dict:
+        """The consents given on this form, for a patient on file (only ever granted here)."""
+        return {name: True for name in CONSENT_FIELDS if self.cleaned_data.get(name)}
+
+
+class ReferralCreateForm(ReferralDetailsForm):
+    """One guided page: patient, consent, diagnosis, reasons, question, logistics, records."""
+
+    patient_choice = forms.ChoiceField(
+        label="Which patient",
+        choices=[("existing", "A patient already on file"), ("new", "A new patient")],
+        widget=forms.RadioSelect,
+        initial="existing",
+    )
+    existing_patient = forms.ModelChoiceField(
+        label="Patient on file", queryset=Patient.objects.none(), required=False
+    )
+    # A new patient (used when patient_choice is "new").
+    mrn = forms.CharField(label="MRN", max_length=40, required=False)
+    given_name = forms.CharField(label="Given name", max_length=100, required=False)
+    family_name = forms.CharField(label="Family name", max_length=100, required=False)
+    date_of_birth = forms.DateField(
+        label="Date of birth", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sex = forms.ChoiceField(label="Sex", choices=Patient.Sex.choices, initial=Patient.Sex.UNKNOWN)
+    phone = forms.CharField(label="Phone", max_length=40, required=False)
+    email = forms.EmailField(label="Patient e-mail", required=False)
+    preferred_language = forms.CharField(
+        label="Preferred language", max_length=40, required=False, initial="English"
+    )
+    support_person_name = forms.CharField(label="Support person", max_length=150, required=False)
+    support_person_relation = forms.CharField(
+        label="Relation to the patient", max_length=60, required=False
+    )
+
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
@@ -113,7 +130,6 @@ class ReferralCreateForm(forms.Form):
         for name in NEW_PATIENT_REQUIRED:
             # Required only for a new patient: the label must not call them optional.
             self.fields[name].conditionally_required = True
-        self.fields["receiving_center"].queryset = selectors.destination_centers().order_by("name")
         if len(self.practices) > 1:
             self.fields["practice"] = forms.ModelChoiceField(
                 label="Your practice", queryset=Organization.objects.filter(pk__in=practices)
@@ -154,14 +170,6 @@ class ReferralCreateForm(forms.Form):
         data["consent_to_record_consult"] = self.cleaned_data["consent_to_record_consult"]
         return data
 
-    def consent_data(self) -> dict:
-        """The consents given on this form, for a patient on file (only ever granted here)."""
-        return {
-            name: True
-            for name in ("consent_to_share_records", "consent_to_record_consult")
-            if self.cleaned_data[name]
-        }
-
     def referral_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in CLINICAL_FIELDS}
 
@@ -172,6 +180,37 @@ class ReferralCreateForm(forms.Form):
             if need != NEED:
                 items.append({"kind": kind, "required": need == REQUIRED})
         return items
+
+
+class ReferralEditForm(ReferralDetailsForm):
+    """The details that the referral's state still lets the referring side change."""
+
+    def __init__(self, *args, referral: Referral, editable: frozenset[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.referral = referral
+        patient = referral.patient
+        keep = set(editable)
+        # Consent can be given (never withdrawn here) until the referral goes out.
+        if referral.status == Referral.Status.DRAFT:
+            keep |= {name for name in CONSENT_FIELDS if not getattr(patient, name)}
+        for name in list(self.fields):
+            if name not in keep:
+                del self.fields[name]
+        self.initial.update(
+            {name: getattr(referral, name) for name in self.fields if hasattr(referral, name)}
+        )
+
+    def referral_changes(self) -> dict:
+        """Only the fields whose values differ, so the timeline names what really changed."""
+        changes = {}
+        for name, value in self.cleaned_data.items():
+            current = getattr(self.referral, name, None)
+            if name in CONSENT_FIELDS or value == current:
+                continue
+            if name == "reasons" and set(value) == set(current):
+                continue
+            changes[name] = value
+        return changes
 
 
 class RecordShipmentForm(forms.Form):

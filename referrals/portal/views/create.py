@@ -1,4 +1,4 @@
-"""The referring oncologist's guided form for a new referral."""
+"""The referring oncologist's guided form for a new referral, and editing it later."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,14 +9,28 @@ from django.views.decorators.http import require_http_methods
 from accounts.models import Membership
 from audit.services import audit_record
 from referrals import roles
-from referrals.errors import InvalidData, NotPermitted
+from referrals.errors import Conflict, InvalidData, NotPermitted
+from referrals.models import Referral
 from referrals.portal.errors import handles_domain_errors
-from referrals.portal.forms.referral import ReferralCreateForm
-from referrals.portal.views.common import form_saved, posted, render_form
-from referrals.services.referrals import patient_create, patient_update, referral_create
+from referrals.portal.forms.referral import ReferralCreateForm, ReferralEditForm
+from referrals.portal.views.common import (
+    form_saved,
+    posted,
+    render_form,
+    require_role,
+    visible_referral,
+)
+from referrals.services.referrals import (
+    EDITABLE_FIELDS,
+    patient_create,
+    patient_update,
+    referral_create,
+    referral_update,
+)
 from referrals.services.workflow import referral_transition
 
 Role = Membership.Role
+REFERRING_SIDE = {roles.REFERRING_ONCOLOGIST, roles.REFERRING_COORDINATOR}
 
 
 def _field_names(form: ReferralCreateForm, error: InvalidData) -> dict[str, str | None]:
@@ -75,3 +89,34 @@ def referral_create_view(request):
         messages.success(request, f"Referral {saved[0].reference} {state}.")
         return redirect("portal:referral-detail", uuid=saved[0].uuid)
     return render_form(request, "portal/referral_create.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@handles_domain_errors
+def referral_edit(request, uuid):
+    """The referring side corrects a draft (or what a submitted referral still allows)."""
+    referral = visible_referral(request, uuid)
+    require_role(
+        request, referral, REFERRING_SIDE, "Only the referring side edits the referral here."
+    )
+    editable = EDITABLE_FIELDS.get(referral.status)
+    if editable is None:
+        raise Conflict(f"A referral that is {referral.get_status_display().lower()} is final.")
+    form = ReferralEditForm(posted(request), referral=referral, editable=editable)
+    submit = "submit" in request.POST and referral.status == Referral.Status.DRAFT
+
+    @transaction.atomic
+    def save():
+        if form.consent_data():
+            patient_update(actor=request.user, patient=referral.patient, data=form.consent_data())
+        if form.referral_changes():
+            referral_update(actor=request.user, referral=referral, data=form.referral_changes())
+        if submit:
+            referral_transition(referral=referral, actor=request.user, action="submit")
+
+    field_names = {"patient": "consent_to_share_records", "record_items": None}
+    if form_saved(request, form, save, field_names=field_names):
+        messages.success(request, "Referral submitted." if submit else "Changes saved.")
+        return redirect("portal:referral-detail", uuid=uuid)
+    return render_form(request, "portal/referral_edit.html", {"referral": referral, "form": form})

@@ -25,7 +25,7 @@ from referrals.portal.views.common import (
     visible_referral,
 )
 from referrals.portal.views.records import attach_allowed, record_actions
-from referrals.services.referrals import referral_request_next_opinion
+from referrals.services.referrals import EDITABLE_FIELDS, referral_request_next_opinion
 from referrals.services.workflow import referral_transition
 
 REFERRING_SIDE = {roles.REFERRING_ONCOLOGIST, roles.REFERRING_COORDINATOR}
@@ -75,6 +75,7 @@ def referral_detail(request, uuid):
         "is_pathologist": roles.ASSIGNED_PATHOLOGIST in user_roles,
         "is_referring": bool(user_roles & REFERRING_SIDE),
         "next_opinion_allowed": may_request_next_opinion(referral, user_roles),
+        "can_edit": bool(user_roles & REFERRING_SIDE) and referral.status in EDITABLE_FIELDS,
         "next_opinions": list(referral.next_opinions.all()),
     }
     return render(request, "portal/referral_detail.html", context)
