@@ -1,5 +1,6 @@
 """The portal's pages through Django's test client: access, audit, errors, query counts."""
 
+import datetime
 import re
 
 import pytest
@@ -7,6 +8,7 @@ from django.core import mail
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Membership
 from audit.models import AuditEntry
@@ -232,3 +234,31 @@ def test_the_referral_page_costs_the_same_queries_however_long_its_history(
         page = client.get(detail_url(referral)).content.decode()
     assert page.count("Progress update posted") == 6
     assert page.count("slides.pdf") == 6
+
+
+def test_the_specialist_sees_which_referral_is_overdue(client):
+    center = CancerCenterFactory()
+    specialist = member(center, Role.SPECIALIST)
+    today = timezone.localdate()
+    late = ReferralFactory(
+        receiving_center=center,
+        specialist=specialist,
+        status=S.UNDER_REVIEW,
+        next_due=today - datetime.timedelta(days=2),
+    )
+    on_time = ReferralFactory(
+        receiving_center=center,
+        specialist=specialist,
+        status=S.UNDER_REVIEW,
+        next_due=today + datetime.timedelta(days=3),
+    )
+    client.force_login(specialist)
+    page = client.get("/").content.decode()
+    rows = {
+        ref: re.search(rf"<tr[^>]*>\s*<td><a[^>]*>{ref}</a>.*?</tr>", page, re.S).group(0)
+        for ref in (late.reference, on_time.reference)
+    }
+    assert "Overdue" in rows[late.reference] and 'class="overdue"' in rows[late.reference]
+    assert "Overdue" not in rows[on_time.reference]
+    # Soonest due first.
+    assert page.index(late.reference) < page.index(on_time.reference)
