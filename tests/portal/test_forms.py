@@ -304,3 +304,32 @@ def test_a_finished_referral_cannot_be_edited(client):
     client.force_login(referral.referring_oncologist)
     response = client.get(reverse("portal:referral-edit", args=[referral.uuid]), follow=True)
     assert "is final" in response.content.decode()
+
+
+def test_an_action_that_needs_a_reason_asks_for_it_first(client):
+    referral = referral_in_state(S.SUBMITTED)
+    client.force_login(referral.referring_oncologist)
+    url = reverse("portal:referral-action", args=[referral.uuid, "cancel"])
+    form = client.get(url).content.decode()
+    assert '<textarea name="reason"' in form and "This cannot be undone." in form
+    missing = client.post(url, {"reason": "   ", "note": "typed note"})
+    assert missing.status_code == 400
+    assert 'id="id_reason_error"' in missing.content.decode()
+    assert 'value="typed note"' in missing.content.decode()
+    client.post(url, {"reason": "The patient chose to stay local."})
+    referral.refresh_from_db()
+    assert referral.status == S.CANCELLED
+    assert referral.cancel_reason == "The patient chose to stay local."
+
+
+def test_the_action_form_offers_only_the_centers_specialists(client):
+    referral = referral_in_state(S.SUBMITTED)
+    cast = Cast(referral)
+    outsider = member(CancerCenterFactory(), Role.SPECIALIST)
+    client.force_login(cast.center_coordinator)
+    url = reverse("portal:referral-action", args=[referral.uuid, "accept"])
+    form = client.get(url).content.decode()
+    assert cast.specialist.display_name in form and outsider.display_name not in form
+    client.post(url, {"specialist": cast.specialist.pk})
+    referral.refresh_from_db()
+    assert referral.status == S.ACCEPTED and referral.specialist == cast.specialist
