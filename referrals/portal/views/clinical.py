@@ -18,11 +18,13 @@ from referrals.portal.forms.clinical import (
 from referrals.portal.views.common import (
     form_saved,
     posted,
+    recommendation_versions,
     render_form,
     require_role,
     visible_referral,
 )
 from referrals.services import clinical
+from referrals.services.records import REFERRING_SIDE
 
 
 @login_required
@@ -85,9 +87,7 @@ def _specialist_versions(request, referral):
         {roles.ASSIGNED_SPECIALIST},
         "Only the assigned specialist writes the recommendation.",
     )
-    versions = list(referral.recommendations.all())
-    in_force = next((r for r in versions if r.in_force), None)
-    draft = next((r for r in versions if not r.is_signed), None)
+    in_force, draft, _signed = recommendation_versions(referral)
     return in_force, draft
 
 
@@ -149,7 +149,7 @@ def progress_update_new(request, uuid):
     require_role(
         request,
         referral,
-        {roles.REFERRING_ONCOLOGIST, roles.REFERRING_COORDINATOR},
+        REFERRING_SIDE,
         "Progress updates come from the referring side.",
     )
     form = ProgressUpdateForm(posted(request))

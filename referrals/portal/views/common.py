@@ -61,3 +61,11 @@ def require_role(request, referral: Referral, allowed: set[str], message: str) -
     if not user_roles & allowed:
         raise NotPermitted(message)
     return user_roles
+
+
+def recommendation_versions(referral: Referral):
+    """(in force, unsigned draft, signed versions newest first), from the prefetched rows."""
+    versions = sorted(referral.recommendations.all(), key=lambda r: r.version, reverse=True)
+    in_force = next((r for r in versions if r.in_force), None)
+    draft = next((r for r in versions if not r.is_signed), None)
+    return in_force, draft, [r for r in versions if r.is_signed]

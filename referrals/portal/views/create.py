@@ -20,6 +20,7 @@ from referrals.portal.views.common import (
     require_role,
     visible_referral,
 )
+from referrals.services.records import REFERRING_SIDE
 from referrals.services.referrals import (
     EDITABLE_FIELDS,
     patient_create,
@@ -30,7 +31,6 @@ from referrals.services.referrals import (
 from referrals.services.workflow import referral_transition
 
 Role = Membership.Role
-REFERRING_SIDE = {roles.REFERRING_ONCOLOGIST, roles.REFERRING_COORDINATOR}
 
 
 def _field_names(form: ReferralCreateForm, error: InvalidData) -> dict[str, str | None]:

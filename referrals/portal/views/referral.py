@@ -10,34 +10,25 @@ from referrals import roles, selectors, workflow
 from referrals.errors import Conflict, InvalidData, NotPermitted
 from referrals.models import Referral
 from referrals.portal.errors import add_errors_to_form, handles_domain_errors
-from referrals.portal.forms.referral import (
-    AttachmentForm,
-    NextOpinionForm,
-    RecordShipmentForm,
-    TransitionForm,
-)
+from referrals.portal.forms.referral import NextOpinionForm, TransitionForm
 from referrals.portal.timeline import timeline
 from referrals.portal.views.common import (
     form_saved,
     posted,
+    recommendation_versions,
     render_form,
     roles_on,
     visible_referral,
 )
 from referrals.portal.views.records import attach_allowed, record_actions
+from referrals.services import clinical
+from referrals.services.records import REFERRING_SIDE
 from referrals.services.referrals import EDITABLE_FIELDS, referral_request_next_opinion
 from referrals.services.workflow import referral_transition
 
-REFERRING_SIDE = {roles.REFERRING_ONCOLOGIST, roles.REFERRING_COORDINATOR}
+S = Referral.Status
+AFTER_RETURN = {S.RETURNED, S.MONITORING, S.CLOSED}
 NEXT_OPINION_FIELDS = ("clinical_question", "urgency", "modality")
-
-
-def _recommendations(referral: Referral):
-    """(in force, unsigned draft, every signed version newest first) from the prefetch."""
-    versions = sorted(referral.recommendations.all(), key=lambda r: r.version, reverse=True)
-    in_force = next((r for r in versions if r.in_force), None)
-    draft = next((r for r in versions if not r.is_signed), None)
-    return in_force, draft, [r for r in versions if r.is_signed]
 
 
 def may_request_next_opinion(referral: Referral, user_roles: set[str]) -> bool:
@@ -49,7 +40,7 @@ def may_request_next_opinion(referral: Referral, user_roles: set[str]) -> bool:
 def referral_detail(request, uuid):
     referral = visible_referral(request, uuid)
     user_roles = roles_on(request, referral)
-    in_force, draft, signed_versions = _recommendations(referral)
+    in_force, draft, signed_versions = recommendation_versions(referral)
     items = list(referral.record_items.all())
     attachable = attach_allowed(referral, user_roles)
     for item in items:
@@ -57,26 +48,29 @@ def referral_detail(request, uuid):
         item.attachable = attachable
     actions = workflow.actions_available(request.user, referral, user_roles=user_roles)
     is_specialist = roles.ASSIGNED_SPECIALIST in user_roles
+    updates = list(referral.progress_updates.all())
     context = {
         "referral": referral,
-        "user_roles": user_roles,
         "actions": actions,
         "items": items,
-        "shipment_form": RecordShipmentForm(),
-        "attachment_form": AttachmentForm(),
         "reviews": list(referral.pathology_reviews.all()),
         "consultation": getattr(referral, "consultation", None),
         "recommendation": in_force,
         "recommendation_draft": draft if is_specialist else None,
         "previous_versions": signed_versions[1:] if in_force else signed_versions,
-        "updates": list(referral.progress_updates.all()),
+        "updates": updates,
         "timeline": timeline(selectors.referral_events(referral=referral)),
         "is_specialist": is_specialist,
-        "is_pathologist": roles.ASSIGNED_PATHOLOGIST in user_roles,
         "is_referring": bool(user_roles & REFERRING_SIDE),
         "next_opinion_allowed": may_request_next_opinion(referral, user_roles),
         "can_edit": bool(user_roles & REFERRING_SIDE) and referral.status in EDITABLE_FIELDS,
         "next_opinions": list(referral.next_opinions.all()),
+        # What the clinical sections offer; the services check the same states again.
+        "consult_editable": is_specialist and referral.status in clinical.REVIEW_STATES,
+        "recommendation_writable": is_specialist and referral.status == S.UNDER_REVIEW,
+        "recommendation_amendable": is_specialist and referral.status in clinical.AMENDABLE_STATES,
+        "updates_shown": referral.status in AFTER_RETURN or bool(updates),
+        "updates_open": referral.status in {S.RETURNED, S.MONITORING},
     }
     return render(request, "portal/referral_detail.html", context)
 
