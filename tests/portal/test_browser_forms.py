@@ -74,9 +74,10 @@ def test_a_new_referral_with_bad_data_shows_field_errors_and_keeps_the_typed_val
     assert Referral.objects.get().patient.mrn == "LK-0042"
 
 
-def test_log_in_and_reach_the_work_list_with_the_keyboard_only(page):
+def test_log_in_and_reach_the_work_list_with_the_keyboard_only(page, screenshot):
     specialist = member(CancerCenterFactory(), Role.SPECIALIST, full_name="Dr. Keys")
     page.goto("/accounts/login/")
+    screenshot(page, "00-log-in")
     # The e-mail field has the focus when the page opens.
     page.keyboard.type(specialist.email)
     page.keyboard.press("Tab")
