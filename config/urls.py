@@ -18,4 +18,7 @@ urlpatterns = [
     path("api/v1/", include("referrals.api.urls")),
     # Two-factor authentication: enrol an authenticator app, confirm a code each session.
     path("accounts/2fa/", include("security.urls")),
+    # The clinicians' portal: log-in by e-mail and password reset, then each role's pages.
+    path("accounts/", include("referrals.portal.auth_urls")),
+    path("", include("referrals.portal.urls")),
 ]

@@ -352,3 +352,11 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Error reports (500 mails, debug pages) hide patient fields as well as secrets.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "security.error_reports.PatientDataReporterFilter"
+
+# PORTAL
+# ------------------------------------------------------------------------------
+LOGIN_URL = "/accounts/login/"
+# The portal's navigation (templates/base.html) shows links by the user's roles.
+TEMPLATES[0]["OPTIONS"]["context_processors"].append(
+    "referrals.portal.context_processors.navigation"
+)

@@ -1,0 +1,1 @@
+"""The clinicians' web portal: server-rendered pages over the services and selectors."""

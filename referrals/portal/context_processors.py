@@ -1,0 +1,25 @@
+"""What the navigation of templates/base.html shows, worked out only when a page uses it."""
+
+from django.utils.functional import SimpleLazyObject
+
+from accounts.models import Membership
+from referrals import roles
+
+Role = Membership.Role
+
+
+def _navigation(user) -> dict:
+    held = {membership.role for membership in roles.memberships_of(user)}
+    return {
+        "roles": held,
+        "can_refer": Role.REFERRING_ONCOLOGIST in held,
+        "sees_reports": bool(held & {Role.COORDINATOR, Role.ANALYST}) or user.is_superuser,
+        "sees_admin": user.is_staff,
+    }
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"portal_nav": SimpleLazyObject(lambda: _navigation(user))}

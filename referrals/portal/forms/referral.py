@@ -1,0 +1,279 @@
+"""Forms of the referring side: the guided new-referral form, records sent, another opinion."""
+
+from django import forms
+
+from accounts.models import CancerSite, Membership, Organization
+from referrals import roles, selectors
+from referrals.models import Patient, RecordItem, Referral
+from referrals.services.referrals import CLINICAL_FIELDS, DEFAULT_CHECKLIST
+from referrals.services.referrals import PATIENT_FIELDS as SERVICE_PATIENT_FIELDS
+
+Role = Membership.Role
+
+NEED = "not_needed"
+REQUIRED = "required"
+OPTIONAL = "optional"
+RECORD_NEED_CHOICES = [(REQUIRED, "Required"), (OPTIONAL, "If available"), (NEED, "Not needed")]
+# The new patient's fields in the model's order; consent has its own step of the form.
+PATIENT_FIELDS = [
+    field.name
+    for field in Patient._meta.fields
+    if field.name in SERVICE_PATIENT_FIELDS and not field.name.startswith("consent")
+]
+CONSENT_FIELDS = ("consent_to_share_records", "consent_to_record_consult")
+NEW_PATIENT_REQUIRED = ("mrn", "given_name", "family_name", "date_of_birth")
+
+
+def record_field_name(kind: str) -> str:
+    return f"record_{kind}"
+
+
+class ReferralDetailsForm(forms.Form):
+    """The referral's clinical details, destination and the patient's consents."""
+
+    consent_to_share_records = forms.BooleanField(
+        label="The patient consents to sharing their records with the cancer center",
+        required=False,
+    )
+    consent_to_record_consult = forms.BooleanField(
+        label="The patient consents to the consult being recorded", required=False
+    )
+
+    receiving_center = forms.ModelChoiceField(
+        label="Cancer center", queryset=Organization.objects.none()
+    )
+    cancer_site = forms.ChoiceField(label="Cancer site", choices=CancerSite.choices)
+    diagnosis = forms.CharField(label="Diagnosis", widget=forms.Textarea(attrs={"rows": 2}))
+    stage = forms.CharField(label="Stage", max_length=40, required=False)
+    diagnosis_date = forms.DateField(
+        label="Date of diagnosis", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reasons = forms.MultipleChoiceField(
+        label="Reasons for a second opinion",
+        choices=Referral.Reason.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    clinical_question = forms.CharField(
+        label="Clinical question for the expert", widget=forms.Textarea(attrs={"rows": 3})
+    )
+    initiated_by = forms.ChoiceField(
+        label="Who asked for the second opinion",
+        choices=Referral.InitiatedBy.choices,
+        widget=forms.RadioSelect,
+        initial=Referral.InitiatedBy.PHYSICIAN,
+    )
+    urgency = forms.ChoiceField(
+        label="Urgency",
+        choices=Referral.Urgency.choices,
+        widget=forms.RadioSelect,
+        initial=Referral.Urgency.ROUTINE,
+    )
+    modality = forms.ChoiceField(
+        label="Preferred consult",
+        choices=Referral.Modality.choices,
+        widget=forms.RadioSelect,
+        initial=Referral.Modality.VIRTUAL,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "receiving_center" in self.fields:
+            self.fields["receiving_center"].queryset = selectors.destination_centers().order_by(
+                "name"
+            )
+
+    def consent_data(self) -> dict:
+        """The consents given on this form, for a patient on file (only ever granted here)."""
+        return {name: True for name in CONSENT_FIELDS if self.cleaned_data.get(name)}
+
+
+class ReferralCreateForm(ReferralDetailsForm):
+    """One guided page: patient, consent, diagnosis, reasons, question, logistics, records."""
+
+    patient_choice = forms.ChoiceField(
+        label="Which patient",
+        choices=[("existing", "A patient already on file"), ("new", "A new patient")],
+        widget=forms.RadioSelect,
+        initial="existing",
+    )
+    existing_patient = forms.ModelChoiceField(
+        label="Patient on file", queryset=Patient.objects.none(), required=False
+    )
+    # A new patient (used when patient_choice is "new").
+    mrn = forms.CharField(label="MRN", max_length=40, required=False)
+    given_name = forms.CharField(label="Given name", max_length=100, required=False)
+    family_name = forms.CharField(label="Family name", max_length=100, required=False)
+    date_of_birth = forms.DateField(
+        label="Date of birth", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sex = forms.ChoiceField(label="Sex", choices=Patient.Sex.choices, initial=Patient.Sex.UNKNOWN)
+    phone = forms.CharField(label="Phone", max_length=40, required=False)
+    email = forms.EmailField(label="Patient e-mail", required=False)
+    preferred_language = forms.CharField(
+        label="Preferred language", max_length=40, required=False, initial="English"
+    )
+    support_person_name = forms.CharField(label="Support person", max_length=150, required=False)
+    support_person_relation = forms.CharField(
+        label="Relation to the patient", max_length=60, required=False
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        practices = roles.organizations_where(user, Role.REFERRING_ONCOLOGIST)
+        self.practices = list(Organization.objects.filter(pk__in=practices).order_by("name"))
+        self.fields["existing_patient"].queryset = selectors.patients_visible_to(user=user).filter(
+            organization__in=self.practices
+        )
+        if not self.fields["existing_patient"].queryset.exists():
+            self.fields["patient_choice"].initial = "new"
+        for name in NEW_PATIENT_REQUIRED:
+            # Required only for a new patient: the label must not call them optional.
+            self.fields[name].conditionally_required = True
+        if len(self.practices) > 1:
+            self.fields["practice"] = forms.ModelChoiceField(
+                label="Your practice", queryset=Organization.objects.filter(pk__in=practices)
+            )
+        defaults = dict(DEFAULT_CHECKLIST)
+        for kind, label in RecordItem.Kind.choices:
+            initial = NEED
+            if kind in defaults:
+                initial = REQUIRED if defaults[kind] else OPTIONAL
+            self.fields[record_field_name(kind)] = forms.ChoiceField(
+                label=label, choices=RECORD_NEED_CHOICES, initial=initial
+            )
+
+    @property
+    def patient_fields(self):
+        return [self[name] for name in PATIENT_FIELDS]
+
+    @property
+    def record_fields(self):
+        return [self[record_field_name(kind)] for kind in RecordItem.Kind.values]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("patient_choice") == "existing" and not data.get("existing_patient"):
+            self.add_error("existing_patient", "Choose the patient, or enter a new patient.")
+        if data.get("patient_choice") == "new":
+            for name in NEW_PATIENT_REQUIRED:
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, "Required for a new patient.")
+        return data
+
+    def chosen_practice(self) -> Organization:
+        return self.cleaned_data.get("practice") or self.practices[0]
+
+    def new_patient_data(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in PATIENT_FIELDS}
+        data["consent_to_share_records"] = self.cleaned_data["consent_to_share_records"]
+        data["consent_to_record_consult"] = self.cleaned_data["consent_to_record_consult"]
+        return data
+
+    def referral_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in CLINICAL_FIELDS}
+
+    def record_items(self) -> list[dict]:
+        items = []
+        for kind in RecordItem.Kind.values:
+            need = self.cleaned_data[record_field_name(kind)]
+            if need != NEED:
+                items.append({"kind": kind, "required": need == REQUIRED})
+        return items
+
+
+class ReferralEditForm(ReferralDetailsForm):
+    """The details that the referral's state still lets the referring side change."""
+
+    def __init__(self, *args, referral: Referral, editable: frozenset[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.referral = referral
+        patient = referral.patient
+        keep = set(editable)
+        # Consent can be given (never withdrawn here) until the referral goes out.
+        if referral.status == Referral.Status.DRAFT:
+            keep |= {name for name in CONSENT_FIELDS if not getattr(patient, name)}
+        for name in list(self.fields):
+            if name not in keep:
+                del self.fields[name]
+        self.initial.update(
+            {name: getattr(referral, name) for name in self.fields if hasattr(referral, name)}
+        )
+
+    def referral_changes(self) -> dict:
+        """Only the fields whose values differ, so the timeline names what really changed."""
+        changes = {}
+        for name, value in self.cleaned_data.items():
+            current = getattr(self.referral, name, None)
+            if name in CONSENT_FIELDS or value == current:
+                continue
+            if name == "reasons" and set(value) == set(current):
+                continue
+            changes[name] = value
+        return changes
+
+
+class RecordShipmentForm(forms.Form):
+    """Carrier and tracking for records sent, or for slides and blocks going back."""
+
+    carrier = forms.CharField(label="Carrier", max_length=60, required=False)
+    tracking_number = forms.CharField(label="Tracking number", max_length=80, required=False)
+    specimen_identifiers = forms.CharField(
+        label="Specimen, slide or block identifiers", max_length=200, required=False
+    )
+
+    def service_data(self, status: str) -> dict:
+        data = {"status": status}
+        data.update({name: value for name, value in self.cleaned_data.items() if value})
+        return data
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label="File (PDF, image, DICOM or text)")
+
+
+class TransitionForm(forms.Form):
+    """The data a workflow action needs (its `needs` in referrals.workflow), and a note."""
+
+    def __init__(self, *args, action, referral, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "specialist" in action.needs:
+            self.fields["specialist"] = forms.ModelChoiceField(
+                label="Specialist", queryset=selectors.specialists_of(referral.receiving_center)
+            )
+        if "reason" in action.needs:
+            self.fields["reason"] = forms.CharField(
+                label="Reason", widget=forms.Textarea(attrs={"rows": 3})
+            )
+        self.fields["note"] = forms.CharField(
+            label="Note for the timeline (optional)", required=False, max_length=500
+        )
+
+    def service_data(self) -> dict:
+        # The workflow service takes the chosen specialist as a User.
+        return dict(self.cleaned_data)
+
+
+class NextOpinionForm(forms.Form):
+    receiving_center = forms.ModelChoiceField(
+        label="Cancer center for the next opinion", queryset=Organization.objects.none()
+    )
+    clinical_question = forms.CharField(
+        label="Clinical question for the expert", widget=forms.Textarea(attrs={"rows": 3})
+    )
+    urgency = forms.ChoiceField(
+        label="Urgency", choices=Referral.Urgency.choices, widget=forms.RadioSelect
+    )
+    modality = forms.ChoiceField(
+        label="Preferred consult", choices=Referral.Modality.choices, widget=forms.RadioSelect
+    )
+
+    def __init__(self, *args, previous: Referral, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["receiving_center"].queryset = (
+            selectors.destination_centers()
+            .exclude(pk=previous.receiving_center_id)
+            .order_by("name")
+        )
+        self.fields["urgency"].initial = previous.urgency
+        self.fields["modality"].initial = previous.modality

@@ -1,0 +1,67 @@
+"""The referral's timeline (ReferralEvent rows) told in plain words."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from referrals.models import PathologyReview, RecordItem, Referral, ReferralEvent
+
+K = ReferralEvent.Kind
+# An entry recorded this long after it happened is shown as recorded later.
+LATE_ENTRY = timedelta(hours=1)
+STATUS_LABELS = {**dict(Referral.Status.choices), **dict(RecordItem.Status.choices)}
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    occurred_at: datetime
+    recorded_at: datetime | None
+    actor: str
+    title: str
+    details: str
+    note: str
+
+
+def _status_change(event: ReferralEvent) -> str:
+    if not (event.from_status and event.to_status):
+        return ""
+    before = STATUS_LABELS.get(event.from_status, event.from_status)
+    after = STATUS_LABELS.get(event.to_status, event.to_status)
+    return f"{before} → {after}"
+
+
+def _details(event: ReferralEvent) -> str:
+    data = event.data or {}
+    if event.kind == K.RECORD_STATUS:
+        kind = RecordItem.Kind(data["kind"]).label if data.get("kind") else "Record"
+        return f"{kind}: {_status_change(event)}"
+    if event.kind == K.RECORD_ADDED and data.get("kind"):
+        required = "required" if data.get("required") else "if available"
+        return f"{RecordItem.Kind(data['kind']).label} ({required})"
+    if event.kind == K.PATHOLOGY_SIGNED and data.get("discrepancy"):
+        label = PathologyReview.Discrepancy(data["discrepancy"]).label
+        return f"Discrepancy: {label}"
+    if event.kind in (K.RECOMMENDATION_SIGNED, K.RECOMMENDATION_AMENDED):
+        parts = [f"Version {data.get('version', 1)}"]
+        if data.get("clinical_trials"):
+            parts.append("trials " + ", ".join(data["clinical_trials"]))
+        return "; ".join(parts)
+    if event.kind == K.CONSULT_UPDATED and data.get("completed"):
+        return "Consultation completed"
+    return _status_change(event)
+
+
+def timeline(events) -> list[TimelineEntry]:
+    entries = []
+    for event in events:
+        late = event.recorded_at - event.occurred_at > LATE_ENTRY
+        entries.append(
+            TimelineEntry(
+                occurred_at=event.occurred_at,
+                recorded_at=event.recorded_at if late else None,
+                actor=event.actor.display_name if event.actor else "Second Opinion Tracker",
+                title=event.get_kind_display(),
+                details=_details(event),
+                note=event.note,
+            )
+        )
+    return entries

@@ -1,0 +1,1 @@
+"""Views of the portal, one module per concern."""

@@ -1,0 +1,58 @@
+"""The home page: each person's work list, by the roles they hold."""
+
+import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+
+from accounts.models import Membership
+from referrals import roles, selectors
+from referrals.models import Referral
+
+Role = Membership.Role
+FINISHED_SHOWN = 25
+
+
+def _split(referrals, today):
+    """Open referrals soonest due first; finished ones after, most recent first."""
+    open_rows, finished = [], []
+    for referral in referrals:
+        referral.overdue = referral.is_overdue(today)
+        (open_rows if referral.is_open else finished).append(referral)
+    far = datetime.date.max
+    open_rows.sort(key=lambda r: (r.next_due or far, r.created_at))
+    return open_rows, finished[:FINISHED_SHOWN]
+
+
+@login_required
+def home(request):
+    user = request.user
+    held = {membership.role for membership in roles.memberships_of(user)}
+    today = timezone.localdate()
+    context = {"held": held, "today": today}
+    visible = selectors.referral_list(user=user)
+    if Role.SPECIALIST in held:
+        context["specialist_open"], context["specialist_finished"] = _split(
+            visible.filter(specialist=user).order_by("-created_at"), today
+        )
+    if Role.REFERRING_ONCOLOGIST in held:
+        context["referred_open"], context["referred_finished"] = _split(
+            visible.filter(referring_oncologist=user).order_by("-created_at"), today
+        )
+    if Role.PATHOLOGIST in held:
+        reviews = (
+            selectors.pathology_reviews_visible_to(user=user)
+            .filter(pathologist=user)
+            .select_related("referral__patient", "referral__receiving_center")
+            .prefetch_related("referral__record_items")
+            .order_by("signed_at", "-requested_at")
+        )
+        context["reviews_open"] = [review for review in reviews if not review.is_signed]
+        context["reviews_signed"] = [review for review in reviews if review.is_signed][
+            :FINISHED_SHOWN
+        ]
+    context["coordinates"] = Role.COORDINATOR in held
+    context["analyses"] = Role.ANALYST in held
+    context["statuses"] = Referral.Status
+    return render(request, "portal/home.html", context)
