@@ -74,6 +74,7 @@ LOCAL_APPS = [
     "accounts",
     "referrals",
     "audit",
+    "reports",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
