@@ -11,12 +11,15 @@
   });
 
   var colours = ["#2f6690", "#d1495b", "#66a182", "#edae49", "#8d6a9f", "#3a7ca5"];
-  var common = { animation: false, responsive: true, maintainAspectRatio: false };
+  function options() {
+    // A fresh object per chart: Chart.js fills in defaults (axes) on the object it is given.
+    return { animation: false, responsive: true, maintainAspectRatio: false };
+  }
   var charts = {};
 
   function draw(id, config) {
     var canvas = document.getElementById(id);
-    if (canvas) { charts[id] = new Chart(canvas, Object.assign({ options: common }, config)); }
+    if (canvas) { charts[id] = new Chart(canvas, Object.assign({ options: options() }, config)); }
   }
 
   var distribution = summary.turnaround_days.distribution;
