@@ -2,7 +2,6 @@
 
 import uuid
 
-from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -12,7 +11,8 @@ from referrals.models import Referral
 from referrals.selectors import referrals_visible_to
 from reports.access import ReportViewer
 from reports.filters import ReportFilters
-from reports.selectors import REPORTED_STATUSES, STEP_BY_STATUS, report_referrals
+from reports.queries import REPORTED_STATUSES, STEP_BY_STATUS, reason_condition
+from reports.selectors import report_referrals
 
 STATUS_BY_STEP = {step: status for status, (step, _) in STEP_BY_STATUS.items()}
 FIGURE_HELP = (
@@ -42,10 +42,7 @@ def figure_condition(figure: str) -> Q:
         return Q(cancer_site=value)
     if kind == "overdue":
         return Q(status=STATUS_BY_STEP[value], next_due__lt=timezone.localdate())
-    if connection.vendor == "postgresql":
-        return Q(reasons__contains=[value])
-    # SQLite (embedded `make run`) has no JSON containment; reasons are plain choice values.
-    return Q(reasons__icontains=f'"{value}"')
+    return reason_condition(value)
 
 
 def _is_uuid(value: str) -> bool:

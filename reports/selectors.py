@@ -22,47 +22,23 @@ Definitions (also in the README):
 
 import datetime
 
-from django.db import connection
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncWeek
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import CancerSite
-from referrals.models import PathologyReview, Recommendation, Referral
+from referrals.models import Recommendation, Referral
 from reports.access import ReportViewer
-from reports.aggregates import ElapsedDays, PercentileCont, percentile_cont
 from reports.filters import ReportFilters, start_of_day
-
-Status = Referral.Status
-
-# The step an open referral waits on in each state (the reminder steps of DESIGN §5).
-STEP_BY_STATUS = {
-    Status.SUBMITTED: ("triage", "Triage"),
-    Status.ACCEPTED: ("records", "Records and start of review"),
-    Status.UNDER_REVIEW: ("recommendation", "Recommendation"),
-    Status.RECOMMENDATION_ISSUED: ("return", "Return acknowledgement"),
-    Status.MONITORING: ("progress_update", "Progress update"),
-}
-STAGES = [
-    ("submitted_to_recommendation", "Submitted to recommendation", "submitted_at",
-     "recommendation_issued_at"),
-    ("triage", "Submitted to accepted", "submitted_at", "accepted_at"),
-    ("records", "Accepted to review started", "accepted_at", "review_started_at"),
-    ("review", "Review started to recommendation", "review_started_at",
-     "recommendation_issued_at"),
-    ("return", "Recommendation to return", "recommendation_issued_at", "returned_at"),
-]  # fmt: skip
-# Histogram of days from submission to recommendation: (label, lower exclusive, upper inclusive).
-DISTRIBUTION_BUCKETS = [
-    ("0–7 days", None, 7),
-    ("8–14 days", 7, 14),
-    ("15–21 days", 14, 21),
-    ("22–30 days", 21, 30),
-    ("31–45 days", 30, 45),
-    ("over 45 days", 45, None),
-]
-REPORTED_STATUSES = [status for status in Status if status != Status.DRAFT]
-IN_FORCE = Q(signed_at__isnull=False, superseded_at__isnull=True)
+from reports.queries import (
+    DISTRIBUTION_BUCKETS,
+    REPORTED_STATUSES,
+    STAGES,
+    STEP_BY_STATUS,
+    further_opinions,
+    grouped_counts,
+    pathology_figures,
+    referral_figures,
+)
 
 
 def report_referrals(*, viewer: ReportViewer, filters: ReportFilters) -> QuerySet[Referral]:
@@ -83,13 +59,14 @@ def report_referrals(*, viewer: ReportViewer, filters: ReportFilters) -> QuerySe
 
 
 def report_summary(*, viewer: ReportViewer, filters: ReportFilters) -> dict:
-    """Every figure of the dashboard, as JSON-ready data."""
+    """Every figure of the dashboard, as JSON-ready data, in four queries."""
     referrals = report_referrals(viewer=viewer, filters=filters)
-    figures = _referral_figures(referrals)
-    recommendations = _recommendation_figures(referrals)
-    pathology = _pathology_figures(referrals)
+    figures = referral_figures(referrals)
+    groups = grouped_counts(referrals)
+    pathology = pathology_figures(referrals)
+    followed = further_opinions(referrals)
     issued, second_opinions = figures["issued"], figures["second_opinions_issued"]
-    in_force = recommendations["in_force"]
+    in_force = figures["in_force"]
     return {
         "filters": filters.as_query(),
         "generated_at": timezone.now().isoformat(),
@@ -98,11 +75,29 @@ def report_summary(*, viewer: ReportViewer, filters: ReportFilters) -> dict:
             {"status": s.value, "label": s.label, "count": figures[f"status_{s.value}"]}
             for s in REPORTED_STATUSES
         ],
-        "by_reason": _reason_counts(referrals),
-        "by_cancer_site": _site_counts(referrals),
-        "by_center": _center_counts(referrals),
+        "by_reason": [
+            {"reason": r.value, "label": r.label, "count": figures[f"reason_{r.value}"]}
+            for r in Referral.Reason
+        ],
+        "by_cancer_site": _most_first(
+            {"cancer_site": site.value, "label": site.label, "count": figures[f"site_{site.value}"]}
+            for site in CancerSite
+        ),
+        "by_center": _most_first(
+            {"center": center, "name": name, "count": count}
+            for center, name, count in groups["centers"]
+        ),
         "turnaround_days": {
-            "stages": figures["stages"],
+            "stages": [
+                {
+                    "stage": stage,
+                    "label": label,
+                    "count": figures[f"count_{stage}"],
+                    "median": _days(figures[f"median_{stage}"]),
+                    "p90": _days(figures[f"p90_{stage}"]),
+                }
+                for stage, label, _, _ in STAGES
+            ],
             "distribution": [
                 {"bucket": label, "count": figures[f"bucket_{index}"]}
                 for index, (label, _, _) in enumerate(DISTRIBUTION_BUCKETS)
@@ -119,13 +114,12 @@ def report_summary(*, viewer: ReportViewer, filters: ReportFilters) -> dict:
                 }
                 for status, (step, label) in STEP_BY_STATUS.items()
             ],
-        },  # fmt: skip
+        },
         "concordance": {
             "recommendations": in_force,
-            "counts": {c.value: recommendations[c.value] for c in Recommendation.Concordance},
+            "counts": {c.value: figures[c.value] for c in Recommendation.Concordance},
             "shares": {
-                c.value: share(recommendations[c.value], in_force)
-                for c in Recommendation.Concordance
+                c.value: share(figures[c.value], in_force) for c in Recommendation.Concordance
             },
         },
         "pathology": {
@@ -135,22 +129,22 @@ def report_summary(*, viewer: ReportViewer, filters: ReportFilters) -> dict:
         },
         "clinical_trials": {
             "recommendations": in_force,
-            "naming_a_trial": recommendations["naming_a_trial"],
-            "share": share(recommendations["naming_a_trial"], in_force),
+            "naming_a_trial": figures["naming_a_trial"],
+            "share": share(figures["naming_a_trial"], in_force),
         },
         "third_opinion": {
             "second_opinions_issued": second_opinions,
-            "followed_by_another_opinion": figures["followed_by_another_opinion"],
-            "rate": share(figures["followed_by_another_opinion"], second_opinions),
-            "recommendations_suggesting": recommendations["suggesting_third_opinion"],
-            "suggested_share": share(recommendations["suggesting_third_opinion"], in_force),
+            "followed_by_another_opinion": followed,
+            "rate": share(followed, second_opinions),
+            "recommendations_suggesting": figures["suggesting_third_opinion"],
+            "suggested_share": share(figures["suggesting_third_opinion"], in_force),
         },
         "return": {
             "recommendations_issued": issued,
             "returned": figures["returned"],
             "rate": share(figures["returned"], issued),
         },
-        "weekly": _weekly_series(referrals),
+        "weekly": _weekly_series(groups["submitted_weeks"], groups["issued_weeks"]),
     }
 
 
@@ -162,168 +156,16 @@ def _days(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
-def _referral_figures(referrals: QuerySet[Referral]) -> dict:
-    """One query: counts by status, overdue steps, turnaround percentiles and rates."""
-    today = timezone.localdate()
-    issued = Q(recommendation_issued_at__isnull=False)
-    durations = {f"days_{stage}": ElapsedDays(start, end) for stage, _, start, end in STAGES}
-    aggregates = {
-        "total": Count("id"),
-        "issued": Count("id", filter=issued),
-        "returned": Count("id", filter=issued & Q(returned_at__isnull=False)),
-        "second_opinions_issued": Count("id", filter=issued & Q(opinion_number=2)),
-    }
-    for status in REPORTED_STATUSES:
-        aggregates[f"status_{status.value}"] = Count("id", filter=Q(status=status))
-    for status, (step, _) in STEP_BY_STATUS.items():
-        aggregates[f"overdue_{step}"] = Count("id", filter=Q(status=status, next_due__lt=today))
-    total_days = "days_submitted_to_recommendation"
-    for index, (_, lower, upper) in enumerate(DISTRIBUTION_BUCKETS):
-        bucket = Q(**{f"{total_days}__isnull": False})
-        if lower is not None:
-            bucket &= Q(**{f"{total_days}__gt": lower})
-        if upper is not None:
-            bucket &= Q(**{f"{total_days}__lte": upper})
-        aggregates[f"bucket_{index}"] = Count("id", filter=bucket)
-    in_database = connection.vendor == "postgresql"
-    if in_database:
-        for stage, *_ in STAGES:
-            aggregates[f"median_{stage}"] = PercentileCont(f"days_{stage}", fraction=0.5)
-            aggregates[f"p90_{stage}"] = PercentileCont(f"days_{stage}", fraction=0.9)
-            aggregates[f"count_{stage}"] = Count(f"days_{stage}")
-    annotated = referrals.annotate(**durations)
-    figures = annotated.aggregate(**aggregates)
-    figures["followed_by_another_opinion"] = _followed_by_another_opinion(referrals)
-    if not in_database:
-        figures.update(_percentiles_in_python(annotated))
-    figures["stages"] = [
-        {
-            "stage": stage,
-            "label": label,
-            "count": figures[f"count_{stage}"],
-            "median": _days(figures[f"median_{stage}"]),
-            "p90": _days(figures[f"p90_{stage}"]),
-        }
-        for stage, label, _, _ in STAGES
-    ]
-    return figures
+def _most_first(rows) -> list[dict]:
+    """Non-empty rows, largest count first, then by name."""
+    rows = [row for row in rows if row["count"]]
+    return sorted(rows, key=lambda row: (-row["count"], row.get("label") or row.get("name")))
 
 
-def _followed_by_another_opinion(referrals: QuerySet[Referral]) -> int:
-    """Issued second opinions for which a further opinion was submitted (one indexed query).
-
-    Counted from the (few) later opinions rather than as a per-row EXISTS in the main
-    aggregate, which made PostgreSQL probe the index once for every referral.
-    """
-    issued_second_opinions = referrals.filter(
-        recommendation_issued_at__isnull=False, opinion_number=2
-    ).values("pk")
-    return (
-        Referral.objects.filter(
-            previous_referral__in=issued_second_opinions, submitted_at__isnull=False
-        )
-        .order_by()
-        .values("previous_referral")
-        .distinct()
-        .count()
-    )
-
-
-def _percentiles_in_python(annotated: QuerySet[Referral]) -> dict:
-    """SQLite fallback (embedded `make run` only): one query, percentiles computed here."""
-    names = [f"days_{stage}" for stage, *_ in STAGES]
-    columns = list(zip(*annotated.values_list(*names), strict=True)) or [()] * len(names)
-    figures = {}
-    for (stage, *_), column in zip(STAGES, columns, strict=True):
-        values = sorted(value for value in column if value is not None)
-        figures[f"median_{stage}"] = percentile_cont(values, 0.5)
-        figures[f"p90_{stage}"] = percentile_cont(values, 0.9)
-        figures[f"count_{stage}"] = len(values)
-    return figures
-
-
-def _reason_counts(referrals: QuerySet[Referral]) -> list[dict]:
-    """Referrals per reason (a referral may give several): the JSON list unnested in SQL."""
-    inner_sql, params = referrals.values("reasons").query.sql_with_params()
-    if connection.vendor == "postgresql":
-        sql = (
-            "SELECT reason, COUNT(*) FROM (" + inner_sql + ") AS scoped "
-            "CROSS JOIN LATERAL jsonb_array_elements_text(scoped.reasons) AS reason "
-            "GROUP BY reason"
-        )
-    else:
-        sql = (
-            "SELECT reason.value, COUNT(*) FROM (" + inner_sql + ") AS scoped, "
-            "json_each(scoped.reasons) AS reason GROUP BY reason.value"
-        )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        counts = dict(cursor.fetchall())
-    labels = dict(Referral.Reason.choices)
-    rows = [
-        {"reason": value, "label": label, "count": counts.pop(value, 0)}
-        for value, label in labels.items()
-    ]
-    # Values outside today's list (none expected) are still counted, not hidden.
-    rows += [{"reason": v, "label": v, "count": n} for v, n in sorted(counts.items())]
-    return rows
-
-
-def _site_counts(referrals: QuerySet[Referral]) -> list[dict]:
-    labels = dict(CancerSite.choices)
-    rows = referrals.values("cancer_site").annotate(count=Count("id"))
-    return sorted(
-        (
-            {"cancer_site": row["cancer_site"],
-             "label": labels.get(row["cancer_site"], row["cancer_site"]),
-             "count": row["count"]}
-            for row in rows
-        ),
-        key=lambda row: (-row["count"], row["label"]),
-    )  # fmt: skip
-
-
-def _center_counts(referrals: QuerySet[Referral]) -> list[dict]:
-    rows = referrals.values("receiving_center__uuid", "receiving_center__name").annotate(
-        count=Count("id")
-    )
-    return sorted(
-        (
-            {"center": str(row["receiving_center__uuid"]),
-             "name": row["receiving_center__name"],
-             "count": row["count"]}
-            for row in rows
-        ),
-        key=lambda row: (-row["count"], row["name"]),
-    )  # fmt: skip
-
-
-def _recommendation_figures(referrals: QuerySet[Referral]) -> dict:
-    in_force = Recommendation.objects.filter(IN_FORCE, referral__in=referrals.values("pk"))
-    aggregates = {
-        "in_force": Count("id"),
-        "naming_a_trial": Count("id", filter=~Q(clinical_trials=[])),
-        "suggesting_third_opinion": Count("id", filter=Q(third_opinion_suggested=True)),
-    }
-    for concordance in Recommendation.Concordance:
-        aggregates[concordance.value] = Count("id", filter=Q(concordance=concordance))
-    return in_force.order_by().aggregate(**aggregates)
-
-
-def _pathology_figures(referrals: QuerySet[Referral]) -> dict:
-    signed = PathologyReview.objects.filter(
-        signed_at__isnull=False, referral__in=referrals.values("pk")
-    )
-    return signed.order_by().aggregate(
-        signed=Count("id"),
-        major=Count("id", filter=Q(discrepancy=PathologyReview.Discrepancy.MAJOR)),
-    )
-
-
-def _weekly_series(referrals: QuerySet[Referral]) -> list[dict]:
-    """Referrals submitted and recommendations issued per week (weeks start on Monday)."""
-    submitted = _per_week(referrals, "submitted_at")
-    issued = _per_week(referrals, "recommendation_issued_at")
+def _weekly_series(
+    submitted: dict[datetime.date, int], issued: dict[datetime.date, int]
+) -> list[dict]:
+    """Referrals submitted and recommendations issued per week (Monday), gaps filled with 0."""
     weeks = sorted(submitted.keys() | issued.keys())
     if not weeks:
         return []
@@ -338,13 +180,3 @@ def _weekly_series(referrals: QuerySet[Referral]) -> list[dict]:
         )
         week += datetime.timedelta(days=7)
     return series
-
-
-def _per_week(referrals: QuerySet[Referral], field: str) -> dict[datetime.date, int]:
-    rows = (
-        referrals.filter(**{f"{field}__isnull": False})
-        .annotate(week=TruncWeek(field))
-        .values("week")
-        .annotate(count=Count("id"))
-    )
-    return {timezone.localdate(row["week"]): row["count"] for row in rows}

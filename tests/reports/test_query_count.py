@@ -15,9 +15,9 @@ from tests.factories import CancerCenterFactory, CommunityPracticeFactory, membe
 Role = Membership.Role
 S = Referral.Status
 STATES = [S.SUBMITTED, S.ACCEPTED, S.UNDER_REVIEW, S.RECOMMENDATION_ISSUED, S.RETURNED, S.CLOSED]
-# The summary's own queries: figures, further opinions, reasons, sites, centers, two weekly
-# series, recommendations and pathology reviews.
-SUMMARY_QUERIES = 9
+# The summary's own queries: the one pass over the referrals, counts per center and week,
+# pathology reviews, further opinions.
+SUMMARY_QUERIES = 4
 
 
 def bulk_referrals(count: int) -> Membership:
