@@ -1,21 +1,23 @@
 """The report's queries: each scans the scoped referrals once, whatever their number.
 
-1. `referral_figures`: one pass over the referrals (with their recommendation in force, at most
-   one per referral, joined in): counts by status, site, reason and overdue step, the
-   turnaround percentiles and histogram, concordance, trials and rates.
-2. `grouped_counts`: counts per center and per week, one pass with GROUPING SETS.
-3. `pathology_figures`: signed pathology reviews (several per referral are possible).
-4. `further_opinions`: issued second opinions followed by another opinion (indexed).
+1. `referral_figures`: one pass over the referrals: the turnaround percentiles and
+   histogram, issued and returned counts.
+2. `grouped_counts`: counts per center, status (and overdue), site, reason and week: one pass
+   with GROUPING SETS (hashing each row once per breakdown is much cheaper than dozens of
+   COUNT ... FILTER conditions per row).
+3. `recommendation_figures`, `pathology_figures`, `further_opinions`: recommendations in force,
+   signed pathology reviews, further opinions; each scoped to the reported referrals through
+   the covering index of reports/migrations/0001 (an index-only scan, not the table).
 """
 
 import datetime
+import json
 
 from django.db import connection
-from django.db.models import Count, F, FilteredRelation, Q, QuerySet
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from accounts.models import CancerSite
 from referrals.models import PathologyReview, Recommendation, Referral
 from reports.aggregates import ElapsedDays, PercentileCont, percentile_cont
 
@@ -38,16 +40,34 @@ STAGES = [
      "recommendation_issued_at"),
     ("return", "Recommendation to return", "recommendation_issued_at", "returned_at"),
 ]  # fmt: skip
-# Histogram of days from submission to recommendation: (label, lower exclusive, upper inclusive).
+# Histogram of days from submission to recommendation: each bucket holds days from its lower
+# bound (inclusive) up to the next bucket's (exclusive).
 DISTRIBUTION_BUCKETS = [
-    ("0–7 days", None, 7),
-    ("8–14 days", 7, 14),
-    ("15–21 days", 14, 21),
-    ("22–30 days", 21, 30),
-    ("31–45 days", 30, 45),
-    ("over 45 days", 45, None),
+    ("under 7 days", 0),
+    ("7–13 days", 7),
+    ("14–20 days", 14),
+    ("21–29 days", 21),
+    ("30–44 days", 30),
+    ("45 days or more", 45),
 ]
 REPORTED_STATUSES = [status for status in Status if status != Status.DRAFT]
+
+
+# Session settings for the report's few large queries, local to their transaction.
+# JIT compilation cost more than it saved on every report query measured (bench/dashboard.py:
+# over a second per query at a million referrals on the development machine), and the
+# percentile sorts and grouping hashes spill to disk at the default 4 MB of work_mem.
+REPORT_SETTINGS = {"jit": "off", "work_mem": "64MB"}
+
+
+def tune_report_transaction() -> None:
+    """Apply REPORT_SETTINGS until the current transaction ends (PostgreSQL only)."""
+    if connection.vendor != "postgresql":
+        return
+    assignments = ", ".join("set_config(%s, %s, true)" for _ in REPORT_SETTINGS)
+    params = [item for pair in REPORT_SETTINGS.items() for item in pair]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {assignments}", params)
 
 
 def reason_condition(reason: str, prefix: str = "") -> Q:
@@ -60,37 +80,19 @@ def reason_condition(reason: str, prefix: str = "") -> Q:
 
 def referral_figures(referrals: QuerySet[Referral]) -> dict:
     """One query over the referrals; see the module docstring."""
-    today = timezone.localdate()
     issued = Q(recommendation_issued_at__isnull=False)
-    has_recommendation = Q(recommendation_id__isnull=False)
     aggregates = {
         "total": Count("id"),
         "issued": Count("id", filter=issued),
         "returned": Count("id", filter=issued & Q(returned_at__isnull=False)),
         "second_opinions_issued": Count("id", filter=issued & Q(opinion_number=2)),
-        "in_force": Count("recommendation_id"),
-        "naming_a_trial": Count("id", filter=has_recommendation & ~Q(recommendation_trials=[])),
-        "suggesting_third_opinion": Count("id", filter=Q(recommendation_suggests_third=True)),
     }
-    for concordance in Recommendation.Concordance:
-        aggregates[concordance.value] = Count(
-            "id", filter=Q(recommendation_concordance=concordance)
-        )
-    for status in REPORTED_STATUSES:
-        aggregates[f"status_{status.value}"] = Count("id", filter=Q(status=status))
-    for site in CancerSite:
-        aggregates[f"site_{site.value}"] = Count("id", filter=Q(cancer_site=site))
-    for reason in Referral.Reason:
-        aggregates[f"reason_{reason.value}"] = Count("id", filter=reason_condition(reason))
-    for status, (step, _) in STEP_BY_STATUS.items():
-        aggregates[f"overdue_{step}"] = Count("id", filter=Q(status=status, next_due__lt=today))
-    total_days = "days_submitted_to_recommendation"
-    for index, (_, lower, upper) in enumerate(DISTRIBUTION_BUCKETS):
-        bucket = Q(**{f"{total_days}__isnull": False})
-        if lower is not None:
-            bucket &= Q(**{f"{total_days}__gt": lower})
-        if upper is not None:
-            bucket &= Q(**{f"{total_days}__lte": upper})
+    # Compared as intervals: far cheaper per row than converting to days for each bucket.
+    bounds = [datetime.timedelta(days=lower) for _, lower in DISTRIBUTION_BUCKETS]
+    for index, lower in enumerate(bounds):
+        bucket = Q(time_to_recommendation__gte=lower)
+        if index + 1 < len(bounds):
+            bucket &= Q(time_to_recommendation__lt=bounds[index + 1])
         aggregates[f"bucket_{index}"] = Count("id", filter=bucket)
     in_database = connection.vendor == "postgresql"
     if in_database:
@@ -99,19 +101,10 @@ def referral_figures(referrals: QuerySet[Referral]) -> dict:
             aggregates[f"p90_{stage}"] = PercentileCont(f"days_{stage}", fraction=0.9)
             aggregates[f"count_{stage}"] = Count(f"days_{stage}")
     annotated = referrals.annotate(
-        in_force=FilteredRelation(
-            "recommendations",
-            condition=Q(
-                recommendations__signed_at__isnull=False,
-                recommendations__superseded_at__isnull=True,
-            ),
+        time_to_recommendation=ExpressionWrapper(
+            F("recommendation_issued_at") - F("submitted_at"), output_field=DurationField()
         ),
         **{f"days_{stage}": ElapsedDays(start, end) for stage, _, start, end in STAGES},
-    ).annotate(
-        recommendation_id=F("in_force__id"),
-        recommendation_concordance=F("in_force__concordance"),
-        recommendation_trials=F("in_force__clinical_trials"),
-        recommendation_suggests_third=F("in_force__third_opinion_suggested"),
     )
     figures = annotated.aggregate(**aggregates)
     if not in_database:
@@ -155,6 +148,21 @@ def further_opinions(referrals: QuerySet[Referral]) -> int:
     )
 
 
+def recommendation_figures(referrals: QuerySet[Referral]) -> dict:
+    """Recommendations in force (signed, not superseded): concordance, trials, third opinion."""
+    in_force = Recommendation.objects.filter(
+        signed_at__isnull=False, superseded_at__isnull=True, referral__in=referrals.values("pk")
+    )
+    aggregates = {
+        "in_force": Count("id"),
+        "naming_a_trial": Count("id", filter=~Q(clinical_trials=[])),
+        "suggesting_third_opinion": Count("id", filter=Q(third_opinion_suggested=True)),
+    }
+    for concordance in Recommendation.Concordance:
+        aggregates[concordance.value] = Count("id", filter=Q(concordance=concordance))
+    return in_force.order_by().aggregate(**aggregates)
+
+
 def pathology_figures(referrals: QuerySet[Referral]) -> dict:
     signed = PathologyReview.objects.filter(
         signed_at__isnull=False, referral__in=referrals.values("pk")
@@ -165,60 +173,136 @@ def pathology_figures(referrals: QuerySet[Referral]) -> dict:
     )
 
 
-# GROUPING() bits, one per column, set when the row is NOT grouped by that column.
-_BY_CENTER, _BY_SUBMITTED_WEEK, _BY_ISSUED_WEEK = 0b0011, 0b1101, 0b1110
+# One pass, several groupings: each GROUPING SETS entry is one breakdown of the referrals.
+GROUPED_COLUMNS = [
+    "center_uuid", "center_name", "submitted_week", "issued_week", "status", "cancer_site",
+    "reasons",
+]  # fmt: skip
 GROUPED_SQL = """
-SELECT GROUPING(center_uuid, center_name, submitted_week, issued_week), center_uuid,
-       center_name, submitted_week, issued_week, COUNT(*)
+SELECT GROUPING({columns}) AS breakdown, {columns}, COUNT(*) AS referrals,
+       COUNT(*) FILTER (WHERE overdue) AS overdue
 FROM (
     SELECT scoped.center_uuid, scoped.center_name,
            DATE_TRUNC('week', scoped.submitted_at AT TIME ZONE %s) AS submitted_week,
-           DATE_TRUNC('week', scoped.recommendation_issued_at AT TIME ZONE %s) AS issued_week
+           DATE_TRUNC('week', scoped.recommendation_issued_at AT TIME ZONE %s) AS issued_week,
+           scoped.status, scoped.cancer_site, scoped.reasons,
+           COALESCE(scoped.next_due < %s, false) AS overdue
     FROM ({inner}) AS scoped
-) AS weeks
-GROUP BY GROUPING SETS ((center_uuid, center_name), (submitted_week), (issued_week))
+) AS dimensions
+GROUP BY GROUPING SETS ((center_uuid, center_name), (submitted_week), (issued_week), (status),
+                        (cancer_site), (reasons))
 """
 
 
+def _grouping_bits(*grouped: str) -> int:
+    """GROUPING()'s value for a row grouped by `grouped`: a set bit per column NOT grouped."""
+    width = len(GROUPED_COLUMNS)
+    return sum(
+        1 << (width - 1 - index)
+        for index, column in enumerate(GROUPED_COLUMNS)
+        if column not in grouped
+    )
+
+
+BREAKDOWNS = {
+    _grouping_bits("center_uuid", "center_name"): "center",
+    **{_grouping_bits(column): column for column in GROUPED_COLUMNS[2:]},
+}
+
+
 def grouped_counts(referrals: QuerySet[Referral]) -> dict:
-    """Referrals per center, submitted per week and recommendations issued per week."""
+    """Referrals per center, status (with overdue), site, reason and week, in one query.
+
+    Reasons are a list per referral: grouping by the whole list gives the few combinations
+    that occur, which are then credited to each reason they contain (exact, and far cheaper
+    than unnesting a million lists).
+    """
     if connection.vendor != "postgresql":
         return _grouped_counts_one_by_one(referrals)
     inner = referrals.values(
         "submitted_at",
         "recommendation_issued_at",
+        "status",
+        "cancer_site",
+        "reasons",
+        "next_due",
         center_uuid=F("receiving_center__uuid"),
         center_name=F("receiving_center__name"),
     )
     inner_sql, inner_params = inner.query.sql_with_params()
     zone = timezone.get_current_timezone_name()
+    sql = GROUPED_SQL.format(columns=", ".join(GROUPED_COLUMNS), inner=inner_sql)
     with connection.cursor() as cursor:
-        cursor.execute(GROUPED_SQL.format(inner=inner_sql), [zone, zone, *inner_params])
+        cursor.execute(sql, [zone, zone, timezone.localdate(), *inner_params])
         rows = cursor.fetchall()
-    centers, submitted, issued = [], {}, {}
-    for grouping, center_uuid, center_name, submitted_week, issued_week, count in rows:
-        if grouping == _BY_CENTER:
-            centers.append((str(center_uuid), center_name, count))
-        elif grouping == _BY_SUBMITTED_WEEK and submitted_week is not None:
-            submitted[submitted_week.date()] = count
-        elif grouping == _BY_ISSUED_WEEK and issued_week is not None:
-            issued[issued_week.date()] = count
-    return {"centers": centers, "submitted_weeks": submitted, "issued_weeks": issued}
+    groups = _empty_groups()
+    for grouping, *values, count, overdue in rows:
+        row = dict(zip(GROUPED_COLUMNS, values, strict=True))
+        breakdown = BREAKDOWNS[grouping]
+        if breakdown == "center":
+            groups["centers"].append((str(row["center_uuid"]), row["center_name"], count))
+        elif breakdown == "reasons":
+            _credit_reasons(groups["reasons"], row["reasons"], count)
+        elif breakdown == "status":
+            groups["status"][row["status"]] = count
+            groups["overdue"][row["status"]] = overdue
+        elif breakdown == "cancer_site":
+            groups["cancer_site"][row["cancer_site"]] = count
+        elif row[breakdown] is not None:  # weeks; null: not issued yet
+            groups[f"{breakdown}s"][row[breakdown].date()] = count
+    return groups
+
+
+def _empty_groups() -> dict:
+    return {
+        "centers": [],
+        "status": {},
+        "overdue": {},
+        "cancer_site": {},
+        "reasons": {},
+        "submitted_weeks": {},
+        "issued_weeks": {},
+    }
+
+
+def _credit_reasons(totals: dict[str, int], reasons, count: int) -> None:
+    if isinstance(reasons, str):  # a driver that hands back JSON text
+        reasons = json.loads(reasons)
+    for reason in set(reasons or []):
+        totals[reason] = totals.get(reason, 0) + count
 
 
 def _grouped_counts_one_by_one(referrals: QuerySet[Referral]) -> dict:
-    """SQLite has no GROUPING SETS: three GROUP BY queries instead."""
+    """SQLite has no GROUPING SETS: one GROUP BY query per breakdown instead."""
+    groups = _empty_groups()
     centers = referrals.values("receiving_center__uuid", "receiving_center__name").annotate(
         count=Count("id")
     )
-    return {
-        "centers": [
-            (str(row["receiving_center__uuid"]), row["receiving_center__name"], row["count"])
-            for row in centers
-        ],
-        "submitted_weeks": _per_week(referrals, "submitted_at"),
-        "issued_weeks": _per_week(referrals, "recommendation_issued_at"),
-    }
+    groups["centers"] = [
+        (str(row["receiving_center__uuid"]), row["receiving_center__name"], row["count"])
+        for row in centers
+    ]
+    overdue = Q(next_due__lt=timezone.localdate())
+    for row in referrals.values("status").annotate(
+        count=Count("id"), overdue=Count("id", filter=overdue)
+    ):
+        groups["status"][row["status"]] = row["count"]
+        groups["overdue"][row["status"]] = row["overdue"]
+    for row in referrals.values("cancer_site").annotate(count=Count("id")):
+        groups["cancer_site"][row["cancer_site"]] = row["count"]
+    for reasons, count in _reason_lists(referrals):
+        _credit_reasons(groups["reasons"], reasons, count)
+    groups["submitted_weeks"] = _per_week(referrals, "submitted_at")
+    groups["issued_weeks"] = _per_week(referrals, "recommendation_issued_at")
+    return groups
+
+
+def _reason_lists(referrals: QuerySet[Referral]) -> list[tuple]:
+    counts: dict[str, int] = {}
+    for reasons in referrals.values_list("reasons", flat=True):
+        key = json.dumps(sorted(reasons or []))
+        counts[key] = counts.get(key, 0) + 1
+    return [(json.loads(key), count) for key, count in counts.items()]
 
 
 def _per_week(referrals: QuerySet[Referral], field: str) -> dict[datetime.date, int]:

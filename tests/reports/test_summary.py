@@ -71,8 +71,8 @@ def test_turnaround_medians_and_90th_percentiles_use_the_milestone_times(center_
         figures = stage(summary, name)
         assert (figures["count"], figures["median"], figures["p90"]) == (count, median, p90), name
     assert counts(summary["turnaround_days"]["distribution"], "bucket") == {
-        "0–7 days": 0, "8–14 days": 1, "15–21 days": 0, "22–30 days": 1,
-        "31–45 days": 1, "over 45 days": 0,
+        "under 7 days": 0, "7–13 days": 1, "14–20 days": 0, "21–29 days": 1,
+        "30–44 days": 1, "45 days or more": 0,
     }  # fmt: skip
 
 
