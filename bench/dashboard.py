@@ -267,7 +267,7 @@ def load(count: int, people: dict) -> None:
             cursor.execute(statement, params)
             first_line = " ".join(statement.split())[:70]
             print(f"  {time.perf_counter() - started:6.1f} s  {first_line}")
-        # As autovacuum would in time: statistics, and the visibility map for index-only scans.
+        # As autovacuum would in time: fresh statistics and visibility map.
         cursor.execute("VACUUM ANALYZE")
 
 

@@ -6,8 +6,10 @@
    with GROUPING SETS (hashing each row once per breakdown is much cheaper than dozens of
    COUNT ... FILTER conditions per row).
 3. `recommendation_figures`, `pathology_figures`, `further_opinions`: recommendations in force,
-   signed pathology reviews, further opinions; each scoped to the reported referrals through
-   the covering index of reports/migrations/0001 (an index-only scan, not the table).
+   signed pathology reviews, further opinions, each scoped to the reported referrals by a
+   semi-join (the existing indexes on receiving_center, submitted_at, previous_referral and
+   the partial unique index of the recommendation in force serve them; a covering index was
+   tried and PostgreSQL preferred the plans it already had, so none was added).
 """
 
 import datetime
