@@ -1,10 +1,12 @@
 """GET /api/v1/reports/summary/: the dashboard's figures as JSON."""
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import CancerSite
 from referrals.errors import DomainError, InvalidData
 from reports.access import report_viewer
 from reports.filters import ReportFilterForm
@@ -23,12 +25,12 @@ class ReportSummaryView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("from", str, description="First submission date (YYYY-MM-DD)."),
-            OpenApiParameter("to", str, description="Last submission date (YYYY-MM-DD)."),
-            OpenApiParameter("center", str, description="Receiving center id (UUID)."),
-            OpenApiParameter("cancer_site", str, description="Cancer site code."),
+            OpenApiParameter("from", OpenApiTypes.DATE, description="First submission date."),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Last submission date."),
+            OpenApiParameter("center", OpenApiTypes.UUID, description="Receiving center id."),
+            OpenApiParameter("cancer_site", str, enum=CancerSite.values, description="Site."),
         ],
-        responses={200: dict},
+        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT, 403: OpenApiTypes.OBJECT},
     )
     def get(self, request: Request) -> Response:
         try:

@@ -59,7 +59,7 @@ REPORTED_STATUSES = [status for status in Status if status != Status.DRAFT]
 # JIT compilation cost more than it saved on every report query measured (bench/dashboard.py:
 # over a second per query at a million referrals on the development machine), and the
 # percentile sorts and grouping hashes spill to disk at the default 4 MB of work_mem.
-REPORT_SETTINGS = {"jit": "off", "work_mem": "64MB"}
+REPORT_SETTINGS = {"jit": "off", "work_mem": "256MB"}
 
 
 def tune_report_transaction() -> None:
