@@ -25,6 +25,32 @@ def summary_rows(summary: dict, *, suppress_small_cells: bool) -> list[list]:
     return rows
 
 
+# Sections of single figures: (item, measure, key in the summary's section).
+RATE_SECTIONS = {
+    "pathology": [
+        ("signed_reviews", "count", "signed_reviews"),
+        ("major_discrepancies", "count", "major_discrepancies"),
+        ("major_discrepancies", "rate", "major_discrepancy_rate"),
+    ],
+    "clinical_trials": [
+        ("naming_a_trial", "count", "naming_a_trial"),
+        ("naming_a_trial", "share", "share"),
+    ],
+    "third_opinion": [
+        ("second_opinions_issued", "count", "second_opinions_issued"),
+        ("followed_by_another_opinion", "count", "followed_by_another_opinion"),
+        ("followed_by_another_opinion", "rate", "rate"),
+        ("recommendations_suggesting", "count", "recommendations_suggesting"),
+        ("recommendations_suggesting", "share", "suggested_share"),
+    ],
+    "return": [
+        ("recommendations_issued", "count", "recommendations_issued"),
+        ("returned", "count", "returned"),
+        ("returned", "rate", "rate"),
+    ],
+}
+
+
 def _summary_cells(summary: dict) -> Iterable[tuple]:
     yield "referrals", "all", "count", summary["total"]
     for name, key in [("status", "status"), ("reason", "reason"), ("cancer_site", "cancer_site")]:
@@ -43,32 +69,10 @@ def _summary_cells(summary: dict) -> Iterable[tuple]:
     for value, number in concordance["counts"].items():
         yield "concordance", value, "count", number
         yield "concordance", value, "share", concordance["shares"][value]
-    pathology, trials = summary["pathology"], summary["clinical_trials"]
-    yield "pathology", "signed_reviews", "count", pathology["signed_reviews"]
-    yield "pathology", "major_discrepancies", "count", pathology["major_discrepancies"]
-    yield "pathology", "major_discrepancies", "rate", pathology["major_discrepancy_rate"]
-    yield "clinical_trials", "naming_a_trial", "count", trials["naming_a_trial"]
-    yield "clinical_trials", "naming_a_trial", "share", trials["share"]
-    third = summary["third_opinion"]
-    yield "third_opinion", "second_opinions_issued", "count", third["second_opinions_issued"]
-    yield (
-        "third_opinion",
-        "followed_by_another_opinion",
-        "count",
-        third["followed_by_another_opinion"],
-    )
-    yield "third_opinion", "followed_by_another_opinion", "rate", third["rate"]
-    yield (
-        "third_opinion",
-        "recommendations_suggesting",
-        "count",
-        third["recommendations_suggesting"],
-    )
-    yield "third_opinion", "recommendations_suggesting", "share", third["suggested_share"]
-    returned = summary["return"]
-    yield "return", "recommendations_issued", "count", returned["recommendations_issued"]
-    yield "return", "returned", "count", returned["returned"]
-    yield "return", "returned", "rate", returned["rate"]
+    for section, cells in RATE_SECTIONS.items():
+        figures = summary[section]
+        for item, measure, key in cells:
+            yield section, item, measure, figures[key]
     for week in summary["weekly"]:
         yield "weekly_submitted", week["week"], "count", week["submitted"]
         yield "weekly_recommendations_issued", week["week"], "count", week["recommendations_issued"]

@@ -31,6 +31,25 @@ T0 = datetime.datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 MILESTONES = ["accepted_at", "review_started_at", "recommendation_issued_at", "returned_at"]
 
 
+# fmt: off
+REFERRALS = [
+    # name, center, status, site, reasons, submitted (days after T0),
+    # (accepted, review started, recommendation, returned) days after submission,
+    # next due date (days from today; None: nothing due)
+    ("r1", "A", S.CLOSED, "breast", ["complex_diagnosis", "clinical_trial_interest"], 0,
+     (1, 5, 12, 14), None),
+    ("r2", "A", S.RETURNED, "lung", ["patient_uncertainty"], 2, (1, 9, 22, 25), None),
+    ("r3", "A", S.RECOMMENDATION_ISSUED, "breast", ["complex_diagnosis"], 7, (2, 6, 36), 3),
+    ("r4", "A", S.UNDER_REVIEW, "lung", ["other"], 8, (1, 4), -3),
+    ("r5", "A", S.SUBMITTED, "breast", ["complex_diagnosis"], 14, (), -1),
+    ("r6", "A", S.ACCEPTED, "colorectal", ["recurrence_or_progression"], 15, (1,), 5),
+    ("r7", "A", S.DECLINED, "breast", ["non_specialist_oncologist"], 15, (), None),
+    ("draft", "A", S.DRAFT, "breast", ["complex_diagnosis"], None, (), None),
+    ("r10", "B", S.SUBMITTED, "breast", ["complex_diagnosis"], 20, (), None),
+]
+# fmt: on
+
+
 def days(number: float) -> datetime.timedelta:
     return datetime.timedelta(days=number)
 
@@ -98,98 +117,16 @@ def known_data(db) -> KnownData:
         center_b=CancerCenterFactory(name="Center B"),
     )
     today = timezone.localdate()
-    a, b = data.center_a, data.center_b
-    r1 = make_referral(
-        data,
-        "r1",
-        center=a,
-        status=S.CLOSED,
-        site="breast",
-        reasons=["complex_diagnosis", "clinical_trial_interest"],
-        submitted_day=0,
-        offsets=(1, 5, 12, 14),
-    )
-    r2 = make_referral(
-        data,
-        "r2",
-        center=a,
-        status=S.RETURNED,
-        site="lung",
-        reasons=["patient_uncertainty"],
-        submitted_day=2,
-        offsets=(1, 9, 22, 25),
-    )
-    r3 = make_referral(
-        data,
-        "r3",
-        center=a,
-        status=S.RECOMMENDATION_ISSUED,
-        site="breast",
-        reasons=["complex_diagnosis"],
-        submitted_day=7,
-        offsets=(2, 6, 36),
-        next_due=today + days(3),
-    )
-    r4 = make_referral(
-        data,
-        "r4",
-        center=a,
-        status=S.UNDER_REVIEW,
-        site="lung",
-        reasons=["other"],
-        submitted_day=8,
-        offsets=(1, 4),
-        next_due=today - days(3),
-    )
-    make_referral(
-        data,
-        "r5",
-        center=a,
-        status=S.SUBMITTED,
-        site="breast",
-        reasons=["complex_diagnosis"],
-        submitted_day=14,
-        next_due=today - days(1),
-    )
-    make_referral(
-        data,
-        "r6",
-        center=a,
-        status=S.ACCEPTED,
-        site="colorectal",
-        reasons=["recurrence_or_progression"],
-        submitted_day=15,
-        offsets=(1,),
-        next_due=today + days(5),
-    )
-    make_referral(
-        data,
-        "r7",
-        center=a,
-        status=S.DECLINED,
-        site="breast",
-        reasons=["non_specialist_oncologist"],
-        submitted_day=15,
-    )
-    make_referral(
-        data,
-        "draft",
-        center=a,
-        status=S.DRAFT,
-        site="breast",
-        reasons=["complex_diagnosis"],
-        submitted_day=None,
-    )
-    make_referral(
-        data,
-        "r10",
-        center=b,
-        status=S.SUBMITTED,
-        site="breast",
-        reasons=["complex_diagnosis"],
-        submitted_day=20,
-    )
-    make_referral(data, "r3b", center=b, status=S.SUBMITTED, site="breast",
+    centers = {"A": data.center_a, "B": data.center_b}
+    for name, center, status, site, reasons, day, offsets, due_in in REFERRALS:
+        make_referral(
+            data, name, center=centers[center], status=status, site=site, reasons=reasons,
+            submitted_day=day, offsets=offsets,
+            next_due=today + days(due_in) if due_in is not None else None,
+        )  # fmt: skip
+    r1, r2, r3, r4 = (data.referrals[name] for name in ("r1", "r2", "r3", "r4"))
+    # The third opinion that followed r3, at the other center.
+    make_referral(data, "r3b", center=data.center_b, status=S.SUBMITTED, site="breast",
                   reasons=["complex_diagnosis"], submitted_day=40,
                   opinion_number=3, previous_referral=r3)  # fmt: skip
 
