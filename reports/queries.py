@@ -57,8 +57,10 @@ REPORTED_STATUSES = [status for status in Status if status != Status.DRAFT]
 
 # Session settings for the report's few large queries, local to their transaction.
 # JIT compilation cost more than it saved on every report query measured (bench/dashboard.py:
-# over a second per query at a million referrals on the development machine), and the
-# percentile sorts and grouping hashes spill to disk at the default 4 MB of work_mem.
+# up to 1.7 s of compiling per query at a million referrals on the development machine). At
+# the default 4 MB of work_mem the percentile sorts spill to disk and, misled by its estimate
+# of the number of weeks, the planner sorts instead of hashing the GROUPING SETS. Memory use
+# is bounded by the rows really reported (about 40 MB per percentile at a million).
 REPORT_SETTINGS = {"jit": "off", "work_mem": "256MB"}
 
 
@@ -89,7 +91,7 @@ def referral_figures(referrals: QuerySet[Referral]) -> dict:
         "returned": Count("id", filter=issued & Q(returned_at__isnull=False)),
         "second_opinions_issued": Count("id", filter=issued & Q(opinion_number=2)),
     }
-    # Compared as intervals: far cheaper per row than converting to days for each bucket.
+    # Compared as intervals: cheaper per row than converting to days again for each bucket.
     bounds = [datetime.timedelta(days=lower) for _, lower in DISTRIBUTION_BUCKETS]
     for index, lower in enumerate(bounds):
         bucket = Q(time_to_recommendation__gte=lower)
