@@ -15,7 +15,9 @@ urlpatterns = [
         ),
         name="api-docs",
     ),
+    path("api/v1/reports/", include("reports.api_urls")),
     path("api/v1/", include("referrals.api.urls")),
+    path("reports/", include("reports.urls")),
     # Two-factor authentication: enrol an authenticator app, confirm a code each session.
     path("accounts/2fa/", include("security.urls")),
     # The clinicians' portal: log-in by e-mail and password reset, then each role's pages.

@@ -80,6 +80,7 @@ LOCAL_APPS = [
     "referrals",
     "audit",
     "security",
+    "reports",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 

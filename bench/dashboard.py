@@ -1,0 +1,356 @@
+"""Benchmark: the report summary endpoint at a million referrals, against hand-written SQL.
+
+    make services   # PostgreSQL up
+    createdb -h 127.0.0.1 -U postgres so_bench_reports   # once
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/so_bench_reports \
+        .venv/bin/python bench/dashboard.py [--referrals 1000000] [--reload] [--repeat 5]
+
+It migrates its own database (default so_bench_reports, never the development or test one),
+loads the referrals with their events, recommendations and pathology reviews with
+INSERT ... SELECT generate_series (about two minutes for a million; kept between runs unless
+--reload), then times GET /api/v1/reports/summary/ through Django's full request stack against
+a baseline in the same run: ONE hand-written SQL query computing the headline figures. It
+prints the median of --repeat runs of each and their ratio. Targets: ratio under 1.5 and the
+endpoint under one second. Not run by the test suite: timings belong here, not in tests.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/so_bench_reports")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from accounts.models import Membership, Organization, User  # noqa: E402
+from referrals.models import Referral  # noqa: E402
+from reports.queries import REPORT_SETTINGS, tune_report_transaction  # noqa: E402
+
+PRACTICES, CENTERS = 20, 10
+SITES = ["breast", "lung", "colorectal", "prostate", "pancreas", "melanoma", "lymphoma", "other"]
+REASONS = ["complex_diagnosis", "non_specialist_oncologist", "recurrence_or_progression",
+           "clinical_trial_interest", "patient_uncertainty", "other"]  # fmt: skip
+
+
+def _people() -> dict:
+    """Organizations and users, made with the ORM (a few dozen rows)."""
+    practices = [
+        Organization.objects.get_or_create(
+            name=f"Bench Practice {i}", defaults={"kind": Organization.Kind.COMMUNITY}
+        )[0]
+        for i in range(PRACTICES)
+    ]
+    centers = [
+        Organization.objects.get_or_create(
+            name=f"Bench Center {i}",
+            defaults={"kind": Organization.Kind.CANCER_CENTER, "nci_designation": "comprehensive"},
+        )[0]
+        for i in range(CENTERS)
+    ]
+
+    def user(email: str, organization: Organization, role: str) -> User:
+        person, _ = User.objects.get_or_create(email=email)
+        Membership.objects.get_or_create(user=person, organization=organization, role=role)
+        return person
+
+    return {
+        "practices": [p.pk for p in practices],
+        "centers": [c.pk for c in centers],
+        "oncologists": [
+            user(f"onc{i}@bench.example", p, "referring_oncologist").pk
+            for i, p in enumerate(practices)
+        ],
+        "specialists": [
+            user(f"spec{i}@bench.example", c, "specialist").pk for i, c in enumerate(centers)
+        ],
+        "pathologists": [
+            user(f"path{i}@bench.example", c, "pathologist").pk for i, c in enumerate(centers)
+        ],
+        "coordinator": user("coordinator@bench.example", centers[0], "coordinator"),
+        "admin": User.objects.get_or_create(
+            email="admin@bench.example", defaults={"is_superuser": True, "is_staff": True}
+        )[0],
+    }
+
+
+# Referral i: status from i % 20 (a realistic mix), milestones a few random days apart,
+# submitted over the last two years. setseed makes every load the same.
+LOAD_SQL = [
+    "SELECT setseed(0.42)",
+    """
+    INSERT INTO referrals_patient (uuid, organization_id, mrn, given_name, family_name,
+        date_of_birth, sex, phone, email, preferred_language, consent_to_share_records,
+        consent_to_share_recorded_at, consent_to_record_consult, support_person_name,
+        support_person_relation, created_at, updated_at)
+    SELECT gen_random_uuid(), (%(practices)s::bigint[])[1 + i %% %(n_practices)s], 'B' || i,
+        'Bench', 'Patient ' || i, DATE '1960-01-01' + (i %% 9000)::int, 'unknown', '', '',
+        'English', true, now(), true, '', '', now(), now()
+    FROM generate_series(1, %(n)s) AS i
+    """,
+    """
+    CREATE TEMP TABLE bench_plan AS
+    SELECT p.id AS patient_id, p.organization_id, row_number() OVER (ORDER BY p.id) AS i,
+        now() - interval '730 days' * random() AS submitted,
+        interval '1 day' * (0.2 + random() * 4) AS triage,
+        interval '1 day' * (1 + random() * 10) AS records,
+        interval '1 day' * (3 + random() * 25) AS review,
+        interval '1 day' * (0.5 + random() * 7) AS return_gap
+    FROM referrals_patient p WHERE p.mrn LIKE 'B%%'
+    """,
+    """
+    INSERT INTO referrals_referral (uuid, reference, patient_id, referring_oncologist_id,
+        referring_organization_id, receiving_center_id, specialist_id, opinion_number,
+        cancer_site, diagnosis, stage, reasons, clinical_question, initiated_by, urgency,
+        modality, status, decline_reason, cancel_reason, created_by_id, created_at, updated_at,
+        submitted_at, accepted_at, declined_at, review_started_at, recommendation_issued_at,
+        returned_at, monitoring_started_at, closed_at, cancelled_at, next_due)
+    SELECT gen_random_uuid(), 'SO-B-' || lpad(i::text, 9, '0'), patient_id,
+        (%(oncologists)s::bigint[])[1 + i %% %(n_practices)s], organization_id,
+        (%(centers)s::bigint[])[1 + i %% %(n_centers)s],
+        (%(specialists)s::bigint[])[1 + i %% %(n_centers)s], 2,
+        (%(sites)s::text[])[1 + i %% %(n_sites)s], 'Carcinoma', '',
+        to_jsonb(ARRAY[(%(reasons)s::text[])[1 + i %% 6]]
+                 || CASE WHEN i %% 3 = 0 THEN ARRAY[(%(reasons)s::text[])[1 + (i / 7) %% 6]]
+                         ELSE ARRAY[]::text[] END),
+        '', 'physician', 'routine', 'virtual', status, decline_reason, cancel_reason,
+        (%(oncologists)s::bigint[])[1 + i %% %(n_practices)s], submitted, now(),
+        submitted,
+        CASE WHEN stage >= 1 THEN submitted + triage END,
+        CASE WHEN status = 'declined' THEN submitted + triage END,
+        CASE WHEN stage >= 2 THEN submitted + triage + records END,
+        CASE WHEN stage >= 3 THEN submitted + triage + records + review END,
+        CASE WHEN stage >= 4 THEN submitted + triage + records + review + return_gap END,
+        CASE WHEN status = 'monitoring' THEN submitted + triage + records + review + return_gap
+             + interval '1 day' END,
+        CASE WHEN status = 'closed' THEN submitted + triage + records + review + return_gap
+             + interval '2 days' END,
+        CASE WHEN status = 'cancelled' THEN submitted + triage END,
+        CASE WHEN status IN ('submitted', 'accepted', 'under_review', 'recommendation_issued',
+                             'monitoring')
+             THEN current_date - 20 + (i %% 40)::int END
+    FROM (
+        SELECT plan.*,
+            (ARRAY['submitted', 'accepted', 'accepted', 'under_review', 'under_review',
+                   'recommendation_issued', 'returned', 'returned', 'monitoring', 'monitoring',
+                   'closed', 'closed', 'closed', 'closed', 'closed', 'closed', 'closed',
+                   'declined', 'cancelled', 'closed'])[1 + i %% 20] AS status,
+            (ARRAY[0, 1, 1, 2, 2, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 0, 0, 4])[1 + i %% 20]
+                AS stage,
+            CASE WHEN i %% 20 = 17 THEN 'Outside our programme.' ELSE '' END AS decline_reason,
+            CASE WHEN i %% 20 = 18 THEN 'Patient withdrew.' ELSE '' END AS cancel_reason
+        FROM bench_plan AS plan
+    ) AS planned
+    """,
+    # About 1 %% of issued second opinions are followed by a third opinion at another center.
+    """
+    UPDATE referrals_referral AS r SET opinion_number = 3, previous_referral_id = previous.id
+    FROM referrals_referral AS previous
+    WHERE r.id %% 97 = 0 AND previous.id = r.id - 1 AND r.reference LIKE 'SO-B-%%'
+      AND previous.recommendation_issued_at IS NOT NULL
+      AND previous.receiving_center_id <> r.receiving_center_id
+    """,
+    """
+    INSERT INTO referrals_referralevent (referral_id, kind, actor_id, from_status, to_status,
+        note, data, recorded_at, occurred_at)
+    SELECT r.id, e.kind, NULL, e.from_status, e.to_status, '', '{}'::jsonb, e.at, e.at
+    FROM referrals_referral AS r CROSS JOIN LATERAL (VALUES
+        ('submit', 'draft', 'submitted', r.submitted_at),
+        ('accept', 'submitted', 'accepted', r.accepted_at),
+        ('decline', 'submitted', 'declined', r.declined_at),
+        ('start_review', 'accepted', 'under_review', r.review_started_at),
+        ('issue_recommendation', 'under_review', 'recommendation_issued',
+         r.recommendation_issued_at),
+        ('acknowledge_return', 'recommendation_issued', 'returned', r.returned_at),
+        ('start_monitoring', 'returned', 'monitoring', r.monitoring_started_at),
+        ('close', 'returned', 'closed', r.closed_at),
+        ('cancel', 'submitted', 'cancelled', r.cancelled_at)
+    ) AS e(kind, from_status, to_status, at)
+    WHERE e.at IS NOT NULL AND r.reference LIKE 'SO-B-%%'
+    """,
+    """
+    INSERT INTO referrals_recommendation (uuid, referral_id, version, author_id, concordance,
+        summary, treatment_options, further_testing, clinical_trials, third_opinion_suggested,
+        specialist_follows, update_interval_days, amendment_reason, created_at, signed_at,
+        superseded_at)
+    SELECT gen_random_uuid(), r.id, 1, r.specialist_id,
+        (ARRAY['concurs', 'concurs', 'concurs', 'concurs', 'concurs', 'concurs', 'modifies',
+               'modifies', 'modifies', 'differs'])[1 + r.id %% 10],
+        'Bench recommendation', '', '',
+        CASE WHEN r.id %% 6 = 0 THEN '["NCT01234567"]'::jsonb ELSE '[]'::jsonb END,
+        r.id %% 25 = 0, r.status = 'monitoring',
+        CASE WHEN r.status = 'monitoring' THEN 30 END, '', r.recommendation_issued_at,
+        r.recommendation_issued_at, NULL
+    FROM referrals_referral AS r
+    WHERE r.recommendation_issued_at IS NOT NULL AND r.reference LIKE 'SO-B-%%'
+    """,
+    """
+    INSERT INTO referrals_pathologyreview (uuid, referral_id, pathologist_id, requested_by_id,
+        requested_at, specimens_reviewed, original_diagnosis, review_diagnosis, discrepancy,
+        additional_tests, comments, signed_at, signed_by_id)
+    SELECT gen_random_uuid(), r.id, path.id, path.id, r.review_started_at, 'Slides', 'Carcinoma',
+        'Carcinoma', (ARRAY['none', 'none', 'none', 'none', 'none', 'none', 'minor', 'minor',
+                            'major', 'none'])[1 + r.id %% 10],
+        '', '', r.review_started_at + interval '2 days', path.id
+    FROM referrals_referral AS r
+    JOIN LATERAL (SELECT (%(pathologists)s::bigint[])[1 + r.id %% %(n_centers)s] AS id) AS path
+        ON true
+    WHERE r.recommendation_issued_at IS NOT NULL AND r.id %% 2 = 0
+      AND r.reference LIKE 'SO-B-%%'
+    """,
+    "DROP TABLE bench_plan",
+]
+
+# The baseline: one hand-written query for the headline figures of the whole data set.
+BASELINE_SQL = """
+WITH scoped AS (
+    SELECT r.*,
+        DATE_PART('epoch', recommendation_issued_at - submitted_at) / 86400 AS total_days,
+        DATE_PART('epoch', accepted_at - submitted_at) / 86400 AS triage_days,
+        DATE_PART('epoch', review_started_at - accepted_at) / 86400 AS records_days,
+        DATE_PART('epoch', recommendation_issued_at - review_started_at) / 86400 AS review_days,
+        DATE_PART('epoch', returned_at - recommendation_issued_at) / 86400 AS return_days
+    FROM referrals_referral AS r WHERE r.submitted_at IS NOT NULL
+)
+SELECT
+    COUNT(*) AS total,
+    COUNT(*) FILTER (WHERE status IN ('submitted', 'accepted', 'under_review',
+        'recommendation_issued', 'monitoring') AND next_due < CURRENT_DATE) AS overdue,
+    PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY total_days) AS median_days,
+    PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY total_days) AS p90_days,
+    PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY triage_days) AS triage_median,
+    PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY triage_days) AS triage_p90,
+    PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY records_days) AS records_median,
+    PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY records_days) AS records_p90,
+    PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY review_days) AS review_median,
+    PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY review_days) AS review_p90,
+    PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY return_days) AS return_median,
+    PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY return_days) AS return_p90,
+    COUNT(returned_at) FILTER (WHERE recommendation_issued_at IS NOT NULL)::float
+        / NULLIF(COUNT(recommendation_issued_at), 0) AS return_rate,
+    (SELECT COUNT(*) FILTER (WHERE concordance = 'concurs')::float / NULLIF(COUNT(*), 0)
+       FROM referrals_recommendation
+      WHERE signed_at IS NOT NULL AND superseded_at IS NULL) AS concurs_share,
+    (SELECT COUNT(*) FILTER (WHERE discrepancy = 'major')::float / NULLIF(COUNT(*), 0)
+       FROM referrals_pathologyreview WHERE signed_at IS NOT NULL) AS major_discrepancy_rate
+FROM scoped
+"""
+
+
+def load(count: int, people: dict) -> None:
+    params = {
+        "n": count,
+        "practices": people["practices"],
+        "centers": people["centers"],
+        "oncologists": people["oncologists"],
+        "specialists": people["specialists"],
+        "pathologists": people["pathologists"],
+        "n_practices": PRACTICES,
+        "n_centers": CENTERS,
+        "sites": SITES,
+        "n_sites": len(SITES),
+        "reasons": REASONS,
+    }
+    with connection.cursor() as cursor:
+        for statement in LOAD_SQL:
+            started = time.perf_counter()
+            cursor.execute(statement, params)
+            first_line = " ".join(statement.split())[:70]
+            print(f"  {time.perf_counter() - started:6.1f} s  {first_line}")
+        # As autovacuum would in time: fresh statistics and visibility map.
+        cursor.execute("VACUUM ANALYZE")
+
+
+def clear() -> None:
+    with connection.cursor() as cursor:
+        # The event table refuses deletes row by row (append-only trigger); TRUNCATE is the
+        # benchmark's own reset of its own database.
+        cursor.execute(
+            "TRUNCATE referrals_referralevent, referrals_recommendation, "
+            "referrals_pathologyreview, referrals_referral, referrals_patient CASCADE"
+        )
+
+
+def timed(action, repeat: int) -> tuple[float, object]:
+    action()  # warm the caches once; then the median of `repeat` runs
+    durations, result = [], None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = action()
+        durations.append(time.perf_counter() - started)
+    return statistics.median(durations), result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--referrals", type=int, default=1_000_000)
+    parser.add_argument("--reload", action="store_true", help="drop and load the data again")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    if args.referrals < 1:
+        parser.error("--referrals must be at least 1")
+
+    database = connection.settings_dict["NAME"]
+    print(f"database: {database}")
+    call_command("migrate", verbosity=0)
+    people = _people()
+    loaded = Referral.objects.filter(reference__startswith="SO-B-").count()
+    if args.reload or loaded != args.referrals:
+        print(f"loading {args.referrals:,} referrals (found {loaded:,})")
+        clear()
+        load(args.referrals, people)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM referrals_referralevent")
+        events = cursor.fetchone()[0]
+    print(f"data: {Referral.objects.count():,} referrals, {events:,} events")
+    print(f"session settings of both: {REPORT_SETTINGS}")
+
+    client = Client()
+    client.force_login(people["admin"])
+
+    def endpoint():
+        response = client.get("/api/v1/reports/summary/")
+        assert response.status_code == 200, response.content[:300]
+        return response.json()
+
+    def baseline():
+        # Under the same session settings as the endpoint's queries: a like-for-like race.
+        with transaction.atomic():
+            tune_report_transaction()
+            with connection.cursor() as cursor:
+                cursor.execute(BASELINE_SQL)
+                return cursor.fetchone()
+
+    endpoint_seconds, summary = timed(endpoint, args.repeat)
+    baseline_seconds, row = timed(baseline, args.repeat)
+    headline = summary["turnaround_days"]["stages"][0]
+    print(f"endpoint: total {summary['total']:,}, median {headline['median']} d, "
+          f"p90 {headline['p90']} d, overdue {summary['overdue']['total']:,}")  # fmt: skip
+    print(f"baseline: total {row[0]:,}, median {row[2]:.2f} d, p90 {row[3]:.2f} d, "
+          f"overdue {row[1]:,}")  # fmt: skip
+    ratio = endpoint_seconds / baseline_seconds
+    print(f"summary endpoint (all referrals, superuser): {endpoint_seconds:.3f} s")
+    print(f"baseline hand-written SQL (headline only):   {baseline_seconds:.3f} s")
+    print(f"ratio endpoint / baseline: {ratio:.2f}  (target < 1.5; endpoint target < 1 s)")
+
+    coordinator = Client()
+    coordinator.force_login(people["coordinator"])
+    scoped_seconds, _ = timed(
+        lambda: coordinator.get("/api/v1/reports/summary/").json(), args.repeat
+    )
+    print(f"summary endpoint (one center's coordinator):  {scoped_seconds:.3f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""The summary costs the same number of queries for 10 referrals as for 1,000."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from accounts.models import Membership
+from referrals.models import PathologyReview, Patient, Recommendation, Referral
+from tests.factories import CancerCenterFactory, CommunityPracticeFactory, member
+
+Role = Membership.Role
+S = Referral.Status
+STATES = [S.SUBMITTED, S.ACCEPTED, S.UNDER_REVIEW, S.RECOMMENDATION_ISSUED, S.RETURNED, S.CLOSED]
+# The summary's own queries: session settings, the one pass over the referrals, the grouped
+# counts, recommendations, pathology reviews, further opinions; and a savepoint and its
+# release (the test runs inside a transaction).
+SUMMARY_QUERIES = 8
+
+
+def bulk_referrals(count: int) -> Membership:
+    """`count` referrals across the workflow, written in bulk; returns a center coordinator."""
+    practice, center = CommunityPracticeFactory(), CancerCenterFactory()
+    oncologist = member(practice, Role.REFERRING_ONCOLOGIST)
+    specialist = member(center, Role.SPECIALIST)
+    pathologist = member(center, Role.PATHOLOGIST)
+    patients = Patient.objects.bulk_create(
+        Patient(organization=practice, mrn=f"BULK{i:06d}", given_name="P", family_name=f"{i}",
+                date_of_birth=datetime.date(1960, 1, 1))
+        for i in range(count)
+    )  # fmt: skip
+    start = timezone.now() - datetime.timedelta(days=400)
+    referrals = []
+    for i, patient in enumerate(patients):
+        status = STATES[i % len(STATES)]
+        submitted = start + datetime.timedelta(hours=7 * i)
+        milestones = STATES.index(status)
+        referrals.append(
+            Referral(
+                reference=f"SO-{practice.pk:04d}-{i:06d}", patient=patient,
+                referring_oncologist=oncologist, created_by=oncologist,
+                referring_organization=practice, receiving_center=center, specialist=specialist,
+                cancer_site=["breast", "lung", "colorectal"][i % 3],
+                diagnosis="Carcinoma", reasons=["complex_diagnosis", "other"][: 1 + i % 2],
+                status=status, submitted_at=submitted,
+                accepted_at=submitted + datetime.timedelta(days=1) if milestones >= 1 else None,
+                review_started_at=(submitted + datetime.timedelta(days=5)
+                                   if milestones >= 2 else None),
+                recommendation_issued_at=(submitted + datetime.timedelta(days=5 + i % 20)
+                                          if milestones >= 3 else None),
+                returned_at=submitted + datetime.timedelta(days=30) if milestones >= 4 else None,
+                next_due=timezone.localdate() - datetime.timedelta(days=i % 3),
+            )
+        )  # fmt: skip
+    Referral.objects.bulk_create(referrals)
+    issued = [r for r in referrals if r.recommendation_issued_at]
+    Recommendation.objects.bulk_create(
+        Recommendation(referral=r, author=specialist, concordance="concurs", summary="Agree.",
+                       signed_at=r.recommendation_issued_at, clinical_trials=["NCT01234567"])
+        for r in issued
+    )  # fmt: skip
+    PathologyReview.objects.bulk_create(
+        PathologyReview(referral=r, pathologist=pathologist, requested_by=pathologist,
+                        discrepancy="minor", review_diagnosis="Carcinoma",
+                        signed_by=pathologist, signed_at=r.review_started_at)
+        for r in issued
+    )  # fmt: skip
+    return member(center, Role.COORDINATOR)
+
+
+def summary_queries(coordinator) -> tuple[int, dict]:
+    api = APIClient()
+    api.force_authenticate(coordinator)
+    api.get("/api/v1/reports/summary/")  # warm-up: session and content types
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get("/api/v1/reports/summary/", {"cancer_site": "breast"})
+    assert response.status_code == 200
+    return len(queries), response.json()
+
+
+@pytest.mark.django_db
+def test_summary_query_count_does_not_grow_with_referrals():
+    small_count, small = summary_queries(bulk_referrals(10))
+    large_count, large = summary_queries(bulk_referrals(1000))
+
+    assert small["total"] == 4 and large["total"] == 334  # the data really differ in size
+    assert large["concordance"]["recommendations"] == 167
+    assert small_count == large_count
+    # The summary itself plus reading the caller's memberships.
+    assert large_count <= SUMMARY_QUERIES + 1
