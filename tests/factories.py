@@ -174,41 +174,42 @@ class Cast:
         self.analyst = member(center, Role.ANALYST)
 
 
-def referral_in_state(status: str, **fields) -> Referral:
-    """A referral whose parts are consistent with `status` and meet the next action's guard:
-    accepted ones have their records received; under review ones a completed consult and a
-    signed recommendation that says the specialist follows up."""
+def referral_in_state(status: str, *, ready: bool = False, **fields) -> Referral:
+    """A referral whose parts are consistent with `status`.
+
+    Records are received from `under_review` on, and a signed recommendation (the specialist
+    follows up every 30 days) exists once it is issued. With `ready`, the referral also meets
+    the guard of its next action: an accepted one has its records in, one under review a
+    completed consult and a signed recommendation.
+    """
     past = status != S.DRAFT
     reasons = {S.DECLINED: {"decline_reason": "Outside our programme."}}
     reasons[S.CANCELLED] = {"cancel_reason": "Patient withdrew."}
     fields.setdefault("with_specialist", past)
     referral = ReferralFactory(status=status, **{**reasons.get(status, {}), **fields})
     now = timezone.now()
+    later = ["submitted_at", "accepted_at", "review_started_at", "recommendation_issued_at"]
     milestones = {
         S.SUBMITTED: ["submitted_at"],
         S.DECLINED: ["submitted_at", "declined_at"],
         S.ACCEPTED: ["submitted_at", "accepted_at"],
         S.UNDER_REVIEW: ["submitted_at", "accepted_at", "review_started_at"],
+        S.RECOMMENDATION_ISSUED: later,
+        S.RETURNED: [*later, "returned_at"],
+        S.MONITORING: [*later, "returned_at", "monitoring_started_at"],
+        S.CLOSED: [*later, "returned_at", "closed_at"],
+        S.CANCELLED: ["cancelled_at"],
     }
-    later = ["submitted_at", "accepted_at", "review_started_at", "recommendation_issued_at"]
-    milestones.update(
-        {
-            S.RECOMMENDATION_ISSUED: later,
-            S.RETURNED: [*later, "returned_at"],
-            S.MONITORING: [*later, "returned_at", "monitoring_started_at"],
-            S.CLOSED: [*later, "returned_at", "closed_at"],
-            S.CANCELLED: ["cancelled_at"],
-        }
-    )
     for offset, name in enumerate(milestones.get(status, [])):
         setattr(referral, name, now - datetime.timedelta(days=30 - offset))
     referral.save()
-    received = referral.accepted_at is not None and status != S.CANCELLED
+    received = referral.review_started_at is not None or (ready and status == S.ACCEPTED)
     RecordItemFactory(
         referral=referral,
         status=RecordItem.Status.RECEIVED if received else RecordItem.Status.REQUESTED,
     )
-    if referral.review_started_at:
-        ConsultationFactory(referral=referral)
+    if referral.recommendation_issued_at or (ready and status == S.UNDER_REVIEW):
         RecommendationFactory(referral=referral, specialist_follows=True, update_interval_days=30)
+    if ready and status == S.UNDER_REVIEW:
+        ConsultationFactory(referral=referral)
     return referral

@@ -57,7 +57,8 @@ def referral_bundle(referral: Referral) -> dict:
         (r for r in referral.recommendations.all() if r.in_force),
         None,
     )
-    if recommendation is not None:
+    # The recommendation goes back to the local side when it is issued, not when signed.
+    if recommendation is not None and referral.recommendation_issued_at is not None:
         resources.append(_recommendation_report(referral, recommendation))
     for review in referral.pathology_reviews.all():
         if review.is_signed:

@@ -195,7 +195,7 @@ class TestRecommendation:
             )
 
     def test_the_database_keeps_one_version_in_force_and_valid_trials(self):
-        referral = referral_in_state("under_review")
+        referral = referral_in_state("under_review", ready=True)
         with pytest.raises(IntegrityError), transaction.atomic():
             RecommendationFactory(referral=referral, version=2, amendment_reason="dup")
         with pytest.raises(IntegrityError), transaction.atomic():
