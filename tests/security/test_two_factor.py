@@ -8,7 +8,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Membership
 from audit.models import AuditEntry
-from tests.factories import CancerCenterFactory, UserFactory, member
+from tests.factories import CancerCenterFactory, Cast, UserFactory, member, referral_in_state
 
 pytestmark = pytest.mark.django_db
 
@@ -157,3 +157,25 @@ def test_an_administrator_enrols_an_app_in_the_browser_and_reaches_the_admin(
     page.get_by_role("heading", name="Open referrals by state").wait_for()
     device.refresh_from_db()
     assert device.confirmed
+
+
+@pytest.mark.django_db
+def test_an_api_token_needs_the_second_factor_too(client, settings):
+    settings.REQUIRE_TWO_FACTOR = True
+    referral = referral_in_state("submitted")
+    coordinator = Cast(referral).center_coordinator
+    url = "/api/v1/auth/token/"
+    credentials = {"email": coordinator.email, "password": "correct horse battery"}
+
+    not_enrolled = client.post(url, credentials, content_type="application/json")
+    assert not_enrolled.status_code == 403
+
+    device = confirmed_device(coordinator)
+    missing = client.post(url, credentials, content_type="application/json")
+    assert missing.status_code == 400 and "otp_token" in missing.json()["fields"]
+    code = current_code(device)
+    good = client.post(url, {**credentials, "otp_token": code}, content_type="application/json")
+    assert good.status_code == 200 and good.json()["token"]
+    # A code works once: a replayed one is refused.
+    replayed = client.post(url, {**credentials, "otp_token": code}, content_type="application/json")
+    assert replayed.status_code == 400
