@@ -1,6 +1,5 @@
 """The production static files build: every file a page or script refers to exists."""
 
-import pytest
 from django.core.management import call_command
 
 
