@@ -8,6 +8,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.metadata import SimpleMetadata
 from rest_framework.permissions import IsAuthenticated
 
+from audit.denials import note_if_hidden, remember_subject
 from referrals.api.schema import ApiSchema
 from referrals.models import Referral
 from referrals.selectors import referrals_visible_to
@@ -40,15 +41,19 @@ def parse_id(value) -> uuid.UUID:
         raise NotFound() from None
 
 
-def visible_or_404(queryset, object_id):
+def visible_or_404(request, queryset, object_id):
+    """The object of `queryset` (the caller's visible ones) with this id, else 404; when the
+    object exists but is hidden from the caller, the refusal is audited."""
     found = queryset.filter(uuid=parse_id(object_id)).first()
     if found is None:
+        note_if_hidden(request, queryset.model, object_id)
         raise NotFound()
+    remember_subject(request, found)
     return found
 
 
 def visible_referral(request, referral_id) -> Referral:
-    return visible_or_404(referrals_visible_to(user=request.user), referral_id)
+    return visible_or_404(request, referrals_visible_to(user=request.user), referral_id)
 
 
 def input_data(serializer_class, request, **kwargs) -> dict:
