@@ -145,7 +145,7 @@ def test_an_action_no_longer_possible_shows_a_message_on_the_referral_page(clien
     url = reverse("portal:referral-action", args=[referral.uuid, "submit"])
     response = client.post(url, follow=True)
     assert response.redirect_chain[-1][0] == detail_url(referral)
-    assert "Cannot submit a referral that is submitted." in response.content.decode()
+    assert "“Submit” is not allowed while the referral is submitted." in response.content.decode()
 
 
 def test_a_bad_trial_number_is_shown_next_to_its_field_and_the_text_is_kept(client):
