@@ -112,6 +112,11 @@ def workflow_action_view(model_admin, request, uuid, action):
     allowed = {spec.name: spec for spec in workflow.actions_available(request.user, referral)}
     spec = allowed.get(action)
     if spec is None:
+        requested = workflow.get_action(action)
+        if requested and not workflow.may_perform(
+            roles.roles_on(request.user, referral), requested
+        ):
+            note_denied(request, reason=f"action {action} not permitted")
         messages.error(request, f"That action is not available for {referral.reference} now.")
         return redirect(admin_change_url(referral))
 

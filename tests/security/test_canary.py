@@ -20,6 +20,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.test import Client, override_settings
 from django.utils import timezone
+from kombu import pools
 
 from accounts.models import Membership
 from config.celery_app import app
@@ -71,10 +72,9 @@ def canaries_in(text: str) -> list[str]:
 
 
 def _drop_producer_pools():
-    """Forget the app's broker connections, so the next message goes to the current URL."""
-    for pool in (app._pool, getattr(app.__dict__.get("amqp"), "_producer_pool", None)):
-        if pool is not None:
-            pool.force_close_all()
+    """Close the broker connections and forget them (kombu keeps its pools per broker URL),
+    so the next message goes to the broker URL configured now."""
+    pools.reset()
     app._pool = None
     if "amqp" in app.__dict__:
         app.amqp._producer_pool = None

@@ -191,6 +191,12 @@ def clinician_opens_the_admin(world):
     return user, browser_as(user).get(changelist_url(Referral))
 
 
+def practice_coordinator_accepts_in_the_admin(world):
+    user = world.cast.referring_coordinator
+    url = f"/admin/referrals/referral/{world.referral.uuid}/workflow/accept/"
+    return user, browser_as(user).post(url, {"specialist": world.cast.specialist.pk})
+
+
 def coordinator_deletes_in_the_admin(world):
     user = world.cast.center_coordinator
     delete_url = change_url(world.referral).removesuffix("change/") + "delete/"
@@ -208,6 +214,7 @@ ROLE_REFUSALS = [
     (specialist_cancels_in_the_portal, "portal", 403, True, "Cancel"),
     (analyst_asks_the_fhir_export, "api", 404, True, "not visible"),
     (clinician_opens_the_admin, "admin", 302, False, "the admin is for staff members"),
+    (practice_coordinator_accepts_in_the_admin, "admin", 302, True, "accept not permitted"),
     (coordinator_deletes_in_the_admin, "admin", 403, True, "permission denied"),
     (analyst_asks_the_referral_list_csv, "portal", 403, False, "Analysts see aggregates only"),
 ]
@@ -292,3 +299,27 @@ def test_reading_a_referral_detail_writes_exactly_one_audit_entry(world, read, a
     entry = entries.order_by("-id").first()
     assert (entry.action, entry.interface) == (action, interface)
     assert entry.object_id == str(world.referral.uuid)
+
+
+@pytest.mark.parametrize(
+    "part",
+    [
+        "",
+        "events/",
+        "records/",
+        "pathology-reviews/",
+        "consultation/",
+        "recommendation/",
+        "progress-updates/",
+    ],
+)
+def test_each_api_read_of_a_referral_or_one_of_its_parts_writes_one_view_entry(part):
+    referral = referral_in_state(Referral.Status.UNDER_REVIEW, ready=True)
+    before = referral_entries(referral).count()
+
+    response = client_for(referral.specialist).get(api_path(referral, part))
+
+    assert response.status_code == 200
+    [entry] = referral_entries(referral)[: referral_entries(referral).count() - before]
+    assert (entry.action, entry.interface, entry.actor) == ("view", "api", referral.specialist)
+    assert entry.detail == response.wsgi_request.resolver_match.url_name
