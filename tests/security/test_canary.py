@@ -25,12 +25,13 @@ from kombu import pools
 from accounts.models import Membership
 from config.celery_app import app
 from referrals.models import Referral, Reminder
-from referrals.services import clinical, records
+from referrals.services import records
 from referrals.services import referrals as referral_services
 from referrals.services.workflow import referral_transition
 from referrals.tasks import scan_reminders
 from tests.api.conftest import client_for
-from tests.factories import CancerCenterFactory, CommunityPracticeFactory, member
+from tests.factories import CancerCenterFactory, member
+from tests.workflow_steps import SARCOMA_QUESTION, CareTeams, review_to_follow_up
 
 Role = Membership.Role
 BROKER_URL = os.environ.get("SECURITY_TEST_BROKER_URL", "redis://127.0.0.1:6379/7")
@@ -156,12 +157,10 @@ def test_canary_patient_details_appear_in_no_log_e_mail_or_celery_message(
 ):
     caplog.set_level(logging.DEBUG)
     queue = Queue(broker)
-    practice, center = CommunityPracticeFactory(), CancerCenterFactory()
-    oncologist = member(practice, Role.REFERRING_ONCOLOGIST)
-    coordinator = member(practice, Role.COORDINATOR)
-    center_coordinator = member(center, Role.COORDINATOR)
-    specialist = member(center, Role.SPECIALIST)
-    pathologist = member(center, Role.PATHOLOGIST)
+    teams = CareTeams.create()
+    practice, center, oncologist = teams.practice, teams.center, teams.oncologist
+    coordinator, center_coordinator = teams.coordinator, teams.center_coordinator
+    specialist = teams.specialist
     outsider = member(CancerCenterFactory(), Role.COORDINATOR)
 
     patient = referral_services.patient_create(
@@ -171,12 +170,7 @@ def test_canary_patient_details_appear_in_no_log_e_mail_or_celery_message(
         actor=oncologist,
         patient=patient,
         receiving_center=center,
-        data={
-            "cancer_site": "sarcoma",
-            "diagnosis": "Undifferentiated pleomorphic sarcoma",
-            "reasons": ["complex_diagnosis"],
-            "clinical_question": "Is limb-sparing surgery possible after radiation?",
-        },
+        data=SARCOMA_QUESTION,
         record_items=[{"kind": "pathology_report", "required": True}],
     )
     referral = referral_transition(referral=referral, actor=oncologist, action="submit")
@@ -214,47 +208,7 @@ def test_canary_patient_details_appear_in_no_log_e_mail_or_celery_message(
     [item] = referral.record_items.all()
     records.record_item_change(actor=coordinator, item=item, data={"status": "sent"})
     records.record_item_change(actor=center_coordinator, item=item, data={"status": "received"})
-    review = clinical.pathology_review_request(
-        actor=center_coordinator, referral=referral, pathologist=pathologist
-    )
-    referral = referral_transition(
-        referral=referral, actor=center_coordinator, action="start_review"
-    )
-    clinical.pathology_review_update(
-        actor=pathologist,
-        review=review,
-        data={
-            "specimens_reviewed": "6 H&E slides",
-            "original_diagnosis": "UPS",
-            "review_diagnosis": "Myxofibrosarcoma, high grade",
-            "discrepancy": "major",
-        },
-        sign=True,
-    )
-    clinical.consultation_save(
-        actor=specialist, referral=referral, data={"completed_at": referral.review_started_at}
-    )
-    clinical.recommendation_save(
-        actor=specialist,
-        referral=referral,
-        data={
-            "concordance": "modifies",
-            "summary": "Preoperative radiation, then wide excision.",
-            "specialist_follows": True,
-            "update_interval_days": 30,
-        },
-        sign=True,
-    )
-    for actor, action in [
-        (specialist, "issue_recommendation"),
-        (oncologist, "acknowledge_return"),
-        (specialist, "start_monitoring"),
-    ]:
-        referral = referral_transition(referral=referral, actor=actor, action=action)
-    update = clinical.progress_update_create(
-        actor=oncologist, referral=referral, data={"response": "responding", "question": "Dose?"}
-    )
-    clinical.progress_update_reply(actor=specialist, update=update, advice="Keep the dose.")
+    referral = review_to_follow_up(referral, teams)
     referral = referral_transition(referral=referral, actor=coordinator, action="close")
     queue.drain()
 
