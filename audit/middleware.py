@@ -1,8 +1,10 @@
 import ipaddress
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 
 from audit import context
+from audit.denials import note_denied, write_denials
 
 
 def interface_for_path(path: str) -> str:
@@ -31,7 +33,8 @@ def client_address(request) -> str | None:
 
 
 class RequestContextMiddleware:
-    """Tells the audit trail which interface and client address a request comes from."""
+    """Tells the audit trail which interface and client address a request comes from, and
+    writes the refusals the views noted (audit.denials)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -44,6 +47,14 @@ class RequestContextMiddleware:
             )
         )
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
+            # After the view: the transactions it ran have ended, so these entries stay.
+            write_denials(request)
+            return response
         finally:
             context.reset(token)
+
+    def process_exception(self, request, exception):
+        # Django's 403 from any view (reports, the admin's permission checks).
+        if isinstance(exception, PermissionDenied):
+            note_denied(request, reason=str(exception) or "permission denied")

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class SecurityConfig(AppConfig):
@@ -7,3 +8,12 @@ class SecurityConfig(AppConfig):
 
     def ready(self):
         from security import signals  # noqa: F401  (connects the log-in audit receivers)
+
+
+class AuditedAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with `security.admin_site.AuditedAdminSite` as `admin.site`
+    (named in INSTALLED_APPS in place of "django.contrib.admin")."""
+
+    default = False  # "security" itself is SecurityConfig
+
+    default_site = "security.admin_site.AuditedAdminSite"

@@ -57,7 +57,7 @@ WSGI_APPLICATION = "config.wsgi.application"
 # APPS
 # ------------------------------------------------------------------------------
 DJANGO_APPS = [
-    "django.contrib.admin",
+    "security.apps.AuditedAdminConfig",  # django.contrib.admin, refusals audited
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

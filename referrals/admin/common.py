@@ -10,6 +10,7 @@ import uuid as uuid_module
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.views.main import ChangeList
 from django.http import Http404
@@ -17,7 +18,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
 
-from referrals.errors import DomainError
+from audit.denials import note_denied, note_if_hidden, remember_subject
+from referrals.errors import DomainError, NotPermitted
 
 
 def masked_patient(patient) -> str:
@@ -55,7 +57,24 @@ class UUIDAddressedAdmin(admin.ModelAdmin):
             key = uuid_module.UUID(str(object_id))
         except ValueError:
             return None
-        return self.get_queryset(request).filter(uuid=key).first()
+        found = self.get_queryset(request).filter(uuid=key).first()
+        if found is None:
+            # Refused, not missing: audited (written after the page's transaction ended).
+            note_if_hidden(request, self.model, key)
+        else:
+            remember_subject(request, found)
+        return found
+
+    def response_action(self, request, queryset):
+        """Bulk actions: selected rows the user may not see are left out, and audited."""
+        selected = _integers(request.POST.getlist(helpers.ACTION_CHECKBOX_NAME))
+        if selected and request.POST.get("select_across") != "1":
+            visible = self.get_queryset(request).filter(pk__in=selected).values("pk")
+            for hidden in self.model._default_manager.filter(pk__in=selected).exclude(
+                pk__in=visible
+            ):
+                note_denied(request, reason="not visible", obj=hidden)
+        return super().response_action(request, queryset)
 
     def response_add(self, request, obj, post_url_continue=None):
         # Django's message links to the new object by primary key; this one by UUID.
@@ -76,6 +95,10 @@ class UUIDAddressedAdmin(admin.ModelAdmin):
     # other organizations that would hint they exist. A plain 404 says nothing (DESIGN §3).
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         raise Http404("No such object.")
+
+
+def _integers(values) -> list[int]:
+    return [int(value) for value in values if str(value).isdigit()]
 
 
 class ServiceFormError(Exception):
@@ -130,6 +153,8 @@ class ServiceBackedAdmin(UUIDAddressedAdmin):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except ServiceFormError as failure:
+            if isinstance(failure.error, NotPermitted):
+                note_denied(request, reason=failure.error.detail)
             request.pending_service_error = failure
             return super().changeform_view(request, object_id, form_url, extra_context)
 

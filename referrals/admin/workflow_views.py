@@ -6,10 +6,12 @@ runs the one workflow service and maps its errors to form errors or messages.
 
 from django import forms
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect
+from django.http import Http404
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from audit.denials import note_denied
 from referrals import roles, workflow
 from referrals.admin.common import (
     add_domain_error,
@@ -72,6 +74,8 @@ def _form_page(model_admin, request, referral, *, label: str, form, perform):
         try:
             done = perform(form)
         except (NotPermitted, Conflict) as error:
+            if isinstance(error, NotPermitted):
+                note_denied(request, reason=error.detail)
             messages.error(request, error.detail)
             return redirect(change_url)
         except InvalidData as error:
@@ -91,15 +95,28 @@ def _form_page(model_admin, request, referral, *, label: str, form, perform):
     return TemplateResponse(request, "admin/referrals/referral/workflow_action.html", context)
 
 
+def visible_referral(model_admin, request, uuid):
+    """The referral if the user may see it (a hidden one's refusal is audited), else 404."""
+    referral = model_admin.get_object(request, uuid)
+    if referral is None:
+        raise Http404("No such referral.")
+    return referral
+
+
 def _posted(request):
     return request.POST if request.method == "POST" else None
 
 
 def workflow_action_view(model_admin, request, uuid, action):
-    referral = get_object_or_404(model_admin.get_queryset(request), uuid=uuid)
+    referral = visible_referral(model_admin, request, uuid)
     allowed = {spec.name: spec for spec in workflow.actions_available(request.user, referral)}
     spec = allowed.get(action)
     if spec is None:
+        requested = workflow.get_action(action)
+        if requested and not workflow.may_perform(
+            roles.roles_on(request.user, referral), requested
+        ):
+            note_denied(request, reason=f"action {action} not permitted")
         messages.error(request, f"That action is not available for {referral.reference} now.")
         return redirect(admin_change_url(referral))
 
@@ -134,7 +151,7 @@ def may_request_pathology_review(user, referral) -> bool:
 
 
 def pathology_review_request_view(model_admin, request, uuid):
-    referral = get_object_or_404(model_admin.get_queryset(request), uuid=uuid)
+    referral = visible_referral(model_admin, request, uuid)
     if not may_request_pathology_review(request.user, referral):
         messages.error(request, f"A pathology review cannot be requested for {referral} now.")
         return redirect(admin_change_url(referral))

@@ -7,13 +7,18 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from referrals.errors import DomainError
+from audit.denials import note_denied
+from referrals.errors import DomainError, NotPermitted
 
 RESERVED_KEYS = {"detail", "code", "fields"}
 
 
 def api_exception_handler(exc, context):
-    """Domain errors keep their status (400/403/404/409); DRF's own errors get the same shape."""
+    """Domain errors keep their status (400/403/404/409); DRF's own errors get the same shape.
+
+    Every 403 is audited as denied (a 404 for a hidden object is audited by the lookup)."""
+    if isinstance(exc, NotPermitted | exceptions.PermissionDenied | DjangoPermissionDenied):
+        note_denied(context["request"], reason=_reason(exc))
     if isinstance(exc, DomainError):
         body = error_body(exc.detail, exc.code, exc.fields)
         # e.g. the open referral a duplicate points to: {"existing_referral": "<uuid>"}.
@@ -34,6 +39,11 @@ def api_exception_handler(exc, context):
         code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
         response.data = error_body(str(exc.detail), code if isinstance(code, str) else "error")
     return response
+
+
+def _reason(exc) -> str:
+    detail = getattr(exc, "detail", None) or str(exc)
+    return str(detail) or "permission denied"
 
 
 def error_body(detail: str, code: str, fields: dict | None = None) -> dict:

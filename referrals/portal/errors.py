@@ -7,10 +7,12 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
 from django.shortcuts import redirect, render
 
+from audit.denials import note_denied
 from referrals.errors import DomainError, InvalidData, NotFound, NotPermitted
 
 
 def forbidden(request, error: NotPermitted):
+    note_denied(request, reason=error.detail)
     return render(request, "portal/forbidden.html", {"reason": error.detail}, status=403)
 
 

@@ -5,34 +5,28 @@ from django.core import mail
 
 from accounts.models import Membership
 from referrals.models import Referral, ReferralEvent
-from referrals.services import clinical, records
+from referrals.services import records
 from referrals.services import referrals as referral_services
 from referrals.services.workflow import referral_transition
-from tests.factories import CancerCenterFactory, CommunityPracticeFactory, PatientFactory, member
+from tests.factories import PatientFactory
+from tests.workflow_steps import SARCOMA_QUESTION, CareTeams, review_to_follow_up
 
 Role = Membership.Role
 pytestmark = pytest.mark.django_db
 
 
 def test_a_second_opinion_from_request_to_close(django_capture_on_commit_callbacks):
-    practice, center = CommunityPracticeFactory(), CancerCenterFactory()
-    oncologist = member(practice, Role.REFERRING_ONCOLOGIST)
-    coordinator = member(practice, Role.COORDINATOR)
-    center_coordinator = member(center, Role.COORDINATOR)
-    specialist = member(center, Role.SPECIALIST)
-    pathologist = member(center, Role.PATHOLOGIST)
+    teams = CareTeams.create()
+    practice, center, oncologist = teams.practice, teams.center, teams.oncologist
+    coordinator, center_coordinator = teams.coordinator, teams.center_coordinator
+    specialist = teams.specialist
     patient = PatientFactory(organization=practice)
 
     referral = referral_services.referral_create(
         actor=oncologist,
         patient=patient,
         receiving_center=center,
-        data={
-            "cancer_site": "sarcoma",
-            "diagnosis": "Undifferentiated pleomorphic sarcoma",
-            "reasons": ["complex_diagnosis"],
-            "clinical_question": "Is limb-sparing surgery possible after radiation?",
-        },
+        data=SARCOMA_QUESTION,
         record_items=[
             {"kind": "pathology_report", "required": True},
             {"kind": "pathology_slides", "required": True},
@@ -65,49 +59,7 @@ def test_a_second_opinion_from_request_to_close(django_capture_on_commit_callbac
     )
     for item in (report, slides):
         records.record_item_change(actor=center_coordinator, item=item, data={"status": "received"})
-    review = clinical.pathology_review_request(
-        actor=center_coordinator, referral=referral, pathologist=pathologist
-    )
-    referral = referral_transition(
-        referral=referral, actor=center_coordinator, action="start_review"
-    )
-    clinical.pathology_review_update(
-        actor=pathologist,
-        review=review,
-        data={
-            "specimens_reviewed": "6 H&E slides",
-            "original_diagnosis": "UPS",
-            "review_diagnosis": "Myxofibrosarcoma, high grade",
-            "discrepancy": "major",
-        },
-        sign=True,
-    )
-    clinical.consultation_save(
-        actor=specialist,
-        referral=referral,
-        data={"completed_at": referral.review_started_at},
-    )
-    clinical.recommendation_save(
-        actor=specialist,
-        referral=referral,
-        data={
-            "concordance": "modifies",
-            "summary": "Preoperative radiation, then wide excision.",
-            "clinical_trials": ["nct01234567"],
-            "specialist_follows": True,
-            "update_interval_days": 30,
-        },
-        sign=True,
-    )
-    referral = referral_transition(
-        referral=referral, actor=specialist, action="issue_recommendation"
-    )
-    referral = referral_transition(referral=referral, actor=oncologist, action="acknowledge_return")
-    referral = referral_transition(referral=referral, actor=specialist, action="start_monitoring")
-    update = clinical.progress_update_create(
-        actor=oncologist, referral=referral, data={"response": "responding", "question": "Dose?"}
-    )
-    clinical.progress_update_reply(actor=specialist, update=update, advice="Keep the dose.")
+    referral = review_to_follow_up(referral, teams)
     referral = referral_transition(referral=referral, actor=coordinator, action="close")
 
     assert referral.status == Referral.Status.CLOSED

@@ -41,7 +41,7 @@ def test_the_admin_api_docs_and_two_factor_pages_work_under_the_policy(page, scr
     page.fill("#id_username", admin.email)
     page.fill("#id_password", "correct horse battery")
     page.get_by_role("button", name="Log in").click()
-    page.get_by_role("heading", name="Open referrals by state").wait_for()
+    page.get_by_role("heading", name="Coordinator workspace").wait_for()
     page.goto("/admin/accounts/user/")
     page.get_by_role("link", name=admin.email).click()
     page.locator("#user_form").wait_for()

@@ -154,7 +154,7 @@ def test_an_administrator_enrols_an_app_in_the_browser_and_reaches_the_admin(
     screenshot(page, "security-two-factor-code-typed")
     page.get_by_role("button", name="Turn on two-factor authentication").click()
 
-    page.get_by_role("heading", name="Open referrals by state").wait_for()
+    page.get_by_role("heading", name="Coordinator workspace").wait_for()
     device.refresh_from_db()
     assert device.confirmed
 

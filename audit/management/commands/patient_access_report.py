@@ -119,6 +119,8 @@ class Command(BaseCommand):
                     for m in roles.memberships_of(actor)
                     if m.organization_id == patient.organization_id
                 }
+            # Coordinators are staff by their membership (the admin is their workspace):
+            # "staff" names only those who act through the admin without a role.
             if actor.is_staff and not held:
                 held.add("staff")
             self._roles[key] = ", ".join(sorted(held)) or "-"

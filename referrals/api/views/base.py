@@ -8,6 +8,8 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.metadata import SimpleMetadata
 from rest_framework.permissions import IsAuthenticated
 
+from audit.denials import note_if_hidden, remember_subject
+from audit.services import audit_record
 from referrals.api.schema import ApiSchema
 from referrals.models import Referral
 from referrals.selectors import referrals_visible_to
@@ -40,15 +42,25 @@ def parse_id(value) -> uuid.UUID:
         raise NotFound() from None
 
 
-def visible_or_404(queryset, object_id):
+def visible_or_404(request, queryset, object_id):
+    """The object of `queryset` (the caller's visible ones) with this id, else 404; when the
+    object exists but is hidden from the caller, the refusal is audited."""
     found = queryset.filter(uuid=parse_id(object_id)).first()
     if found is None:
+        note_if_hidden(request, queryset.model, object_id)
         raise NotFound()
+    remember_subject(request, found)
     return found
 
 
 def visible_referral(request, referral_id) -> Referral:
-    return visible_or_404(referrals_visible_to(user=request.user), referral_id)
+    """The referral named in the URL, if the caller may see it. A GET reads its detail or a
+    part of it (records, timeline, consult, ...): audited here, once per request."""
+    referral = visible_or_404(request, referrals_visible_to(user=request.user), referral_id)
+    if request.method == "GET":
+        part = request.resolver_match.url_name if request.resolver_match else ""
+        audit_record(actor=request.user, action="view", obj=referral, detail=part)
+    return referral
 
 
 def input_data(serializer_class, request, **kwargs) -> dict:

@@ -71,7 +71,7 @@ class PathologyReviewView(ApiView):
     )
     def patch(self, request, id):
         queryset = pathology_reviews_visible_to(user=request.user).select_related(*RELATED)
-        review = visible_or_404(queryset, id)
+        review = visible_or_404(request, queryset, id)
         data = input_data(PathologyReviewUpdateSerializer, request)
         sign = data.pop("sign")
         review = pathology_review_update(actor=request.user, review=review, data=data, sign=sign)
@@ -171,7 +171,7 @@ class ProgressReplyView(ApiView):
     )
     def post(self, request, id):
         queryset = progress_updates_visible_to(user=request.user).select_related("referral")
-        update = visible_or_404(queryset, id)
+        update = visible_or_404(request, queryset, id)
         data = input_data(ProgressReplySerializer, request)
         update = progress_update_reply(actor=request.user, update=update, advice=data["advice"])
         return Response(ProgressUpdateSerializer(update).data)

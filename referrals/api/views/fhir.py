@@ -33,7 +33,7 @@ class ReferralFhirView(ApiView):
             .select_related("patient__organization", "previous_referral")
             .prefetch_related("recommendations__author", "pathology_reviews__signed_by")
         )
-        referral = visible_or_404(queryset, id)
+        referral = visible_or_404(request, queryset, id)
         audit_record(actor=request.user, action="export", obj=referral, detail="fhir")
         response = Response(referral_bundle(referral))
         if request.accepted_renderer.format == "fhir":

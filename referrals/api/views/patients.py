@@ -65,7 +65,7 @@ class PatientDetailView(ApiView):
 
     def get_object(self):
         queryset = patients_visible_to(user=self.request.user).select_related("organization")
-        return visible_or_404(queryset, self.kwargs["id"])
+        return visible_or_404(self.request, queryset, self.kwargs["id"])
 
     def get(self, request, id):
         patient = self.get_object()

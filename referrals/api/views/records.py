@@ -48,7 +48,7 @@ class ReferralRecordsView(ApiView):
 
 def _visible_item(request, item_id):
     queryset = record_items_visible_to(user=request.user).select_related("referral")
-    return visible_or_404(queryset, item_id)
+    return visible_or_404(request, queryset, item_id)
 
 
 class RecordItemView(ApiView):
@@ -92,7 +92,7 @@ class AttachmentDownloadView(ApiView):
         queryset = RecordAttachment.objects.filter(
             record_item__referral__in=referrals_visible_to(user=request.user)
         ).select_related("record_item")
-        attachment = visible_or_404(queryset, id)
+        attachment = visible_or_404(request, queryset, id)
         audit_record(
             actor=request.user,
             action="view",

@@ -5,7 +5,6 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from accounts.models import Organization, User
-from audit.services import audit_record
 from referrals.api.filters import ReferralFilter
 from referrals.api.pagination import NewestFirstCursorPagination
 from referrals.api.schema import id_parameter
@@ -122,7 +121,6 @@ class ReferralDetailView(ApiView):
 
     def get(self, request, id):
         referral = visible_referral(request, id)
-        audit_record(actor=request.user, action="view", obj=referral)
         return Response(_detail(request, referral.uuid))
 
     def patch(self, request, id):

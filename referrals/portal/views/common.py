@@ -2,6 +2,7 @@
 
 from django.shortcuts import render
 
+from audit.denials import note_if_hidden, remember_subject
 from audit.services import audit_record
 from referrals import roles, selectors
 from referrals.errors import InvalidData, NotPermitted
@@ -12,9 +13,15 @@ from referrals.portal.errors import add_errors_to_form
 def visible_referral(request, uuid) -> Referral:
     """The referral with its parts, if the user may see it (else Referral.DoesNotExist: 404).
 
-    Every page that shows a referral's details reads it here, so every read is audited.
+    Every page that shows a referral's details reads it here, so every read is audited, and
+    so is the refusal when the referral exists but is not the user's to see.
     """
-    referral = selectors.referral_detail(user=request.user, uuid=uuid)
+    try:
+        referral = selectors.referral_detail(user=request.user, uuid=uuid)
+    except Referral.DoesNotExist:
+        note_if_hidden(request, Referral, uuid)
+        raise
+    remember_subject(request, referral)
     audit_record(actor=request.user, action="view", obj=referral)
     return referral
 

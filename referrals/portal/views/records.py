@@ -6,6 +6,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST
 
+from audit.denials import note_if_hidden
 from audit.services import audit_record
 from referrals import selectors
 from referrals.models import RecordAttachment, RecordItem, Referral
@@ -109,8 +110,12 @@ def attachment_download(request, uuid):
             record_item__referral__in=selectors.referrals_visible_to(user=request.user)
         )
         .select_related("record_item")
-        .get(uuid=uuid)
+        .filter(uuid=uuid)
+        .first()
     )
+    if attachment is None:
+        note_if_hidden(request, RecordAttachment, uuid)
+        raise Http404("Not found.")
     audit_record(
         actor=request.user,
         action="view",
