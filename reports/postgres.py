@@ -68,9 +68,10 @@ def stage_percentiles(referrals: QuerySet[Referral], stages: list[tuple]) -> dic
     return figures
 
 
+# Counted first, then matched to the (few) centers: MATERIALIZED keeps the planner from
+# sorting a million rows to merge-join them with the centers.
 COUNTS_SQL = """
-SELECT center.uuid, center.name, counted.*
-FROM (
+WITH counted AS MATERIALIZED (
     SELECT receiving_center_id, status, cancer_site, reasons,
         COALESCE(next_due < %s, false) AS overdue,
         recommendation_issued_at IS NOT NULL AS issued,
@@ -80,8 +81,9 @@ FROM (
         COUNT(*) AS referrals
     FROM ({inner}) AS scoped
     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
-) AS counted
-JOIN accounts_organization AS center ON center.id = counted.receiving_center_id
+)
+SELECT center.uuid, center.name, counted.*
+FROM counted JOIN accounts_organization AS center ON center.id = counted.receiving_center_id
 """
 
 
@@ -106,64 +108,56 @@ def referral_counts(referrals: QuerySet[Referral], bucket_days: list[int]) -> li
         return _dicts(cursor)
 
 
-# The recommendations in force, the signed pathology reviews and the further opinions,
-# matched to the scoped referrals in ONE join: the scoped referrals are hashed once rather
-# than once for each (their number dominates the cost).
+# The recommendations in force, the signed pathology reviews and the further opinions of the
+# scoped referrals. Each is a merge join of two index-only scans in referral id order (the
+# reports' covering indexes): hashing a million referral ids for each cost three times as
+# much, hence enable_hashjoin off for the report (REPORT_SETTINGS).
 LINKED_SQL = """
-SELECT
-    COUNT(*) FILTER (WHERE linked.kind = 'recommendation') AS in_force,
-    COUNT(*) FILTER (WHERE linked.kind = 'recommendation' AND linked.naming_a_trial)
-        AS naming_a_trial,
-    COUNT(*) FILTER (WHERE linked.kind = 'recommendation' AND linked.suggesting_third_opinion)
-        AS suggesting_third_opinion,
-    {concordances},
-    COUNT(*) FILTER (WHERE linked.kind = 'review') AS signed_reviews,
-    COUNT(*) FILTER (WHERE linked.kind = 'review' AND linked.major) AS major_discrepancies,
-    COUNT(*) FILTER (WHERE linked.kind = 'further' AND scoped.issued_second_opinion)
-        AS followed
+SELECT recommendations.*, reviews.*, further.*
 FROM (
-    SELECT 'recommendation' AS kind, referral_id, concordance,
-        clinical_trials <> '[]' AS naming_a_trial,
-        third_opinion_suggested AS suggesting_third_opinion, NULL::boolean AS major
-    FROM referrals_recommendation WHERE signed_at IS NOT NULL AND superseded_at IS NULL
-    UNION ALL
-    SELECT 'review', referral_id, NULL, NULL, NULL, discrepancy = %(major)s
-    FROM referrals_pathologyreview WHERE signed_at IS NOT NULL
-    UNION ALL
-    SELECT DISTINCT 'further', previous_referral_id, NULL, NULL::boolean, NULL::boolean,
-        NULL::boolean
+    SELECT COUNT(*) AS in_force,
+        COUNT(*) FILTER (WHERE clinical_trials <> '[]') AS naming_a_trial,
+        COUNT(*) FILTER (WHERE third_opinion_suggested) AS suggesting_third_opinion,
+        {concordances}
+    FROM referrals_recommendation
+    WHERE signed_at IS NOT NULL AND superseded_at IS NULL
+      AND referral_id IN ({scoped})
+) AS recommendations, (
+    SELECT COUNT(*) AS signed_reviews,
+        COUNT(*) FILTER (WHERE discrepancy = %(major)s) AS major_discrepancies
+    FROM referrals_pathologyreview
+    WHERE signed_at IS NOT NULL AND referral_id IN ({scoped})
+) AS reviews, (
+    SELECT COUNT(DISTINCT previous_referral_id) AS followed
     FROM referrals_referral
-    WHERE previous_referral_id IS NOT NULL AND submitted_at IS NOT NULL
-) AS linked
-JOIN (
-    SELECT id, recommendation_issued_at IS NOT NULL AND opinion_number = 2
-        AS issued_second_opinion
-    FROM ({inner}) AS referral
-) AS scoped ON scoped.id = linked.referral_id
+    WHERE submitted_at IS NOT NULL AND previous_referral_id IN ({issued_second_opinions})
+) AS further
 """
-CONCORDANCE = (
-    "COUNT(*) FILTER (WHERE linked.kind = 'recommendation' "
-    "AND linked.concordance = %(concordance_{index})s) AS {name}"
-)
+CONCORDANCE = "COUNT(*) FILTER (WHERE concordance = %(concordance_{index})s) AS {name}"
 
 
 def linked_counts(referrals: QuerySet[Referral]) -> dict:
     """Recommendations in force (with a trial, suggesting a third opinion, per concordance),
     signed pathology reviews (with a major discrepancy), and issued second opinions followed
     by a further opinion, of the scoped referrals."""
-    inner, inner_params = _inner_sql(referrals, "id", "recommendation_issued_at", "opinion_number")
+    scoped, scoped_params = _inner_sql(referrals, "id")
+    issued_second_opinions, issued_params = _inner_sql(
+        referrals.filter(recommendation_issued_at__isnull=False, opinion_number=2), "id"
+    )
     concordances = list(Recommendation.Concordance)
     sql = LINKED_SQL.format(
         concordances=",\n".join(
             CONCORDANCE.format(index=index, name=quote_name(concordance.value))
             for index, concordance in enumerate(concordances)
         ),
-        inner=_named(inner, len(inner_params)),
+        scoped=_named(scoped, "scoped", len(scoped_params)),
+        issued_second_opinions=_named(issued_second_opinions, "issued", len(issued_params)),
     )
     params = {
         "major": PathologyReview.Discrepancy.MAJOR.value,
         **{f"concordance_{i}": value for i, value in enumerate(concordances)},
-        **{f"inner_{i}": value for i, value in enumerate(inner_params)},
+        **{f"scoped_{i}": value for i, value in enumerate(scoped_params)},
+        **{f"issued_{i}": value for i, value in enumerate(issued_params)},
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -175,9 +169,9 @@ def _dicts(cursor) -> list[dict]:
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _named(sql: str, count: int) -> str:
-    """The ORM's SQL with its %s placeholders named inner_0, inner_1, ..."""
-    return sql % tuple(f"%(inner_{index})s" for index in range(count))
+def _named(sql: str, prefix: str, count: int) -> str:
+    """The ORM's SQL with its %s placeholders named prefix_0, prefix_1, ..."""
+    return sql % tuple(f"%({prefix}_{index})s" for index in range(count))
 
 
 # Truncating every timestamp to its local week converts each to the local time zone, which

@@ -59,7 +59,14 @@ REPORTED_STATUSES = [status for status in Status if status != Status.DRAFT]
 # is bounded by the rows really reported (about 40 MB per percentile at a million).
 # random_page_cost: the report's covering index is read whole and is in memory; at the
 # default (4, a disk seek) the planner reads the table, which costs twice the index.
-REPORT_SETTINGS = {"jit": "off", "work_mem": "256MB", "random_page_cost": "1.1"}
+# enable_hashjoin: see reports.postgres.LINKED_SQL; the report's other joins are with a few
+# organizations, for which a nested loop does as well.
+REPORT_SETTINGS = {
+    "jit": "off",
+    "work_mem": "256MB",
+    "random_page_cost": "1.1",
+    "enable_hashjoin": "off",
+}
 
 
 def tune_report_transaction() -> None:

@@ -2,9 +2,10 @@
 
 Each holds every column a report query reads from its table (the referrals' fixed-width
 columns first), so PostgreSQL answers with index-only scans of a fraction of the table
-without decoding its wide rows: for all the submitted referrals (superuser) as for one
-center's (leading receiving_center_id), and, matched to them by referral, the
-recommendations in force and the signed pathology reviews. Built concurrently: no lock on
+without decoding its wide rows: the submitted referrals by center (all of them for a
+superuser, one center's for its coordinator) and by id, and, in referral id order too, the
+recommendations in force and the signed pathology reviews, so these are matched to the
+referrals by merge joins. Built concurrently: no lock on
 the tables meanwhile. Raw SQL in the reports app: the core's models need not know of them.
 PostgreSQL only: SQLite (embedded `make run`) has no INCLUDE columns, and needs no such index.
 """
@@ -17,6 +18,12 @@ INDEXES = {
         INCLUDE (accepted_at, review_started_at, recommendation_issued_at, returned_at, id,
                  referring_organization_id, next_due, opinion_number, status, cancer_site,
                  reasons)
+        WHERE submitted_at IS NOT NULL
+    """,
+    "referral_report_by_id": """
+        ON referrals_referral (id)
+        INCLUDE (submitted_at, receiving_center_id, referring_organization_id, cancer_site,
+                 recommendation_issued_at, opinion_number)
         WHERE submitted_at IS NOT NULL
     """,
     "recommendation_in_force_report": """
