@@ -1,16 +1,17 @@
-"""The report's large queries in PostgreSQL, shaped so most of the work runs in parallel.
+"""The report's queries in PostgreSQL: four, each an index-only pass over the scoped
+referrals (the covering indexes of migration reports 0001: narrower than the table, and
+without its wide rows to decode).
 
-Each reads the scoped referrals from the covering index of the reports (migration
-reports 0001: an index-only scan reads a fifth of what the table holds):
-
-1. `stage_percentiles`: one UNION ALL branch per stage, each a whole aggregate
-   (percentile_cont needs every value of its group in one process, so it cannot be split
-   across workers, but separate aggregates can run in separate workers: Parallel Append).
+1. `stage_percentiles`: per-stage count, median and 90th percentile (percentile_cont), as
+   three UNION ALL branches of whole aggregates that PostgreSQL runs side by side (Parallel
+   Append): an ordered-set aggregate cannot be split across workers, separate ones can.
 2. `referral_counts`: a plain GROUP BY over the few dimensions (center, status, site,
-   reasons, overdue, issued, returned, second opinion, turnaround bucket), which PostgreSQL
-   counts in parallel (GROUPING SETS cannot); the breakdowns and totals are sums of its
-   few hundred rows, added up in Python.
+   reasons, overdue, issued, returned, second opinion, turnaround bucket); every breakdown
+   and total is a sum of its few thousand rows, added up in Python. (PostgreSQL counts it
+   in one process: it expects far more groups than there are; parallel counting was
+   measured no faster on the 2-core development machine under load.)
 3. `weekly_counts`: referrals submitted and recommendations issued per local week.
+4. `linked_counts`: recommendations in force, signed pathology reviews, further opinions.
 """
 
 import datetime

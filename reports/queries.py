@@ -1,10 +1,10 @@
 """The report's queries: a fixed handful, whatever the number of referrals.
 
-On PostgreSQL (reports.postgres): the per-stage percentiles, the counts per combination of
-dimensions, the weekly series; then `recommendation_figures`, `pathology_figures` and
-`further_opinions`: recommendations in force, signed pathology reviews, further opinions,
-each scoped to the reported referrals by a semi-join. SQLite (embedded `make run` only)
-gets simpler equivalents, one query per breakdown.
+On PostgreSQL (reports.postgres, four queries): the per-stage percentiles, the counts per
+combination of dimensions, the weekly series, and the recommendations in force, signed
+pathology reviews and further opinions. SQLite (embedded `make run` only) gets simpler
+equivalents: percentiles computed in Python, one query per breakdown, and
+`recommendation_figures`, `pathology_figures` and `further_opinions` (semi-joins).
 """
 
 import datetime
@@ -54,11 +54,11 @@ REPORTED_STATUSES = [status for status in Status if status != Status.DRAFT]
 # Session settings for the report's few large queries, local to their transaction.
 # JIT compilation cost more than it saved on every report query measured (bench/dashboard.py:
 # up to 1.7 s of compiling per query at a million referrals on the development machine). At
-# the default 4 MB of work_mem the percentile sorts spill to disk and, misled by its estimate
-# of the number of weeks, the planner sorts instead of hashing the GROUPING SETS. Memory use
-# is bounded by the rows really reported (about 40 MB per percentile at a million).
-# random_page_cost: the report's covering index is read whole and is in memory; at the
-# default (4, a disk seek) the planner reads the table, which costs twice the index.
+# the default 4 MB of work_mem the percentile sorts spill to disk. Memory use is bounded by
+# the rows really reported (about 40 MB per percentile at a million).
+# random_page_cost: the report's covering indexes (migration reports 0001) are read whole and
+# are in memory; at the default (4, a disk seek) the planner reads the table instead, which
+# took twice as long.
 # enable_hashjoin: see reports.postgres.LINKED_SQL; the report's other joins are with a few
 # organizations, for which a nested loop does as well.
 REPORT_SETTINGS = {
@@ -156,8 +156,8 @@ def pathology_figures(referrals: QuerySet[Referral]) -> dict:
 
 
 def grouped_counts(referrals: QuerySet[Referral]) -> dict:
-    """Totals, turnaround buckets, and referrals per center, status (with overdue), site,
-    reason and week.
+    """Totals, turnaround buckets, referrals per center, status (with overdue), site, reason
+    and week, and the figures of their recommendations, pathology reviews and further opinions.
 
     Reasons are a list per referral: counting by the whole list gives the few combinations
     that occur, which are then credited to each reason they contain (exact, and far cheaper
