@@ -21,6 +21,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from referrals.models import PathologyReview, Recommendation, Referral
+from reports.aggregates import ElapsedDays
 
 SECONDS_PER_DAY = 86400
 
@@ -29,15 +30,10 @@ SECONDS_PER_DAY = 86400
 STAGES_PER_BRANCH = 2
 STAGE_FIGURES = "COUNT({days}), PERCENTILE_CONT(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY {days})"
 NO_STAGE = "NULL::bigint, NULL::float8[]"
-ELAPSED_DAYS = "DATE_PART('epoch', {end} - {start}) / 86400.0"  # as reports.aggregates
 
 
 def quote_name(name: str) -> str:
     return connection.ops.quote_name(name)
-
-
-def _elapsed_days(start: str, end: str) -> str:
-    return ELAPSED_DAYS.format(start=quote_name(start), end=quote_name(end))
 
 
 def _inner_sql(referrals: QuerySet[Referral], *fields: str) -> tuple[str, tuple]:
@@ -49,12 +45,10 @@ def stage_percentiles(referrals: QuerySet[Referral], stages: list[tuple]) -> dic
     branches, params = [], []
     for first in range(0, len(stages), STAGES_PER_BRANCH):
         chunk = stages[first : first + STAGES_PER_BRANCH]
-        figures = [
-            STAGE_FIGURES.format(days=_elapsed_days(start, end)) for _, _, start, end in chunk
-        ]
+        days = {f"days_{stage}": ElapsedDays(start, end) for stage, _, start, end in chunk}
+        inner, inner_params = referrals.annotate(**days).values(*days).query.sql_with_params()
+        figures = [STAGE_FIGURES.format(days=f"scoped.{quote_name(name)}") for name in days]
         figures += [NO_STAGE] * (STAGES_PER_BRANCH - len(chunk))
-        fields = {field for _, _, start, end in chunk for field in (start, end)}
-        inner, inner_params = _inner_sql(referrals, *sorted(fields))
         branches.append(f"SELECT %s, {', '.join(figures)} FROM ({inner}) AS scoped")
         params += [first, *inner_params]
     with connection.cursor() as cursor:
