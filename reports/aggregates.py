@@ -5,7 +5,7 @@ embedded `make run`, has no ordered-set aggregates: there the percentiles are co
 Python from the durations (fine for demo-sized data).
 """
 
-from django.db.models import Aggregate, F, FloatField, Func
+from django.db.models import F, FloatField, Func
 
 
 class ElapsedDays(Func):
@@ -28,21 +28,6 @@ class ElapsedDays(Func):
             template="(JULIANDAY(%(expressions)s))",
             **extra_context,
         )
-
-
-class PercentileCont(Aggregate):
-    """percentile_cont(fraction) WITHIN GROUP (ORDER BY expression); nulls are ignored."""
-
-    function = "PERCENTILE_CONT"
-    name = "PercentileCont"
-    output_field = FloatField()
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-
-    def __init__(self, expression, *, fraction: float, **extra):
-        if not 0 <= fraction <= 1:
-            raise ValueError("A percentile fraction lies between 0 and 1.")
-        # A float literal, formatted here: never user input.
-        super().__init__(expression, fraction=repr(float(fraction)), **extra)
 
 
 def percentile_cont(sorted_values: list[float], fraction: float) -> float | None:

@@ -1,15 +1,10 @@
-"""The report's queries: each scans the scoped referrals once, whatever their number.
+"""The report's queries: a fixed handful, whatever the number of referrals.
 
-1. `referral_figures`: one pass over the referrals: the turnaround percentiles and
-   histogram, issued and returned counts.
-2. `grouped_counts`: counts per center, status (and overdue), site, reason and week: one pass
-   with GROUPING SETS (hashing each row once per breakdown is much cheaper than dozens of
-   COUNT ... FILTER conditions per row).
-3. `recommendation_figures`, `pathology_figures`, `further_opinions`: recommendations in force,
-   signed pathology reviews, further opinions, each scoped to the reported referrals by a
-   semi-join (the existing indexes on receiving_center, submitted_at, previous_referral and
-   the partial unique index of the recommendation in force serve them; a covering index was
-   tried and PostgreSQL preferred the plans it already had, so none was added).
+On PostgreSQL (reports.postgres, four queries): the per-stage percentiles, the counts per
+combination of dimensions, the weekly series, and the recommendations in force, signed
+pathology reviews and further opinions. SQLite (embedded `make run` only) gets simpler
+equivalents: percentiles computed in Python, one query per breakdown, and
+`recommendation_figures`, `pathology_figures` and `further_opinions` (semi-joins).
 """
 
 import datetime
@@ -21,7 +16,8 @@ from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from referrals.models import PathologyReview, Recommendation, Referral
-from reports.aggregates import ElapsedDays, PercentileCont, percentile_cont
+from reports import postgres
+from reports.aggregates import ElapsedDays, percentile_cont
 
 Status = Referral.Status
 
@@ -58,10 +54,19 @@ REPORTED_STATUSES = [status for status in Status if status != Status.DRAFT]
 # Session settings for the report's few large queries, local to their transaction.
 # JIT compilation cost more than it saved on every report query measured (bench/dashboard.py:
 # up to 1.7 s of compiling per query at a million referrals on the development machine). At
-# the default 4 MB of work_mem the percentile sorts spill to disk and, misled by its estimate
-# of the number of weeks, the planner sorts instead of hashing the GROUPING SETS. Memory use
-# is bounded by the rows really reported (about 40 MB per percentile at a million).
-REPORT_SETTINGS = {"jit": "off", "work_mem": "256MB"}
+# the default 4 MB of work_mem the percentile sorts spill to disk. Memory use is bounded by
+# the rows really reported (about 40 MB per percentile at a million).
+# random_page_cost: the report's covering indexes (migration reports 0001) are read whole and
+# are in memory; at the default (4, a disk seek) the planner reads the table instead, which
+# took twice as long.
+# enable_hashjoin: see reports.postgres.LINKED_SQL; the report's other joins are with a few
+# organizations, for which a nested loop does as well.
+REPORT_SETTINGS = {
+    "jit": "off",
+    "work_mem": "256MB",
+    "random_page_cost": "1.1",
+    "enable_hashjoin": "off",
+}
 
 
 def tune_report_transaction() -> None:
@@ -83,37 +88,10 @@ def reason_condition(reason: str, prefix: str = "") -> Q:
 
 
 def referral_figures(referrals: QuerySet[Referral]) -> dict:
-    """One query over the referrals; see the module docstring."""
-    issued = Q(recommendation_issued_at__isnull=False)
-    aggregates = {
-        "total": Count("id"),
-        "issued": Count("id", filter=issued),
-        "returned": Count("id", filter=issued & Q(returned_at__isnull=False)),
-        "second_opinions_issued": Count("id", filter=issued & Q(opinion_number=2)),
-    }
-    # Compared as intervals: cheaper per row than converting to days again for each bucket.
-    bounds = [datetime.timedelta(days=lower) for _, lower in DISTRIBUTION_BUCKETS]
-    for index, lower in enumerate(bounds):
-        bucket = Q(time_to_recommendation__gte=lower)
-        if index + 1 < len(bounds):
-            bucket &= Q(time_to_recommendation__lt=bounds[index + 1])
-        aggregates[f"bucket_{index}"] = Count("id", filter=bucket)
-    in_database = connection.vendor == "postgresql"
-    if in_database:
-        for stage, *_ in STAGES:
-            aggregates[f"median_{stage}"] = PercentileCont(f"days_{stage}", fraction=0.5)
-            aggregates[f"p90_{stage}"] = PercentileCont(f"days_{stage}", fraction=0.9)
-            aggregates[f"count_{stage}"] = Count(f"days_{stage}")
-    annotated = referrals.annotate(
-        time_to_recommendation=ExpressionWrapper(
-            F("recommendation_issued_at") - F("submitted_at"), output_field=DurationField()
-        ),
-        **{f"days_{stage}": ElapsedDays(start, end) for stage, _, start, end in STAGES},
-    )
-    figures = annotated.aggregate(**aggregates)
-    if not in_database:
-        figures.update(_percentiles_in_python(referrals))
-    return figures
+    """Count, median and 90th percentile of days of each stage."""
+    if connection.vendor == "postgresql":
+        return postgres.stage_percentiles(referrals, STAGES)
+    return _percentiles_in_python(referrals)
 
 
 def _percentiles_in_python(referrals: QuerySet[Referral]) -> dict:
@@ -177,88 +155,60 @@ def pathology_figures(referrals: QuerySet[Referral]) -> dict:
     )
 
 
-# One pass, several groupings: each GROUPING SETS entry is one breakdown of the referrals.
-GROUPED_COLUMNS = [
-    "center_uuid", "center_name", "submitted_week", "issued_week", "status", "cancer_site",
-    "reasons",
-]  # fmt: skip
-GROUPED_SQL = """
-SELECT GROUPING({columns}) AS breakdown, {columns}, COUNT(*) AS referrals,
-       COUNT(*) FILTER (WHERE overdue) AS overdue
-FROM (
-    SELECT scoped.center_uuid, scoped.center_name,
-           DATE_TRUNC('week', scoped.submitted_at AT TIME ZONE %s) AS submitted_week,
-           DATE_TRUNC('week', scoped.recommendation_issued_at AT TIME ZONE %s) AS issued_week,
-           scoped.status, scoped.cancer_site, scoped.reasons,
-           COALESCE(scoped.next_due < %s, false) AS overdue
-    FROM ({inner}) AS scoped
-) AS dimensions
-GROUP BY GROUPING SETS ((center_uuid, center_name), (submitted_week), (issued_week), (status),
-                        (cancer_site), (reasons))
-"""
-
-
-def _grouping_bits(*grouped: str) -> int:
-    """GROUPING()'s value for a row grouped by `grouped`: a set bit per column NOT grouped."""
-    width = len(GROUPED_COLUMNS)
-    return sum(
-        1 << (width - 1 - index)
-        for index, column in enumerate(GROUPED_COLUMNS)
-        if column not in grouped
-    )
-
-
-BREAKDOWNS = {
-    _grouping_bits("center_uuid", "center_name"): "center",
-    **{_grouping_bits(column): column for column in GROUPED_COLUMNS[2:]},
-}
-
-
 def grouped_counts(referrals: QuerySet[Referral]) -> dict:
-    """Referrals per center, status (with overdue), site, reason and week, in one query.
+    """Totals, turnaround buckets, referrals per center, status (with overdue), site, reason
+    and week, and the figures of their recommendations, pathology reviews and further opinions.
 
-    Reasons are a list per referral: grouping by the whole list gives the few combinations
+    Reasons are a list per referral: counting by the whole list gives the few combinations
     that occur, which are then credited to each reason they contain (exact, and far cheaper
     than unnesting a million lists).
     """
     if connection.vendor != "postgresql":
         return _grouped_counts_one_by_one(referrals)
-    inner = referrals.values(
-        "submitted_at",
-        "recommendation_issued_at",
-        "status",
-        "cancer_site",
-        "reasons",
-        "next_due",
-        center_uuid=F("receiving_center__uuid"),
-        center_name=F("receiving_center__name"),
-    )
-    inner_sql, inner_params = inner.query.sql_with_params()
-    zone = timezone.get_current_timezone_name()
-    sql = GROUPED_SQL.format(columns=", ".join(GROUPED_COLUMNS), inner=inner_sql)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [zone, zone, timezone.localdate(), *inner_params])
-        rows = cursor.fetchall()
+    bucket_days = [lower for _, lower in DISTRIBUTION_BUCKETS]
     groups = _empty_groups()
-    for grouping, *values, count, overdue in rows:
-        row = dict(zip(GROUPED_COLUMNS, values, strict=True))
-        breakdown = BREAKDOWNS[grouping]
-        if breakdown == "center":
-            groups["centers"].append((str(row["center_uuid"]), row["center_name"], count))
-        elif breakdown == "reasons":
-            _credit_reasons(groups["reasons"], row["reasons"], count)
-        elif breakdown == "status":
-            groups["status"][row["status"]] = count
-            groups["overdue"][row["status"]] = overdue
-        elif breakdown == "cancer_site":
-            groups["cancer_site"][row["cancer_site"]] = count
-        elif row[breakdown] is not None:  # weeks; null: not issued yet
-            groups[f"{breakdown}s"][row[breakdown].date()] = count
+    totals, centers = groups["totals"], {}
+    for row in postgres.referral_counts(referrals, bucket_days):
+        count, status = row["referrals"], row["status"]
+        totals["total"] += count
+        if row["issued"]:
+            totals["issued"] += count
+            totals["returned"] += count if row["returned"] else 0
+            totals["second_opinions_issued"] += count if row["second_opinion"] else 0
+        if row["bucket"]:  # 0: a negative duration, in no bucket
+            totals[f"bucket_{row['bucket'] - 1}"] += count
+        center = (str(row["uuid"]), row["name"])
+        _add(centers, center, count)
+        _add(groups["status"], status, count)
+        _add(groups["overdue"], status, count if row["overdue"] else 0)
+        _add(groups["cancer_site"], row["cancer_site"], count)
+        _credit_reasons(groups["reasons"], row["reasons"], count)
+    groups["centers"] = [(uuid, name, count) for (uuid, name), count in centers.items()]
+    groups["submitted_weeks"], groups["issued_weeks"] = postgres.weekly_counts(referrals)
+    linked = postgres.linked_counts(referrals)
+    groups["recommendations"] = {name: linked[name] for name in groups["recommendations"]}
+    groups["pathology"] = {
+        "signed": linked["signed_reviews"],
+        "major": linked["major_discrepancies"],
+    }
+    groups["followed"] = linked["followed"]
     return groups
 
 
+def _add(totals: dict, key, count: int) -> None:
+    totals[key] = totals.get(key, 0) + count
+
+
 def _empty_groups() -> dict:
+    totals = ["total", "issued", "returned", "second_opinions_issued"]
+    totals += [f"bucket_{index}" for index in range(len(DISTRIBUTION_BUCKETS))]
+    recommendations = ["in_force", "naming_a_trial", "suggesting_third_opinion"]
+    recommendations += [concordance.value for concordance in Recommendation.Concordance]
     return {
+        "totals": dict.fromkeys(totals, 0),
+        "recommendations": dict.fromkeys(recommendations, 0),
+        "pathology": {"signed": 0, "major": 0},
+        "followed": 0,
         "centers": [],
         "status": {},
         "overdue": {},
@@ -277,8 +227,12 @@ def _credit_reasons(totals: dict[str, int], reasons, count: int) -> None:
 
 
 def _grouped_counts_one_by_one(referrals: QuerySet[Referral]) -> dict:
-    """SQLite has no GROUPING SETS: one GROUP BY query per breakdown instead."""
+    """SQLite (embedded `make run` only): one query per breakdown."""
     groups = _empty_groups()
+    groups["totals"] = _totals(referrals)
+    groups["recommendations"] = recommendation_figures(referrals)
+    groups["pathology"] = pathology_figures(referrals)
+    groups["followed"] = further_opinions(referrals)
     centers = referrals.values("receiving_center__uuid", "receiving_center__name").annotate(
         count=Count("id")
     )
@@ -299,6 +253,26 @@ def _grouped_counts_one_by_one(referrals: QuerySet[Referral]) -> dict:
     groups["submitted_weeks"] = _per_week(referrals, "submitted_at")
     groups["issued_weeks"] = _per_week(referrals, "recommendation_issued_at")
     return groups
+
+
+def _totals(referrals: QuerySet[Referral]) -> dict:
+    issued = Q(recommendation_issued_at__isnull=False)
+    aggregates = {
+        "total": Count("id"),
+        "issued": Count("id", filter=issued),
+        "returned": Count("id", filter=issued & Q(returned_at__isnull=False)),
+        "second_opinions_issued": Count("id", filter=issued & Q(opinion_number=2)),
+    }
+    bounds = [datetime.timedelta(days=lower) for _, lower in DISTRIBUTION_BUCKETS]
+    for index, lower in enumerate(bounds):
+        bucket = Q(time_to_recommendation__gte=lower)
+        if index + 1 < len(bounds):
+            bucket &= Q(time_to_recommendation__lt=bounds[index + 1])
+        aggregates[f"bucket_{index}"] = Count("id", filter=bucket)
+    waited = ExpressionWrapper(
+        F("recommendation_issued_at") - F("submitted_at"), output_field=DurationField()
+    )
+    return referrals.annotate(time_to_recommendation=waited).aggregate(**aggregates)
 
 
 def _reason_lists(referrals: QuerySet[Referral]) -> list[tuple]:

@@ -35,10 +35,7 @@ from reports.queries import (
     REPORTED_STATUSES,
     STAGES,
     STEP_BY_STATUS,
-    further_opinions,
     grouped_counts,
-    pathology_figures,
-    recommendation_figures,
     referral_figures,
     tune_report_transaction,
 )
@@ -66,11 +63,10 @@ def report_summary(*, viewer: ReportViewer, filters: ReportFilters) -> dict:
     referrals = report_referrals(viewer=viewer, filters=filters)
     with transaction.atomic():
         tune_report_transaction()
-        figures = referral_figures(referrals)
-        recommendations = recommendation_figures(referrals)
         groups = grouped_counts(referrals)
-        pathology = pathology_figures(referrals)
-        followed = further_opinions(referrals)
+        figures = {**referral_figures(referrals), **groups["totals"]}
+    recommendations, pathology = groups["recommendations"], groups["pathology"]
+    followed = groups["followed"]
     issued, second_opinions = figures["issued"], figures["second_opinions_issued"]
     in_force = recommendations["in_force"]
     site_labels = dict(CancerSite.choices)

@@ -40,5 +40,6 @@ def test_sqlite_fallbacks_give_the_same_figures_as_postgresql(known_data, center
     assert sorted(grouped["centers"]) == sorted(one_by_one["centers"])
     assert grouped["submitted_weeks"] == one_by_one["submitted_weeks"]
     assert grouped["issued_weeks"] == one_by_one["issued_weeks"]
-    for breakdown in ("status", "overdue", "cancer_site", "reasons"):
+    breakdowns = ["status", "overdue", "cancer_site", "reasons", "totals", "recommendations"]
+    for breakdown in [*breakdowns, "pathology", "followed"]:
         assert grouped[breakdown] == one_by_one[breakdown], breakdown

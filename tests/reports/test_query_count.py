@@ -15,10 +15,10 @@ from tests.factories import CancerCenterFactory, CommunityPracticeFactory, membe
 Role = Membership.Role
 S = Referral.Status
 STATES = [S.SUBMITTED, S.ACCEPTED, S.UNDER_REVIEW, S.RECOMMENDATION_ISSUED, S.RETURNED, S.CLOSED]
-# The summary's own queries: session settings, the one pass over the referrals, the grouped
-# counts, recommendations, pathology reviews, further opinions; and a savepoint and its
-# release (the test runs inside a transaction).
-SUMMARY_QUERIES = 8
+# The summary's own queries: session settings, the stage percentiles, the counts per
+# dimension, the weekly series, the recommendations, pathology reviews and further opinions
+# (one query); and a savepoint and its release (the test runs inside a transaction).
+SUMMARY_QUERIES = 7
 
 
 def bulk_referrals(count: int) -> Membership:

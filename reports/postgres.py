@@ -1,0 +1,220 @@
+"""The report's queries in PostgreSQL: four, each an index-only pass over the scoped
+referrals (the covering indexes of migration reports 0001: narrower than the table, and
+without its wide rows to decode).
+
+1. `stage_percentiles`: per-stage count, median and 90th percentile (percentile_cont), as
+   three UNION ALL branches of whole aggregates that PostgreSQL runs side by side (Parallel
+   Append): an ordered-set aggregate cannot be split across workers, separate ones can.
+2. `referral_counts`: a plain GROUP BY over the few dimensions (center, status, site,
+   reasons, overdue, issued, returned, second opinion, turnaround bucket); every breakdown
+   and total is a sum of its few thousand rows, added up in Python. (PostgreSQL counts it
+   in one process: it expects far more groups than there are; parallel counting was
+   measured no faster on the 2-core development machine under load.)
+3. `weekly_counts`: referrals submitted and recommendations issued per local week.
+4. `linked_counts`: recommendations in force, signed pathology reviews, further opinions.
+"""
+
+import datetime
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from referrals.models import PathologyReview, Recommendation, Referral
+from reports.aggregates import ElapsedDays
+
+SECONDS_PER_DAY = 86400
+
+# Two stages per branch: three branches for the three processes (leader and two workers) of
+# max_parallel_workers_per_gather = 2; one scan of the index serves both sorts of a branch.
+STAGES_PER_BRANCH = 2
+STAGE_FIGURES = "COUNT({days}), PERCENTILE_CONT(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY {days})"
+NO_STAGE = "NULL::bigint, NULL::float8[]"
+
+
+def quote_name(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _inner_sql(referrals: QuerySet[Referral], *fields: str) -> tuple[str, tuple]:
+    return referrals.values(*fields).query.sql_with_params()
+
+
+def stage_percentiles(referrals: QuerySet[Referral], stages: list[tuple]) -> dict:
+    """Count, median and 90th percentile of days per stage (percentile_cont, in one query)."""
+    branches, params = [], []
+    for first in range(0, len(stages), STAGES_PER_BRANCH):
+        chunk = stages[first : first + STAGES_PER_BRANCH]
+        days = {f"days_{stage}": ElapsedDays(start, end) for stage, _, start, end in chunk}
+        inner, inner_params = referrals.annotate(**days).values(*days).query.sql_with_params()
+        figures = [STAGE_FIGURES.format(days=f"scoped.{quote_name(name)}") for name in days]
+        figures += [NO_STAGE] * (STAGES_PER_BRANCH - len(chunk))
+        branches.append(f"SELECT %s, {', '.join(figures)} FROM ({inner}) AS scoped")
+        params += [first, *inner_params]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(branches), params)
+        rows = cursor.fetchall()
+    figures = {}
+    for first, *values in rows:
+        for offset, (stage, *_) in enumerate(stages[first : first + STAGES_PER_BRANCH]):
+            count, percentiles = values[2 * offset : 2 * offset + 2]
+            figures[f"count_{stage}"] = count
+            figures[f"median_{stage}"], figures[f"p90_{stage}"] = percentiles or (None, None)
+    return figures
+
+
+# Counted first, then matched to the (few) centers: MATERIALIZED keeps the planner from
+# sorting a million rows to merge-join them with the centers.
+COUNTS_SQL = """
+WITH counted AS MATERIALIZED (
+    SELECT receiving_center_id, status, cancer_site, reasons,
+        COALESCE(next_due < %s, false) AS overdue,
+        recommendation_issued_at IS NOT NULL AS issued,
+        returned_at IS NOT NULL AS returned,
+        opinion_number = 2 AS second_opinion,
+        WIDTH_BUCKET(DATE_PART('epoch', recommendation_issued_at - submitted_at), %s) AS bucket,
+        COUNT(*) AS referrals
+    FROM ({inner}) AS scoped
+    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+)
+SELECT center.uuid, center.name, counted.*
+FROM counted JOIN accounts_organization AS center ON center.id = counted.receiving_center_id
+"""
+
+
+def referral_counts(referrals: QuerySet[Referral], bucket_days: list[int]) -> list[dict]:
+    """Referrals per combination of the report's dimensions (a few hundred rows).
+
+    bucket: 1 for the first of `bucket_days`, 0 below it (a negative duration), None when
+    not issued.
+    """
+    inner, inner_params = _inner_sql(
+        referrals,
+        "receiving_center_id", "status", "cancer_site", "reasons", "next_due",
+        "recommendation_issued_at", "returned_at", "opinion_number", "submitted_at",
+    )  # fmt: skip
+    # Compared in seconds: exact, as a timestamp difference holds whole microseconds.
+    bucket_seconds = [float(days * SECONDS_PER_DAY) for days in bucket_days]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            COUNTS_SQL.format(inner=inner),
+            [timezone.localdate(), bucket_seconds, *inner_params],
+        )
+        return _dicts(cursor)
+
+
+# The recommendations in force, the signed pathology reviews and the further opinions of the
+# scoped referrals. Each is a merge join of two index-only scans in referral id order (the
+# reports' covering indexes): hashing a million referral ids for each cost three times as
+# much, hence enable_hashjoin off for the report (REPORT_SETTINGS).
+LINKED_SQL = """
+SELECT recommendations.*, reviews.*, further.*
+FROM (
+    SELECT COUNT(*) AS in_force,
+        COUNT(*) FILTER (WHERE clinical_trials <> '[]') AS naming_a_trial,
+        COUNT(*) FILTER (WHERE third_opinion_suggested) AS suggesting_third_opinion,
+        {concordances}
+    FROM referrals_recommendation
+    WHERE signed_at IS NOT NULL AND superseded_at IS NULL
+      AND referral_id IN ({scoped})
+) AS recommendations, (
+    SELECT COUNT(*) AS signed_reviews,
+        COUNT(*) FILTER (WHERE discrepancy = %(major)s) AS major_discrepancies
+    FROM referrals_pathologyreview
+    WHERE signed_at IS NOT NULL AND referral_id IN ({scoped})
+) AS reviews, (
+    SELECT COUNT(DISTINCT previous_referral_id) AS followed
+    FROM referrals_referral
+    WHERE submitted_at IS NOT NULL AND previous_referral_id IN ({issued_second_opinions})
+) AS further
+"""
+CONCORDANCE = "COUNT(*) FILTER (WHERE concordance = %(concordance_{index})s) AS {name}"
+
+
+def linked_counts(referrals: QuerySet[Referral]) -> dict:
+    """Recommendations in force (with a trial, suggesting a third opinion, per concordance),
+    signed pathology reviews (with a major discrepancy), and issued second opinions followed
+    by a further opinion, of the scoped referrals."""
+    scoped, scoped_params = _inner_sql(referrals, "id")
+    issued_second_opinions, issued_params = _inner_sql(
+        referrals.filter(recommendation_issued_at__isnull=False, opinion_number=2), "id"
+    )
+    concordances = list(Recommendation.Concordance)
+    sql = LINKED_SQL.format(
+        concordances=",\n".join(
+            CONCORDANCE.format(index=index, name=quote_name(concordance.value))
+            for index, concordance in enumerate(concordances)
+        ),
+        scoped=_named(scoped, "scoped", len(scoped_params)),
+        issued_second_opinions=_named(issued_second_opinions, "issued", len(issued_params)),
+    )
+    params = {
+        "major": PathologyReview.Discrepancy.MAJOR.value,
+        **{f"concordance_{i}": value for i, value in enumerate(concordances)},
+        **{f"scoped_{i}": value for i, value in enumerate(scoped_params)},
+        **{f"issued_{i}": value for i, value in enumerate(issued_params)},
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return _dicts(cursor)[0]
+
+
+def _dicts(cursor) -> list[dict]:
+    names = [column.name for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _named(sql: str, prefix: str, count: int) -> str:
+    """The ORM's SQL with its %s placeholders named prefix_0, prefix_1, ..."""
+    return sql % tuple(f"%({prefix}_{index})s" for index in range(count))
+
+
+# Truncating every timestamp to its local week converts each to the local time zone, which
+# was most of this query's cost. Instead each is placed by a binary search (WIDTH_BUCKET)
+# among the local week starts, as instants (daylight saving time included), from the first
+# submission to next week; anything outside that range (none in practice) takes the exact
+# slow path.
+WEEK_OF = """
+CASE WHEN {column} >= weeks.starts[1] AND {column} < weeks.starts[cardinality(weeks.starts)]
+     THEN weeks.starts[WIDTH_BUCKET({column}, weeks.starts)]
+     ELSE DATE_TRUNC('week', {column} AT TIME ZONE %s) AT TIME ZONE %s
+END
+"""
+WEEKLY_SQL = """
+SELECT {submitted_week} AS submitted_week, {issued_week} AS issued_week, COUNT(*)
+FROM ({inner}) AS scoped CROSS JOIN (
+    SELECT ARRAY(
+        SELECT monday AT TIME ZONE %s
+        FROM GENERATE_SERIES(
+            DATE_TRUNC('week', COALESCE((SELECT MIN(submitted_at) FROM referrals_referral),
+                                        now()) AT TIME ZONE %s),
+            DATE_TRUNC('week', now() AT TIME ZONE %s) + INTERVAL '1 week',
+            INTERVAL '1 week'
+        ) AS monday
+    ) AS starts
+) AS weeks
+GROUP BY 1, 2
+"""
+
+
+def weekly_counts(referrals: QuerySet[Referral]) -> tuple[dict, dict]:
+    """Referrals submitted and recommendations issued per week (local Monday)."""
+    inner, inner_params = _inner_sql(referrals, "submitted_at", "recommendation_issued_at")
+    zone = timezone.get_current_timezone_name()
+    sql = WEEKLY_SQL.format(
+        submitted_week=WEEK_OF.format(column="scoped.submitted_at"),
+        issued_week=WEEK_OF.format(column="scoped.recommendation_issued_at"),
+        inner=inner,
+    )
+    submitted: dict[datetime.date, int] = {}
+    issued: dict[datetime.date, int] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [zone] * 4 + list(inner_params) + [zone] * 3)
+        for submitted_week, issued_week, count in cursor.fetchall():
+            if submitted_week is not None:
+                week = timezone.localdate(submitted_week)
+                submitted[week] = submitted.get(week, 0) + count
+            if issued_week is not None:
+                week = timezone.localdate(issued_week)
+                issued[week] = issued.get(week, 0) + count
+    return submitted, issued
