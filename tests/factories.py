@@ -26,7 +26,9 @@ class UserFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"user{n}@example.org")
-    full_name = factory.Faker("name")
+    # Not Faker names: tests assert a patient's (Faker) name is absent from pages that show
+    # the signed-in user's name, so a clinician must never share a patient's name by chance.
+    full_name = factory.Sequence(lambda n: f"Clinician {n}")
     password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
 
     @factory.post_generation
