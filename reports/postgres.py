@@ -15,6 +15,7 @@ without its wide rows to decode).
 """
 
 import datetime
+import math
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -63,6 +64,55 @@ def stage_percentiles(referrals: QuerySet[Referral], stages: list[tuple]) -> dic
     return figures
 
 
+# Percentiles of all submitted referrals by index order (migration reports 0002 indexes each
+# stage's days, written exactly as ElapsedDays computes them): with the stage's count n known,
+# percentile_cont(p) is v[lo] + (p(n-1) - lo) * (v[hi] - v[lo]), lo and hi the floor and
+# ceiling of p(n-1), v the sorted days; each walk reads the index up to those one or two
+# entries, from its nearer end.
+DAYS = "DATE_PART('epoch', {end} - {start}) / 86400.0"
+WALK_SQL = """
+SELECT %s, MIN(walked.days), MAX(walked.days) FROM (
+    SELECT {days} AS days FROM referrals_referral
+    WHERE submitted_at IS NOT NULL AND {start} IS NOT NULL AND {end} IS NOT NULL
+    ORDER BY {days} {direction} OFFSET %s LIMIT %s
+) AS walked
+"""
+
+
+def stage_percentiles_by_index(stages: list[tuple], counts: dict[str, int]) -> dict:
+    """Count, median and 90th percentile of days per stage of ALL submitted referrals, exactly
+    as percentile_cont gives them, in one query. `counts`: count_<stage> of the referrals with
+    both milestones, read in the same snapshot (tune_report_transaction)."""
+    branches, params, walks = [], [], []
+    for stage, _, start, end in stages:
+        count = counts[f"count_{stage}"]
+        for name, fraction in (("median", 0.5), ("p90", 0.9)):
+            # As PostgreSQL's percentile_cont_final_common computes them, in doubles.
+            position = fraction * (count - 1)
+            lower, upper = math.floor(position), math.ceil(position)
+            from_start = lower <= count - 1 - upper
+            days = DAYS.format(start=start, end=end)
+            branches.append(
+                WALK_SQL.format(
+                    days=days, start=start, end=end, direction="ASC" if from_start else "DESC"
+                )
+            )
+            offset = lower if from_start else count - 1 - upper
+            params += [len(walks), max(offset, 0), upper - lower + 1]
+            walks.append((f"{name}_{stage}", position, lower, upper))
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(branches), params)
+        values = {walk: (low, high) for walk, low, high in cursor.fetchall()}
+    figures = dict(counts)
+    for walk, (figure, position, lower, upper) in enumerate(walks):
+        low, high = values[walk]
+        if low is None or lower == upper:
+            figures[figure] = low
+        else:
+            figures[figure] = low + (position - lower) * (high - low)
+    return figures
+
+
 # Counted first, then matched to the (few) centers: MATERIALIZED keeps the planner from
 # sorting a million rows to merge-join them with the centers.
 COUNTS_SQL = """
@@ -73,7 +123,7 @@ WITH counted AS MATERIALIZED (
         returned_at IS NOT NULL AS returned,
         opinion_number = 2 AS second_opinion,
         WIDTH_BUCKET(DATE_PART('epoch', recommendation_issued_at - submitted_at), %s) AS bucket,
-        COUNT(*) AS referrals
+        COUNT(*) AS referrals, {stage_counts}
     FROM ({inner}) AS scoped
     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
 )
@@ -82,22 +132,32 @@ FROM counted JOIN accounts_organization AS center ON center.id = counted.receivi
 """
 
 
-def referral_counts(referrals: QuerySet[Referral], bucket_days: list[int]) -> list[dict]:
+STAGE_COUNT = "COUNT(*) FILTER (WHERE {start} IS NOT NULL AND {end} IS NOT NULL) AS {name}"
+
+
+def referral_counts(
+    referrals: QuerySet[Referral], bucket_days: list[int], stages: list[tuple]
+) -> list[dict]:
     """Referrals per combination of the report's dimensions (a few hundred rows).
 
     bucket: 1 for the first of `bucket_days`, 0 below it (a negative duration), None when
-    not issued.
+    not issued. count_<stage>: those with both milestones of the stage.
     """
     inner, inner_params = _inner_sql(
         referrals,
         "receiving_center_id", "status", "cancer_site", "reasons", "next_due",
         "recommendation_issued_at", "returned_at", "opinion_number", "submitted_at",
+        "accepted_at", "review_started_at",
     )  # fmt: skip
+    stage_counts = ", ".join(
+        STAGE_COUNT.format(start=start, end=end, name=quote_name(f"count_{stage}"))
+        for stage, _, start, end in stages
+    )
     # Compared in seconds: exact, as a timestamp difference holds whole microseconds.
     bucket_seconds = [float(days * SECONDS_PER_DAY) for days in bucket_days]
     with connection.cursor() as cursor:
         cursor.execute(
-            COUNTS_SQL.format(inner=inner),
+            COUNTS_SQL.format(inner=inner, stage_counts=stage_counts),
             [timezone.localdate(), bucket_seconds, *inner_params],
         )
         return _dicts(cursor)

@@ -69,14 +69,20 @@ REPORT_SETTINGS = {
 }
 
 
-def tune_report_transaction() -> None:
-    """Apply REPORT_SETTINGS until the current transaction ends (PostgreSQL only)."""
+def tune_report_transaction(*, one_snapshot: bool = False) -> None:
+    """Apply REPORT_SETTINGS until the current transaction ends (PostgreSQL only).
+
+    one_snapshot (only as the transaction's first statement): REPEATABLE READ, so that all
+    the report's queries see the same referrals (the percentiles by index order rely on the
+    counts of an earlier query).
+    """
     if connection.vendor != "postgresql":
         return
     assignments = ", ".join("set_config(%s, %s, true)" for _ in REPORT_SETTINGS)
     params = [item for pair in REPORT_SETTINGS.items() for item in pair]
+    isolation = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; " if one_snapshot else ""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {assignments}", params)
+        cursor.execute(f"{isolation}SELECT {assignments}", params)
 
 
 def reason_condition(reason: str, prefix: str = "") -> Q:
@@ -87,11 +93,17 @@ def reason_condition(reason: str, prefix: str = "") -> Q:
     return Q(**{f"{prefix}reasons__icontains": f'"{reason}"'})
 
 
-def referral_figures(referrals: QuerySet[Referral]) -> dict:
-    """Count, median and 90th percentile of days of each stage."""
-    if connection.vendor == "postgresql":
-        return postgres.stage_percentiles(referrals, STAGES)
-    return _percentiles_in_python(referrals)
+def referral_figures(referrals: QuerySet[Referral], stage_counts: dict | None = None) -> dict:
+    """Count, median and 90th percentile of days of each stage.
+
+    stage_counts (count_<stage>, from grouped_counts in the same snapshot) when `referrals`
+    are all the submitted referrals, unfiltered: the percentiles are then read by index order.
+    """
+    if connection.vendor != "postgresql":
+        return _percentiles_in_python(referrals)
+    if stage_counts is not None:
+        return postgres.stage_percentiles_by_index(STAGES, stage_counts)
+    return postgres.stage_percentiles(referrals, STAGES)
 
 
 def _percentiles_in_python(referrals: QuerySet[Referral]) -> dict:
@@ -168,8 +180,11 @@ def grouped_counts(referrals: QuerySet[Referral]) -> dict:
     bucket_days = [lower for _, lower in DISTRIBUTION_BUCKETS]
     groups = _empty_groups()
     totals, centers = groups["totals"], {}
-    for row in postgres.referral_counts(referrals, bucket_days):
+    stage_counts = groups["stage_counts"]
+    for row in postgres.referral_counts(referrals, bucket_days, STAGES):
         count, status = row["referrals"], row["status"]
+        for name in stage_counts:
+            stage_counts[name] += row[name]
         totals["total"] += count
         if row["issued"]:
             totals["issued"] += count
@@ -206,6 +221,7 @@ def _empty_groups() -> dict:
     recommendations += [concordance.value for concordance in Recommendation.Concordance]
     return {
         "totals": dict.fromkeys(totals, 0),
+        "stage_counts": dict.fromkeys((f"count_{stage}" for stage, *_ in STAGES), 0),
         "recommendations": dict.fromkeys(recommendations, 0),
         "pathology": {"signed": 0, "major": 0},
         "followed": 0,
