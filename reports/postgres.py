@@ -14,7 +14,8 @@ without its wide rows to decode), or over two index entries per percentile.
    UNION ALL branches that PostgreSQL runs side by side (Parallel Append: an ordered-set
    aggregate cannot be split across workers, separate ones can).
 3. `weekly_counts`: referrals submitted and recommendations issued per local week.
-4. `linked_counts`: recommendations in force, signed pathology reviews, further opinions.
+4. `linked_counts`: recommendations in force, signed pathology reviews, further opinions
+   (for every submitted referral, without matching them to a million referrals).
 """
 
 import datetime
@@ -169,57 +170,106 @@ def referral_counts(
 # The recommendations in force, the signed pathology reviews and the further opinions of the
 # scoped referrals. Each is a merge join of two index-only scans in referral id order (the
 # reports' covering indexes): hashing a million referral ids for each cost three times as
-# much, hence enable_hashjoin off for the report (REPORT_SETTINGS).
+# much, hence enable_hashjoin off for the report (REPORT_SETTINGS). Each row weighs 1; for
+# every submitted referral (unscoped, unfiltered) see EVERY_REFERRAL_ROWS.
 LINKED_SQL = """
 SELECT recommendations.*, reviews.*, further.*
 FROM (
-    SELECT COUNT(*) AS in_force,
-        COUNT(*) FILTER (WHERE clinical_trials <> '[]') AS naming_a_trial,
-        COUNT(*) FILTER (WHERE third_opinion_suggested) AS suggesting_third_opinion,
+    SELECT COALESCE(SUM(weight), 0) AS in_force,
+        COALESCE(SUM(weight) FILTER (WHERE clinical_trials <> '[]'), 0) AS naming_a_trial,
+        COALESCE(SUM(weight) FILTER (WHERE third_opinion_suggested), 0)
+            AS suggesting_third_opinion,
         {concordances}
-    FROM referrals_recommendation
-    WHERE signed_at IS NOT NULL AND superseded_at IS NULL
-      AND referral_id IN ({scoped})
+    FROM ({recommendations}) AS in_force
 ) AS recommendations, (
-    SELECT COUNT(*) AS signed_reviews,
-        COUNT(*) FILTER (WHERE discrepancy = %(major)s) AS major_discrepancies
-    FROM referrals_pathologyreview
-    WHERE signed_at IS NOT NULL AND referral_id IN ({scoped})
-) AS reviews, (
-    SELECT COUNT(DISTINCT previous_referral_id) AS followed
-    FROM referrals_referral
-    WHERE submitted_at IS NOT NULL AND previous_referral_id IN ({issued_second_opinions})
-) AS further
+    SELECT COALESCE(SUM(weight), 0) AS signed_reviews,
+        COALESCE(SUM(weight) FILTER (WHERE discrepancy = %(major)s), 0) AS major_discrepancies
+    FROM ({reviews}) AS signed
+) AS reviews, ({further}) AS further
 """
-CONCORDANCE = "COUNT(*) FILTER (WHERE concordance = %(concordance_{index})s) AS {name}"
+CONCORDANCE = (
+    "COALESCE(SUM(weight) FILTER (WHERE concordance = %(concordance_{index})s), 0) AS {name}"
+)
+RECOMMENDATIONS = (
+    "referrals_recommendation",
+    "linked.clinical_trials, linked.third_opinion_suggested, linked.concordance",
+    "linked.signed_at IS NOT NULL AND linked.superseded_at IS NULL",
+)
+REVIEWS = ("referrals_pathologyreview", "linked.discrepancy", "linked.signed_at IS NOT NULL")
+SCOPED_ROWS = """
+SELECT 1 AS weight, {columns} FROM {table} AS linked
+WHERE {condition} AND linked.referral_id IN ({scoped})
+"""
+SCOPED_FURTHER = """
+SELECT COUNT(DISTINCT previous_referral_id) AS followed
+FROM referrals_referral
+WHERE submitted_at IS NOT NULL AND previous_referral_id IN ({issued_second_opinions})
+"""
+# For every submitted referral: all the rows, less (weight -1) those of referrals not
+# submitted (drafts: few), instead of matching all of them to a million referrals; the
+# further opinions from the (few) referrals naming a previous one (the redundant IS NOT NULL
+# makes the planner start from them, through their index, rather than merge-join all).
+EVERY_REFERRAL_ROWS = """
+SELECT 1 AS weight, {columns} FROM {table} AS linked WHERE {condition}
+UNION ALL
+SELECT -1, {columns} FROM {table} AS linked
+JOIN referrals_referral AS referral ON referral.id = linked.referral_id
+WHERE {condition} AND referral.submitted_at IS NULL
+"""
+EVERY_FURTHER = """
+SELECT COUNT(DISTINCT later.previous_referral_id) AS followed
+FROM referrals_referral AS later
+JOIN referrals_referral AS previous ON previous.id = later.previous_referral_id
+WHERE later.submitted_at IS NOT NULL AND later.previous_referral_id IS NOT NULL
+  AND previous.submitted_at IS NOT NULL AND previous.recommendation_issued_at IS NOT NULL
+  AND previous.opinion_number = 2
+"""
 
 
-def linked_counts(referrals: QuerySet[Referral]) -> dict:
+def linked_counts(referrals: QuerySet[Referral], every_referral: bool = False) -> dict:
     """Recommendations in force (with a trial, suggesting a third opinion, per concordance),
     signed pathology reviews (with a major discrepancy), and issued second opinions followed
-    by a further opinion, of the scoped referrals."""
-    scoped, scoped_params = _inner_sql(referrals, "id")
-    issued_second_opinions, issued_params = _inner_sql(
-        referrals.filter(recommendation_issued_at__isnull=False, opinion_number=2), "id"
-    )
+    by a further opinion, of the scoped referrals.
+
+    every_referral: `referrals` are all the submitted referrals, unscoped and unfiltered."""
     concordances = list(Recommendation.Concordance)
+    params = {
+        "major": PathologyReview.Discrepancy.MAJOR.value,
+        **{f"concordance_{i}": value for i, value in enumerate(concordances)},
+    }
+    if every_referral:
+        rows, further = EVERY_REFERRAL_ROWS, EVERY_FURTHER
+    else:
+        scoped, scoped_params = _inner_sql(referrals, "id")
+        issued_second_opinions, issued_params = _inner_sql(
+            referrals.filter(recommendation_issued_at__isnull=False, opinion_number=2), "id"
+        )
+        rows = SCOPED_ROWS.replace("{scoped}", _named(scoped, "scoped", len(scoped_params)))
+        further = SCOPED_FURTHER.format(
+            issued_second_opinions=_named(issued_second_opinions, "issued", len(issued_params))
+        )
+        params |= {f"scoped_{i}": value for i, value in enumerate(scoped_params)}
+        params |= {f"issued_{i}": value for i, value in enumerate(issued_params)}
     sql = LINKED_SQL.format(
         concordances=",\n".join(
             CONCORDANCE.format(index=index, name=quote_name(concordance.value))
             for index, concordance in enumerate(concordances)
         ),
-        scoped=_named(scoped, "scoped", len(scoped_params)),
-        issued_second_opinions=_named(issued_second_opinions, "issued", len(issued_params)),
+        recommendations=_rows(rows, *RECOMMENDATIONS),
+        reviews=_rows(rows, *REVIEWS),
+        further=further,
     )
-    params = {
-        "major": PathologyReview.Discrepancy.MAJOR.value,
-        **{f"concordance_{i}": value for i, value in enumerate(concordances)},
-        **{f"scoped_{i}": value for i, value in enumerate(scoped_params)},
-        **{f"issued_{i}": value for i, value in enumerate(issued_params)},
-    }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return _dicts(cursor)[0]
+
+
+def _rows(template: str, table: str, columns: str, condition: str) -> str:
+    return (
+        template.replace("{table}", table)
+        .replace("{columns}", columns)
+        .replace("{condition}", condition)
+    )
 
 
 def _dicts(cursor) -> list[dict]:

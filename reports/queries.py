@@ -168,13 +168,14 @@ def pathology_figures(referrals: QuerySet[Referral]) -> dict:
     )
 
 
-def grouped_counts(referrals: QuerySet[Referral]) -> dict:
+def grouped_counts(referrals: QuerySet[Referral], every_referral: bool = False) -> dict:
     """Totals, turnaround buckets, referrals per center, status (with overdue), site, reason
     and week, and the figures of their recommendations, pathology reviews and further opinions.
 
     Reasons are a list per referral: counting by the whole list gives the few combinations
     that occur, which are then credited to each reason they contain (exact, and far cheaper
-    than unnesting a million lists).
+    than unnesting a million lists). every_referral: `referrals` are all the submitted
+    referrals, unscoped and unfiltered (their recommendations and reviews need no matching).
     """
     if connection.vendor != "postgresql":
         return _grouped_counts_one_by_one(referrals)
@@ -201,7 +202,7 @@ def grouped_counts(referrals: QuerySet[Referral]) -> dict:
         _credit_reasons(groups["reasons"], row["reasons"], count)
     groups["centers"] = [(uuid, name, count) for (uuid, name), count in centers.items()]
     groups["submitted_weeks"], groups["issued_weeks"] = postgres.weekly_counts(referrals)
-    linked = postgres.linked_counts(referrals)
+    linked = postgres.linked_counts(referrals, every_referral)
     groups["recommendations"] = {name: linked[name] for name in groups["recommendations"]}
     groups["pathology"] = {
         "signed": linked["signed_reviews"],
