@@ -1,20 +1,25 @@
 """The report's queries in PostgreSQL: four, each an index-only pass over the scoped
 referrals (the covering indexes of migration reports 0001: narrower than the table, and
-without its wide rows to decode).
+without its wide rows to decode), or over two index entries per percentile.
 
-1. `stage_percentiles`: per-stage count, median and 90th percentile (percentile_cont), as
-   three UNION ALL branches of whole aggregates that PostgreSQL runs side by side (Parallel
-   Append): an ordered-set aggregate cannot be split across workers, separate ones can.
-2. `referral_counts`: a plain GROUP BY over the few dimensions (center, status, site,
-   reasons, overdue, issued, returned, second opinion, turnaround bucket); every breakdown
-   and total is a sum of its few thousand rows, added up in Python. (PostgreSQL counts it
-   in one process: it expects far more groups than there are; parallel counting was
-   measured no faster on the 2-core development machine under load.)
+1. `referral_counts`: a plain GROUP BY over the few dimensions (center, status, site,
+   reasons, overdue, issued, returned, second opinion, turnaround bucket), with each stage's
+   count; every breakdown and total is a sum of its few thousand rows, added up in Python.
+   (PostgreSQL counts it in one process: it expects far more groups than there are;
+   parallel counting was measured no faster on the 2-core development machine under load.)
+2. Per-stage median and 90th percentile, exactly as percentile_cont gives them:
+   `stage_percentiles_by_index` for all submitted referrals (no scope, no filter): each
+   percentile read from the stage's days index (migration reports 0002) at its rank, known
+   from the counts of query 1; otherwise `stage_percentiles`, percentile_cont in three
+   UNION ALL branches that PostgreSQL runs side by side (Parallel Append: an ordered-set
+   aggregate cannot be split across workers, separate ones can).
 3. `weekly_counts`: referrals submitted and recommendations issued per local week.
-4. `linked_counts`: recommendations in force, signed pathology reviews, further opinions.
+4. `linked_counts`: recommendations in force, signed pathology reviews, further opinions
+   (for every submitted referral, without matching them to a million referrals).
 """
 
 import datetime
+import math
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -63,6 +68,55 @@ def stage_percentiles(referrals: QuerySet[Referral], stages: list[tuple]) -> dic
     return figures
 
 
+# Percentiles of all submitted referrals by index order (migration reports 0002 indexes each
+# stage's days, written exactly as ElapsedDays computes them): with the stage's count n known,
+# percentile_cont(p) is v[lo] + (p(n-1) - lo) * (v[hi] - v[lo]), lo and hi the floor and
+# ceiling of p(n-1), v the sorted days; each walk reads the index up to those one or two
+# entries, from its nearer end.
+DAYS = "DATE_PART('epoch', {end} - {start}) / 86400.0"
+WALK_SQL = """
+SELECT %s, MIN(walked.days), MAX(walked.days) FROM (
+    SELECT {days} AS days FROM referrals_referral
+    WHERE submitted_at IS NOT NULL AND {start} IS NOT NULL AND {end} IS NOT NULL
+    ORDER BY {days} {direction} OFFSET %s LIMIT %s
+) AS walked
+"""
+
+
+def stage_percentiles_by_index(stages: list[tuple], counts: dict[str, int]) -> dict:
+    """Count, median and 90th percentile of days per stage of ALL submitted referrals, exactly
+    as percentile_cont gives them, in one query. `counts`: count_<stage> of the referrals with
+    both milestones, read in the same snapshot (tune_report_transaction)."""
+    branches, params, walks = [], [], []
+    for stage, _, start, end in stages:
+        count = counts[f"count_{stage}"]
+        for name, fraction in (("median", 0.5), ("p90", 0.9)):
+            # As PostgreSQL's percentile_cont_final_common computes them, in doubles.
+            position = fraction * (count - 1)
+            lower, upper = math.floor(position), math.ceil(position)
+            from_start = lower <= count - 1 - upper
+            days = DAYS.format(start=start, end=end)
+            branches.append(
+                WALK_SQL.format(
+                    days=days, start=start, end=end, direction="ASC" if from_start else "DESC"
+                )
+            )
+            offset = lower if from_start else count - 1 - upper
+            params += [len(walks), max(offset, 0), upper - lower + 1]
+            walks.append((f"{name}_{stage}", position, lower, upper))
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(branches), params)
+        values = {walk: (low, high) for walk, low, high in cursor.fetchall()}
+    figures = dict(counts)
+    for walk, (figure, position, lower, upper) in enumerate(walks):
+        low, high = values[walk]
+        if low is None or lower == upper:
+            figures[figure] = low
+        else:
+            figures[figure] = low + (position - lower) * (high - low)
+    return figures
+
+
 # Counted first, then matched to the (few) centers: MATERIALIZED keeps the planner from
 # sorting a million rows to merge-join them with the centers.
 COUNTS_SQL = """
@@ -73,7 +127,7 @@ WITH counted AS MATERIALIZED (
         returned_at IS NOT NULL AS returned,
         opinion_number = 2 AS second_opinion,
         WIDTH_BUCKET(DATE_PART('epoch', recommendation_issued_at - submitted_at), %s) AS bucket,
-        COUNT(*) AS referrals
+        COUNT(*) AS referrals, {stage_counts}
     FROM ({inner}) AS scoped
     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
 )
@@ -82,22 +136,32 @@ FROM counted JOIN accounts_organization AS center ON center.id = counted.receivi
 """
 
 
-def referral_counts(referrals: QuerySet[Referral], bucket_days: list[int]) -> list[dict]:
+STAGE_COUNT = "COUNT(*) FILTER (WHERE {start} IS NOT NULL AND {end} IS NOT NULL) AS {name}"
+
+
+def referral_counts(
+    referrals: QuerySet[Referral], bucket_days: list[int], stages: list[tuple]
+) -> list[dict]:
     """Referrals per combination of the report's dimensions (a few hundred rows).
 
     bucket: 1 for the first of `bucket_days`, 0 below it (a negative duration), None when
-    not issued.
+    not issued. count_<stage>: those with both milestones of the stage.
     """
     inner, inner_params = _inner_sql(
         referrals,
         "receiving_center_id", "status", "cancer_site", "reasons", "next_due",
         "recommendation_issued_at", "returned_at", "opinion_number", "submitted_at",
+        "accepted_at", "review_started_at",
     )  # fmt: skip
+    stage_counts = ", ".join(
+        STAGE_COUNT.format(start=start, end=end, name=quote_name(f"count_{stage}"))
+        for stage, _, start, end in stages
+    )
     # Compared in seconds: exact, as a timestamp difference holds whole microseconds.
     bucket_seconds = [float(days * SECONDS_PER_DAY) for days in bucket_days]
     with connection.cursor() as cursor:
         cursor.execute(
-            COUNTS_SQL.format(inner=inner),
+            COUNTS_SQL.format(inner=inner, stage_counts=stage_counts),
             [timezone.localdate(), bucket_seconds, *inner_params],
         )
         return _dicts(cursor)
@@ -106,57 +170,106 @@ def referral_counts(referrals: QuerySet[Referral], bucket_days: list[int]) -> li
 # The recommendations in force, the signed pathology reviews and the further opinions of the
 # scoped referrals. Each is a merge join of two index-only scans in referral id order (the
 # reports' covering indexes): hashing a million referral ids for each cost three times as
-# much, hence enable_hashjoin off for the report (REPORT_SETTINGS).
+# much, hence enable_hashjoin off for the report (REPORT_SETTINGS). Each row weighs 1; for
+# every submitted referral (unscoped, unfiltered) see EVERY_REFERRAL_ROWS.
 LINKED_SQL = """
 SELECT recommendations.*, reviews.*, further.*
 FROM (
-    SELECT COUNT(*) AS in_force,
-        COUNT(*) FILTER (WHERE clinical_trials <> '[]') AS naming_a_trial,
-        COUNT(*) FILTER (WHERE third_opinion_suggested) AS suggesting_third_opinion,
+    SELECT COALESCE(SUM(weight), 0) AS in_force,
+        COALESCE(SUM(weight) FILTER (WHERE clinical_trials <> '[]'), 0) AS naming_a_trial,
+        COALESCE(SUM(weight) FILTER (WHERE third_opinion_suggested), 0)
+            AS suggesting_third_opinion,
         {concordances}
-    FROM referrals_recommendation
-    WHERE signed_at IS NOT NULL AND superseded_at IS NULL
-      AND referral_id IN ({scoped})
+    FROM ({recommendations}) AS in_force
 ) AS recommendations, (
-    SELECT COUNT(*) AS signed_reviews,
-        COUNT(*) FILTER (WHERE discrepancy = %(major)s) AS major_discrepancies
-    FROM referrals_pathologyreview
-    WHERE signed_at IS NOT NULL AND referral_id IN ({scoped})
-) AS reviews, (
-    SELECT COUNT(DISTINCT previous_referral_id) AS followed
-    FROM referrals_referral
-    WHERE submitted_at IS NOT NULL AND previous_referral_id IN ({issued_second_opinions})
-) AS further
+    SELECT COALESCE(SUM(weight), 0) AS signed_reviews,
+        COALESCE(SUM(weight) FILTER (WHERE discrepancy = %(major)s), 0) AS major_discrepancies
+    FROM ({reviews}) AS signed
+) AS reviews, ({further}) AS further
 """
-CONCORDANCE = "COUNT(*) FILTER (WHERE concordance = %(concordance_{index})s) AS {name}"
+CONCORDANCE = (
+    "COALESCE(SUM(weight) FILTER (WHERE concordance = %(concordance_{index})s), 0) AS {name}"
+)
+RECOMMENDATIONS = (
+    "referrals_recommendation",
+    "linked.clinical_trials, linked.third_opinion_suggested, linked.concordance",
+    "linked.signed_at IS NOT NULL AND linked.superseded_at IS NULL",
+)
+REVIEWS = ("referrals_pathologyreview", "linked.discrepancy", "linked.signed_at IS NOT NULL")
+SCOPED_ROWS = """
+SELECT 1 AS weight, {columns} FROM {table} AS linked
+WHERE {condition} AND linked.referral_id IN ({scoped})
+"""
+SCOPED_FURTHER = """
+SELECT COUNT(DISTINCT previous_referral_id) AS followed
+FROM referrals_referral
+WHERE submitted_at IS NOT NULL AND previous_referral_id IN ({issued_second_opinions})
+"""
+# For every submitted referral: all the rows, less (weight -1) those of referrals not
+# submitted (drafts: few), instead of matching all of them to a million referrals; the
+# further opinions from the (few) referrals naming a previous one (the redundant IS NOT NULL
+# makes the planner start from them, through their index, rather than merge-join all).
+EVERY_REFERRAL_ROWS = """
+SELECT 1 AS weight, {columns} FROM {table} AS linked WHERE {condition}
+UNION ALL
+SELECT -1, {columns} FROM {table} AS linked
+JOIN referrals_referral AS referral ON referral.id = linked.referral_id
+WHERE {condition} AND referral.submitted_at IS NULL
+"""
+EVERY_FURTHER = """
+SELECT COUNT(DISTINCT later.previous_referral_id) AS followed
+FROM referrals_referral AS later
+JOIN referrals_referral AS previous ON previous.id = later.previous_referral_id
+WHERE later.submitted_at IS NOT NULL AND later.previous_referral_id IS NOT NULL
+  AND previous.submitted_at IS NOT NULL AND previous.recommendation_issued_at IS NOT NULL
+  AND previous.opinion_number = 2
+"""
 
 
-def linked_counts(referrals: QuerySet[Referral]) -> dict:
+def linked_counts(referrals: QuerySet[Referral], every_referral: bool = False) -> dict:
     """Recommendations in force (with a trial, suggesting a third opinion, per concordance),
     signed pathology reviews (with a major discrepancy), and issued second opinions followed
-    by a further opinion, of the scoped referrals."""
-    scoped, scoped_params = _inner_sql(referrals, "id")
-    issued_second_opinions, issued_params = _inner_sql(
-        referrals.filter(recommendation_issued_at__isnull=False, opinion_number=2), "id"
-    )
+    by a further opinion, of the scoped referrals.
+
+    every_referral: `referrals` are all the submitted referrals, unscoped and unfiltered."""
     concordances = list(Recommendation.Concordance)
+    params = {
+        "major": PathologyReview.Discrepancy.MAJOR.value,
+        **{f"concordance_{i}": value for i, value in enumerate(concordances)},
+    }
+    if every_referral:
+        rows, further = EVERY_REFERRAL_ROWS, EVERY_FURTHER
+    else:
+        scoped, scoped_params = _inner_sql(referrals, "id")
+        issued_second_opinions, issued_params = _inner_sql(
+            referrals.filter(recommendation_issued_at__isnull=False, opinion_number=2), "id"
+        )
+        rows = SCOPED_ROWS.replace("{scoped}", _named(scoped, "scoped", len(scoped_params)))
+        further = SCOPED_FURTHER.format(
+            issued_second_opinions=_named(issued_second_opinions, "issued", len(issued_params))
+        )
+        params |= {f"scoped_{i}": value for i, value in enumerate(scoped_params)}
+        params |= {f"issued_{i}": value for i, value in enumerate(issued_params)}
     sql = LINKED_SQL.format(
         concordances=",\n".join(
             CONCORDANCE.format(index=index, name=quote_name(concordance.value))
             for index, concordance in enumerate(concordances)
         ),
-        scoped=_named(scoped, "scoped", len(scoped_params)),
-        issued_second_opinions=_named(issued_second_opinions, "issued", len(issued_params)),
+        recommendations=_rows(rows, *RECOMMENDATIONS),
+        reviews=_rows(rows, *REVIEWS),
+        further=further,
     )
-    params = {
-        "major": PathologyReview.Discrepancy.MAJOR.value,
-        **{f"concordance_{i}": value for i, value in enumerate(concordances)},
-        **{f"scoped_{i}": value for i, value in enumerate(scoped_params)},
-        **{f"issued_{i}": value for i, value in enumerate(issued_params)},
-    }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return _dicts(cursor)[0]
+
+
+def _rows(template: str, table: str, columns: str, condition: str) -> str:
+    return (
+        template.replace("{table}", table)
+        .replace("{columns}", columns)
+        .replace("{condition}", condition)
+    )
 
 
 def _dicts(cursor) -> list[dict]:

@@ -1,7 +1,8 @@
 """The report's queries: a fixed handful, whatever the number of referrals.
 
-On PostgreSQL (reports.postgres, four queries): the per-stage percentiles, the counts per
-combination of dimensions, the weekly series, and the recommendations in force, signed
+On PostgreSQL (reports.postgres, four queries): the counts per combination of dimensions,
+the per-stage percentiles (by index order when the report covers every referral), the
+weekly series, and the recommendations in force, signed
 pathology reviews and further opinions. SQLite (embedded `make run` only) gets simpler
 equivalents: percentiles computed in Python, one query per breakdown, and
 `recommendation_figures`, `pathology_figures` and `further_opinions` (semi-joins).
@@ -69,14 +70,20 @@ REPORT_SETTINGS = {
 }
 
 
-def tune_report_transaction() -> None:
-    """Apply REPORT_SETTINGS until the current transaction ends (PostgreSQL only)."""
+def tune_report_transaction(*, one_snapshot: bool = False) -> None:
+    """Apply REPORT_SETTINGS until the current transaction ends (PostgreSQL only).
+
+    one_snapshot (only as the transaction's first statement): REPEATABLE READ, so that all
+    the report's queries see the same referrals (the percentiles by index order rely on the
+    counts of an earlier query).
+    """
     if connection.vendor != "postgresql":
         return
     assignments = ", ".join("set_config(%s, %s, true)" for _ in REPORT_SETTINGS)
     params = [item for pair in REPORT_SETTINGS.items() for item in pair]
+    isolation = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; " if one_snapshot else ""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {assignments}", params)
+        cursor.execute(f"{isolation}SELECT {assignments}", params)
 
 
 def reason_condition(reason: str, prefix: str = "") -> Q:
@@ -87,11 +94,17 @@ def reason_condition(reason: str, prefix: str = "") -> Q:
     return Q(**{f"{prefix}reasons__icontains": f'"{reason}"'})
 
 
-def referral_figures(referrals: QuerySet[Referral]) -> dict:
-    """Count, median and 90th percentile of days of each stage."""
-    if connection.vendor == "postgresql":
-        return postgres.stage_percentiles(referrals, STAGES)
-    return _percentiles_in_python(referrals)
+def referral_figures(referrals: QuerySet[Referral], stage_counts: dict | None = None) -> dict:
+    """Count, median and 90th percentile of days of each stage.
+
+    stage_counts (count_<stage>, from grouped_counts in the same snapshot) when `referrals`
+    are all the submitted referrals, unfiltered: the percentiles are then read by index order.
+    """
+    if connection.vendor != "postgresql":
+        return _percentiles_in_python(referrals)
+    if stage_counts is not None:
+        return postgres.stage_percentiles_by_index(STAGES, stage_counts)
+    return postgres.stage_percentiles(referrals, STAGES)
 
 
 def _percentiles_in_python(referrals: QuerySet[Referral]) -> dict:
@@ -155,21 +168,25 @@ def pathology_figures(referrals: QuerySet[Referral]) -> dict:
     )
 
 
-def grouped_counts(referrals: QuerySet[Referral]) -> dict:
+def grouped_counts(referrals: QuerySet[Referral], every_referral: bool = False) -> dict:
     """Totals, turnaround buckets, referrals per center, status (with overdue), site, reason
     and week, and the figures of their recommendations, pathology reviews and further opinions.
 
     Reasons are a list per referral: counting by the whole list gives the few combinations
     that occur, which are then credited to each reason they contain (exact, and far cheaper
-    than unnesting a million lists).
+    than unnesting a million lists). every_referral: `referrals` are all the submitted
+    referrals, unscoped and unfiltered (their recommendations and reviews need no matching).
     """
     if connection.vendor != "postgresql":
         return _grouped_counts_one_by_one(referrals)
     bucket_days = [lower for _, lower in DISTRIBUTION_BUCKETS]
     groups = _empty_groups()
     totals, centers = groups["totals"], {}
-    for row in postgres.referral_counts(referrals, bucket_days):
+    stage_counts = groups["stage_counts"]
+    for row in postgres.referral_counts(referrals, bucket_days, STAGES):
         count, status = row["referrals"], row["status"]
+        for name in stage_counts:
+            stage_counts[name] += row[name]
         totals["total"] += count
         if row["issued"]:
             totals["issued"] += count
@@ -185,7 +202,7 @@ def grouped_counts(referrals: QuerySet[Referral]) -> dict:
         _credit_reasons(groups["reasons"], row["reasons"], count)
     groups["centers"] = [(uuid, name, count) for (uuid, name), count in centers.items()]
     groups["submitted_weeks"], groups["issued_weeks"] = postgres.weekly_counts(referrals)
-    linked = postgres.linked_counts(referrals)
+    linked = postgres.linked_counts(referrals, every_referral)
     groups["recommendations"] = {name: linked[name] for name in groups["recommendations"]}
     groups["pathology"] = {
         "signed": linked["signed_reviews"],
@@ -206,6 +223,7 @@ def _empty_groups() -> dict:
     recommendations += [concordance.value for concordance in Recommendation.Concordance]
     return {
         "totals": dict.fromkeys(totals, 0),
+        "stage_counts": dict.fromkeys((f"count_{stage}" for stage, *_ in STAGES), 0),
         "recommendations": dict.fromkeys(recommendations, 0),
         "pathology": {"signed": 0, "major": 0},
         "followed": 0,

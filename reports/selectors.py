@@ -22,7 +22,7 @@ Definitions (also in the README):
 
 import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -61,10 +61,16 @@ def report_referrals(*, viewer: ReportViewer, filters: ReportFilters) -> QuerySe
 def report_summary(*, viewer: ReportViewer, filters: ReportFilters) -> dict:
     """Every figure of the dashboard, as JSON-ready data, in a fixed handful of queries."""
     referrals = report_referrals(viewer=viewer, filters=filters)
+    # Every submitted referral: the stage percentiles can be read by index order, and the
+    # recommendations and reviews counted without matching them to the referrals.
+    unfiltered = viewer.scope is None and filters == ReportFilters()
+    # Its own transaction (not one inside a caller's): then one snapshot for all its queries.
+    own_transaction = not connection.in_atomic_block
     with transaction.atomic():
-        tune_report_transaction()
-        groups = grouped_counts(referrals)
-        figures = {**referral_figures(referrals), **groups["totals"]}
+        tune_report_transaction(one_snapshot=own_transaction)
+        groups = grouped_counts(referrals, every_referral=unfiltered)
+        stage_counts = groups["stage_counts"] if unfiltered else None
+        figures = {**referral_figures(referrals, stage_counts), **groups["totals"]}
     recommendations, pathology = groups["recommendations"], groups["pathology"]
     followed = groups["followed"]
     issued, second_opinions = figures["issued"], figures["second_opinions_issued"]

@@ -2,12 +2,22 @@
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
-from reports import queries
+from reports import postgres, queries
 from reports.access import report_viewer
 from reports.aggregates import percentile_cont
 from reports.filters import ReportFilters
 from reports.selectors import report_referrals
+from tests.factories import (
+    PathologyReviewFactory,
+    RecommendationFactory,
+    UserFactory,
+    member,
+)
+from tests.reports.conftest import Role, S, make_referral
+from tests.reports.test_query_count import bulk_referrals
+from tests.reports.test_summary import summary_for
 
 SAMPLES = [[12.0, 22.0, 36.0], [1.0, 1.0, 2.0, 1.0, 1.0], [4.0, 8.0, 4.0, 3.0], [2.5], []]
 
@@ -43,3 +53,69 @@ def test_sqlite_fallbacks_give_the_same_figures_as_postgresql(known_data, center
     breakdowns = ["status", "overdue", "cancer_site", "reasons", "totals", "recommendations"]
     for breakdown in [*breakdowns, "pathology", "followed"]:
         assert grouped[breakdown] == one_by_one[breakdown], breakdown
+
+
+# Durations with fractions of a second and few ties: each stage's days differ per referral.
+SPREAD_MILESTONES = """
+UPDATE referrals_referral SET
+    accepted_at = submitted_at + make_interval(secs => (id * 7919 % 100003) * 1.37),
+    review_started_at = submitted_at + make_interval(secs => 200000 + (id * 104729 % 99991) * 3.1),
+    recommendation_issued_at = submitted_at + make_interval(secs => 9e5 + (id * 7 % 997) * 911.3),
+    returned_at = submitted_at + make_interval(secs => 19e5 + (id * 13 % 1009) * 97.7)
+WHERE submitted_at IS NOT NULL AND recommendation_issued_at IS NOT NULL
+"""
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [1, 2, 5, 40, 301])
+def test_percentiles_by_index_order_are_exactly_percentile_cont(count):
+    bulk_referrals(count)
+    with connection.cursor() as cursor:
+        cursor.execute(SPREAD_MILESTONES)
+    superuser = UserFactory(is_superuser=True)
+    referrals = report_referrals(viewer=report_viewer(user=superuser), filters=ReportFilters())
+
+    stage_counts = queries.grouped_counts(referrals)["stage_counts"]
+    by_index = queries.referral_figures(referrals, stage_counts)
+    by_sorting = queries.referral_figures(referrals)
+
+    assert by_index == by_sorting  # exactly, not approximately
+    # The superuser's unfiltered summary is the one that reads them by index order.
+    stages = summary_for(superuser)["turnaround_days"]["stages"]
+    assert [(s["count"], s["median"], s["p90"]) for s in stages] == [
+        tuple(_rounded(by_sorting[f"{figure}_{stage}"]) for figure in ("count", "median", "p90"))
+        for stage, *_ in queries.STAGES
+    ]
+
+
+def _rounded(value):
+    return None if value is None else round(value, 2)
+
+
+@pytest.mark.django_db
+def test_every_referral_linked_counts_agree_with_matching_each_to_a_referral(known_data):
+    draft, r1 = known_data.referrals["draft"], known_data.referrals["r1"]
+    # Not submitted, yet with a signed recommendation and review, and a further opinion
+    # drafted after r1: none of them counts, whichever way the figures are computed.
+    specialist = member(known_data.center_a, Role.SPECIALIST)
+    RecommendationFactory(referral=draft, author=specialist, third_opinion_suggested=True)
+    pathologist = member(known_data.center_a, Role.PATHOLOGIST)
+    PathologyReviewFactory(
+        referral=draft, pathologist=pathologist, discrepancy="major", signed_by=pathologist,
+        signed_at=timezone.now(), review_diagnosis="Carcinoma",
+    )  # fmt: skip
+    make_referral(
+        known_data, "r1b", center=known_data.center_b, status=S.DRAFT, site="breast",
+        reasons=["other"], submitted_day=None, opinion_number=3, previous_referral=r1,
+    )  # fmt: skip
+    superuser = UserFactory(is_superuser=True)
+    referrals = report_referrals(viewer=report_viewer(user=superuser), filters=ReportFilters())
+
+    every = postgres.linked_counts(referrals, every_referral=True)
+    matched = postgres.linked_counts(referrals)
+
+    assert every == matched
+    assert (matched["in_force"], matched["suggesting_third_opinion"]) == (3, 1)
+    assert (matched["signed_reviews"], matched["major_discrepancies"]) == (2, 1)
+    assert matched["followed"] == 1  # r3, by r3b
+    assert summary_for(superuser)["concordance"]["recommendations"] == 3
