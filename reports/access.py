@@ -27,6 +27,10 @@ class ReportViewer:
     # Condition on Referral for the patient-level referral list; empty Q(pk__in=[]) when none.
     list_scope: Q | None
     may_list_referrals: bool
+    # The scope as organization ids (for the report's rollups, reports.rollups): the centers
+    # whose received referrals, and the practices whose sent referrals, the viewer sees.
+    centers: tuple[int, ...] = ()
+    practices: tuple[int, ...] = ()
 
     @property
     def suppresses_small_cells(self) -> bool:
@@ -36,7 +40,7 @@ class ReportViewer:
 
 def _organization_condition(membership: Membership) -> Q:
     organization = membership.organization
-    if organization.kind == Organization.Kind.CANCER_CENTER:
+    if _is_center(membership):
         # A center sees nothing of a referral before it is submitted.
         return Q(receiving_center_id=organization.pk, submitted_at__isnull=False)
     return Q(referring_organization_id=organization.pk)
@@ -58,4 +62,17 @@ def report_viewer(*, user: User) -> ReportViewer:
         if membership.role == Role.COORDINATOR:
             list_scope |= condition
     may_list = any(m.role == Role.COORDINATOR for m in memberships)
-    return ReportViewer(user=user, scope=scope, list_scope=list_scope, may_list_referrals=may_list)
+    centers = [m.organization_id for m in memberships if _is_center(m)]
+    practices = [m.organization_id for m in memberships if not _is_center(m)]
+    return ReportViewer(
+        user=user,
+        scope=scope,
+        list_scope=list_scope,
+        may_list_referrals=may_list,
+        centers=tuple(centers),
+        practices=tuple(practices),
+    )
+
+
+def _is_center(membership: Membership) -> bool:
+    return membership.organization.kind == Organization.Kind.CANCER_CENTER

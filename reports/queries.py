@@ -168,7 +168,9 @@ def pathology_figures(referrals: QuerySet[Referral]) -> dict:
     )
 
 
-def grouped_counts(referrals: QuerySet[Referral], every_referral: bool = False) -> dict:
+def grouped_counts(
+    referrals: QuerySet[Referral], every_referral: bool = False, counts: dict | None = None
+) -> dict:
     """Totals, turnaround buckets, referrals per center, status (with overdue), site, reason
     and week, and the figures of their recommendations, pathology reviews and further opinions.
 
@@ -176,11 +178,28 @@ def grouped_counts(referrals: QuerySet[Referral], every_referral: bool = False) 
     that occur, which are then credited to each reason they contain (exact, and far cheaper
     than unnesting a million lists). every_referral: `referrals` are all the submitted
     referrals, unscoped and unfiltered (their recommendations and reviews need no matching).
+    counts: the counts and weekly series already read from the rollups (reports.rollups).
     """
     if connection.vendor != "postgresql":
         return _grouped_counts_one_by_one(referrals)
-    bucket_days = [lower for _, lower in DISTRIBUTION_BUCKETS]
     groups = _empty_groups()
+    if counts is not None:
+        groups |= counts
+    else:
+        _count_referrals(referrals, groups)
+    linked = postgres.linked_counts(referrals, every_referral)
+    groups["recommendations"] = {name: linked[name] for name in groups["recommendations"]}
+    groups["pathology"] = {
+        "signed": linked["signed_reviews"],
+        "major": linked["major_discrepancies"],
+    }
+    groups["followed"] = linked["followed"]
+    return groups
+
+
+def _count_referrals(referrals: QuerySet[Referral], groups: dict) -> None:
+    """The counts and weekly series of grouped_counts, from a pass over the referrals."""
+    bucket_days = [lower for _, lower in DISTRIBUTION_BUCKETS]
     totals, centers = groups["totals"], {}
     stage_counts = groups["stage_counts"]
     for row in postgres.referral_counts(referrals, bucket_days, STAGES):
@@ -202,14 +221,6 @@ def grouped_counts(referrals: QuerySet[Referral], every_referral: bool = False) 
         _credit_reasons(groups["reasons"], row["reasons"], count)
     groups["centers"] = [(uuid, name, count) for (uuid, name), count in centers.items()]
     groups["submitted_weeks"], groups["issued_weeks"] = postgres.weekly_counts(referrals)
-    linked = postgres.linked_counts(referrals, every_referral)
-    groups["recommendations"] = {name: linked[name] for name in groups["recommendations"]}
-    groups["pathology"] = {
-        "signed": linked["signed_reviews"],
-        "major": linked["major_discrepancies"],
-    }
-    groups["followed"] = linked["followed"]
-    return groups
 
 
 def _add(totals: dict, key, count: int) -> None:

@@ -1,0 +1,140 @@
+"""The report's counts and weekly series read from the rollups of migration reports 0003.
+
+The rollups hold, per local submission date, receiving center, referring organization and
+cancer site, the submitted referrals' counts by state (with the flags the rates and
+turnaround buckets need and each stage's count), by reason, and by week of their
+recommendation. Every filter of the report (period by local day, center, site) and every
+viewer's scope (a center's or a practice's referrals, or all) is a condition on those keys,
+so one query sums a few tens of thousands of rows instead of a million referrals. The overdue
+steps depend on today's date and are counted live, from the (few) open referrals past their
+due date (index referral_open_next_due), in the same query.
+"""
+
+import datetime
+
+from django.db import connection
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from referrals.models import Referral
+from reports.access import ReportViewer
+from reports.filters import ReportFilters
+from reports.queries import DISTRIBUTION_BUCKETS, STAGES, STEP_BY_STATUS
+
+FLAGS = ["issued", "returned", "second_opinions_issued"]
+FLAGS += [f"bucket_{index}" for index in range(len(DISTRIBUTION_BUCKETS))]
+FLAGS += [f"count_{stage}" for stage, *_ in STAGES]
+# Monday of a date's week (ISO: Monday is day 1), as the report's weeks.
+MONDAY = "{day} - (EXTRACT(ISODOW FROM {day})::int - 1)"
+ROLLUP_SQL = """
+SELECT (
+    SELECT json_agg(counted) FROM (
+        SELECT center.uuid, center.name, rollup.cancer_site, rollup.status,
+            SUM(rollup.referrals) AS referrals, {flag_sums}
+        FROM reports_referral_rollup AS rollup
+        JOIN accounts_organization AS center ON center.id = rollup.receiving_center_id
+        WHERE {condition}
+        GROUP BY 1, 2, 3, 4
+    ) AS counted
+) AS counts, (
+    SELECT json_object_agg(reason, referrals) FROM (
+        SELECT rollup.reason, SUM(rollup.referrals) AS referrals
+        FROM reports_referral_reason_rollup AS rollup WHERE {condition} GROUP BY 1
+    ) AS counted
+) AS reasons, (
+    SELECT json_object_agg(week, referrals) FROM (
+        SELECT {monday} AS week, SUM(rollup.referrals) AS referrals
+        FROM reports_referral_rollup AS rollup WHERE {condition} GROUP BY 1
+    ) AS counted
+) AS submitted_weeks, (
+    SELECT json_object_agg(week, referrals) FROM (
+        SELECT rollup.issued_week AS week, SUM(rollup.referrals) AS referrals
+        FROM reports_referral_issued_rollup AS rollup WHERE {condition} GROUP BY 1
+    ) AS counted
+) AS issued_weeks, (
+    SELECT json_object_agg(status, count) FROM ({overdue}) AS late
+) AS overdue
+"""
+
+
+def rollup_counts(
+    referrals: QuerySet[Referral], *, viewer: ReportViewer, filters: ReportFilters
+) -> dict:
+    """Totals, stage counts, and referrals per center, state, overdue step, site, reason and
+    week of `referrals` (report_referrals(viewer, filters)), as reports.queries.grouped_counts
+    gives them, from the rollups."""
+    condition, params = _condition(viewer, filters)
+    overdue, overdue_params = (
+        referrals.filter(next_due__lt=timezone.localdate(), status__in=list(STEP_BY_STATUS))
+        .values("status")
+        .annotate(count=Count("id"))
+        .query.sql_with_params()
+    )
+    sql = ROLLUP_SQL.format(
+        flag_sums=", ".join(f"SUM(rollup.{flag}) AS {flag}" for flag in FLAGS),
+        condition=condition,
+        monday=MONDAY.format(day="rollup.day"),
+        overdue=overdue,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params * 4 + list(overdue_params))
+        counts, reasons, submitted_weeks, issued_weeks, late = cursor.fetchone()
+    totals = dict.fromkeys(["total", *FLAGS], 0)
+    centers: dict[tuple[str, str], int] = {}
+    statuses: dict[str, int] = {}
+    sites: dict[str, int] = {}
+    for row in counts or []:
+        count = int(row["referrals"])
+        totals["total"] += count
+        for flag in FLAGS:
+            totals[flag] += int(row[flag])
+        center = (str(row["uuid"]), row["name"])
+        centers[center] = centers.get(center, 0) + count
+        statuses[row["status"]] = statuses.get(row["status"], 0) + count
+        sites[row["cancer_site"]] = sites.get(row["cancer_site"], 0) + count
+    stage_counts = {name: totals.pop(name) for name in FLAGS if name.startswith("count_")}
+    return {
+        "totals": totals,
+        "stage_counts": stage_counts,
+        "centers": [(uuid, name, count) for (uuid, name), count in centers.items() if count],
+        "status": statuses,
+        "overdue": {status: int(count) for status, count in (late or {}).items()},
+        "cancer_site": sites,
+        "reasons": {reason: int(count) for reason, count in (reasons or {}).items()},
+        "submitted_weeks": _weeks(submitted_weeks),
+        "issued_weeks": _weeks(issued_weeks),
+    }
+
+
+def _condition(viewer: ReportViewer, filters: ReportFilters) -> tuple[str, list]:
+    """The rollup rows of the viewer's scope and the filters, as SQL on their keys."""
+    conditions, params = ["true"], []
+    if viewer.scope is not None:
+        conditions.append(
+            "(rollup.receiving_center_id = ANY(%s) OR rollup.referring_organization_id = ANY(%s))"
+        )
+        params += [list(viewer.centers), list(viewer.practices)]
+    if filters.submitted_from:
+        conditions.append("rollup.day >= %s")
+        params.append(filters.submitted_from)
+    if filters.submitted_to:
+        conditions.append("rollup.day <= %s")
+        params.append(filters.submitted_to)
+    if filters.center_uuid:
+        conditions.append(
+            "rollup.receiving_center_id = (SELECT id FROM accounts_organization WHERE uuid = %s)"
+        )
+        params.append(filters.center_uuid)
+    if filters.cancer_site:
+        conditions.append("rollup.cancer_site = %s")
+        params.append(filters.cancer_site)
+    return " AND ".join(conditions), params
+
+
+def _weeks(counts: dict | None) -> dict[datetime.date, int]:
+    """Non-zero counts per week (a rollup row's count falls to 0 when its referrals leave)."""
+    return {
+        datetime.date.fromisoformat(week): int(count)
+        for week, count in (counts or {}).items()
+        if count
+    }
