@@ -317,7 +317,8 @@ def main() -> int:
     print(
         "indexes of both: migrations reports 0001-0002; the baseline computes its percentiles "
         "with percentile_cont (the natural single query), the endpoint reads them from the "
-        "stage days indexes by rank"
+        "stage days indexes by rank, and its counts and weekly series from the rollups "
+        "(migration reports 0003)"
     )
 
     client = Client()

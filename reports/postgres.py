@@ -2,6 +2,9 @@
 referrals (the covering indexes of migration reports 0001: narrower than the table, and
 without its wide rows to decode), or over two index entries per percentile.
 
+Queries 1 and 3 are the fallback: the report reads its counts and weekly series from the
+rollups (reports.rollups, migration reports 0003) whenever they apply.
+
 1. `referral_counts`: a plain GROUP BY over the few dimensions (center, status, site,
    reasons, overdue, issued, returned, second opinion, turnaround bucket), with each stage's
    count; every breakdown and total is a sum of its few thousand rows, added up in Python.

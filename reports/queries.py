@@ -1,9 +1,10 @@
 """The report's queries: a fixed handful, whatever the number of referrals.
 
 On PostgreSQL (reports.postgres, four queries): the counts per combination of dimensions,
-the per-stage percentiles (by index order when the report covers every referral), the
-weekly series, and the recommendations in force, signed
-pathology reviews and further opinions. SQLite (embedded `make run` only) gets simpler
+the per-stage percentiles (by index order when the report covers every referral), the weekly
+series, and the recommendations in force, signed pathology reviews and further opinions; the
+counts and the weekly series are read from the rollups instead (reports.rollups, one query
+with the overdue steps) whenever these apply. SQLite (embedded `make run` only) gets simpler
 equivalents: percentiles computed in Python, one query per breakdown, and
 `recommendation_figures`, `pathology_figures` and `further_opinions` (semi-joins).
 """

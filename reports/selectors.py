@@ -39,7 +39,7 @@ from reports.queries import (
     referral_figures,
     tune_report_transaction,
 )
-from reports.rollups import rollup_counts
+from reports.rollups import rollup_counts, rollups_apply
 
 
 def report_referrals(*, viewer: ReportViewer, filters: ReportFilters) -> QuerySet[Referral]:
@@ -76,7 +76,7 @@ def report_summary(
     with transaction.atomic():
         tune_report_transaction(one_snapshot=own_transaction)
         counts = None
-        if use_rollups and connection.vendor == "postgresql":
+        if use_rollups and rollups_apply():
             counts = rollup_counts(referrals, viewer=viewer, filters=filters)
         groups = grouped_counts(referrals, every_referral=unfiltered, counts=counts)
         stage_counts = groups["stage_counts"] if unfiltered else None

@@ -17,7 +17,8 @@ S = Referral.Status
 STATES = [S.SUBMITTED, S.ACCEPTED, S.UNDER_REVIEW, S.RECOMMENDATION_ISSUED, S.RETURNED, S.CLOSED]
 # The summary's own queries: session settings, the stage percentiles, the counts per
 # dimension, the weekly series, the recommendations, pathology reviews and further opinions
-# (one query); and a savepoint and its release (the test runs inside a transaction).
+# (one query); and a savepoint and its release (the test runs inside a transaction). Read
+# from the rollups (reports.rollups), the counts and the weekly series are one query.
 SUMMARY_QUERIES = 7
 
 
