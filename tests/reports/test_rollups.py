@@ -116,3 +116,18 @@ def test_summary_from_rollups_equals_the_counted_one(known_data, center_a_coordi
     assert sum(week["recommendations_issued"] for week in everything["weekly"]) == 4
     statuses = {row["status"]: row["count"] for row in everything["by_status"]}
     assert statuses[S.ACCEPTED] == 2 and statuses[S.DECLINED] == 0
+
+
+@pytest.mark.django_db
+def test_truncating_the_referrals_empties_the_rollups(known_data):
+    assert rolled_up_per_status()
+    with connection.cursor() as cursor:
+        # As the test database's flush between transactional tests does.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("TRUNCATE referrals_referral CASCADE")
+        cursor.execute(
+            "SELECT (SELECT COUNT(*) FROM reports_referral_rollup)"
+            " + (SELECT COUNT(*) FROM reports_referral_reason_rollup)"
+            " + (SELECT COUNT(*) FROM reports_referral_issued_rollup)"
+        )
+        assert cursor.fetchone()[0] == 0
