@@ -7,9 +7,10 @@
 
 It migrates its own database (default so_bench_reports, never the development or test one),
 loads the referrals with their events, recommendations and pathology reviews with
-INSERT ... SELECT generate_series (about two minutes for a million; kept between runs unless
---reload), then times GET /api/v1/reports/summary/ through Django's full request stack against
-a baseline in the same run: ONE hand-written SQL query computing the headline figures. It
+INSERT ... SELECT generate_series (about two minutes for a million, plus the rollup triggers'
+work, migration reports 0003; kept between runs unless --reload), then times
+GET /api/v1/reports/summary/ through Django's full request stack against a baseline in the
+same run: ONE hand-written SQL query computing the headline figures. It
 prints the median of --repeat runs of each and their ratio. Targets: ratio under 1.5 and the
 endpoint under one second. Not run by the test suite: timings belong here, not in tests.
 """
