@@ -24,7 +24,7 @@ from referrals.models import (
     Referral,
     ReferralEvent,
 )
-from referrals.services.clinical import REVIEW_STATES, consultation_save
+from referrals.services.clinical import RECOMMENDATION_FIELDS, REVIEW_STATES, consultation_save
 from referrals.services.records import record_item_change
 
 # Timeline events carry referral states or, for record items, record statuses.
@@ -207,20 +207,7 @@ class RecommendationInline(ReadOnlyInline, admin.StackedInline):
 
     model = Recommendation
     verbose_name_plural = "Recommendation (all versions)"
-    fields = [
-        "version",
-        "author_name",
-        "signature",
-        "concordance",
-        "summary",
-        "treatment_options",
-        "further_testing",
-        "clinical_trials",
-        "third_opinion_suggested",
-        "specialist_follows",
-        "update_interval_days",
-        "amendment_reason",
-    ]
+    fields = ["version", "author_name", "signature", *RECOMMENDATION_FIELDS]
     readonly_fields = fields
 
     def get_queryset(self, request):

@@ -45,18 +45,17 @@ CONSULTATION_FIELDS = frozenset(
         "notes",
     }
 )
-RECOMMENDATION_FIELDS = frozenset(
-    {
-        "concordance",
-        "summary",
-        "treatment_options",
-        "further_testing",
-        "clinical_trials",
-        "third_opinion_suggested",
-        "specialist_follows",
-        "update_interval_days",
-        "amendment_reason",
-    }
+# In the order a reader meets them (the admin shows them so); the services only test membership.
+RECOMMENDATION_FIELDS = (
+    "concordance",
+    "summary",
+    "treatment_options",
+    "further_testing",
+    "clinical_trials",
+    "third_opinion_suggested",
+    "specialist_follows",
+    "update_interval_days",
+    "amendment_reason",
 )
 PROGRESS_FIELDS = frozenset({"update_date", "current_treatment", "response", "note", "question"})
 
