@@ -9,6 +9,7 @@ class AuditEntry(AppendOnlyModel):
 
     class Action(models.TextChoices):
         VIEW = "view", "Viewed"
+        LIST = "list", "Listed"
         CREATE = "create", "Created"
         UPDATE = "update", "Changed"
         TRANSITION = "transition", "Workflow action"

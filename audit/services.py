@@ -32,18 +32,35 @@ def audit_record(
 
     `actor_label` names an actor who is not a user (e.g. the e-mail of a failed log-in).
     """
+    entry = _entry(actor, action, obj, detail, actor_label=actor_label)
+    entry.changes = changes or {}
+    entry.referral_id = referral_id or entry.referral_id
+    entry.save()
+    return entry
+
+
+def audit_listed(*, actor, objects, detail: str) -> None:
+    """One "listed" entry per row a page or export showed (patients, referrals, reviews...).
+
+    A list that names patients is a read of each of them: it belongs in their "who looked at
+    my record" report. Written in one INSERT whatever the number of rows.
+    """
+    entries = [_entry(actor, AuditEntry.Action.LIST, obj, detail) for obj in objects]
+    AuditEntry.objects.bulk_create(entries)
+
+
+def _entry(actor, action: str, obj, detail: str, *, actor_label: str = "") -> AuditEntry:
     current = context.current()
-    obj_referral_id, patient_id = _ids_for(obj)
+    referral_id, patient_id = _ids_for(obj)
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
-    return AuditEntry.objects.create(
+    return AuditEntry(
         actor=actor if is_user else None,
         actor_label=actor.email if is_user else actor_label[:254],
         action=action,
         object_type=obj._meta.label if obj is not None else "",
         object_id=str(getattr(obj, "uuid", None) or getattr(obj, "pk", "") or ""),
-        referral_id=referral_id or obj_referral_id,
+        referral_id=referral_id,
         patient_id=patient_id,
-        changes=changes or {},
         detail=detail[:255],
         interface=current.interface,
         client_address=current.client_address,

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from audit.denials import note_denied, note_if_hidden, remember_subject
+from audit.services import audit_listed
 from referrals.errors import DomainError, NotPermitted
 
 
@@ -45,9 +46,20 @@ class UUIDChangeList(ChangeList):
     def url_for_result(self, result):
         return admin_change_url(result)
 
+    def get_results(self, request):
+        super().get_results(request)
+        if self.model_admin.audit_listing and request.method == "GET":
+            detail = f"{self.opts.verbose_name} list, page {self.page_num}"
+            audit_listed(actor=request.user, objects=self.result_list, detail=detail)
+
 
 class UUIDAddressedAdmin(admin.ModelAdmin):
-    """Change pages at /admin/<app>/<model>/<uuid>/change/; anything not visible is a 404."""
+    """Change pages at /admin/<app>/<model>/<uuid>/change/; anything not visible is a 404.
+
+    `audit_listing`: the change list names patients, so each row shown is audited as listed.
+    """
+
+    audit_listing = False
 
     def get_changelist(self, request, **kwargs):
         return UUIDChangeList

@@ -23,6 +23,7 @@ class PatientForm(ServiceErrorFormMixin, forms.ModelForm):
 @admin.register(Patient)
 class PatientAdmin(ServiceBackedAdmin):
     form = PatientForm
+    audit_listing = True
     list_display = ["mrn", "family_name", "given_name", "organization", "referral_count"]
     search_fields = ["mrn", "family_name", "given_name"]
     list_filter = [("organization", admin.RelatedOnlyFieldListFilter)]

@@ -127,6 +127,7 @@ SHOWN_FIELDS = [
 
 @admin.register(Referral)
 class ReferralAdmin(ReferralAddMixin, ServiceBackedAdmin):
+    audit_listing = True
     list_display = [
         "reference",
         "patient_masked",

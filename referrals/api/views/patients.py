@@ -3,7 +3,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from accounts.models import Membership, Organization
-from audit.services import audit_record
+from audit.services import audit_listed, audit_record
 from referrals import roles
 from referrals.api.pagination import NewestFirstCursorPagination
 from referrals.api.schema import id_parameter
@@ -28,6 +28,7 @@ class PatientListView(ApiView):
     @extend_schema(operation_id="patients_list", responses=PatientSerializer(many=True))
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
+        audit_listed(actor=request.user, objects=page, detail="patient list")
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(responses={201: PatientSerializer})

@@ -7,11 +7,20 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.models import Membership
+from audit.services import audit_listed
 from referrals import roles, selectors
 from referrals.models import Referral
 
 Role = Membership.Role
 FINISHED_SHOWN = 25
+LISTS = (
+    "specialist_open",
+    "specialist_finished",
+    "referred_open",
+    "referred_finished",
+    "reviews_open",
+    "reviews_signed",
+)
 
 
 def _split(referrals, today):
@@ -23,6 +32,12 @@ def _split(referrals, today):
     far = datetime.date.max
     open_rows.sort(key=lambda r: (r.next_due or far, r.created_at))
     return open_rows, finished[:FINISHED_SHOWN]
+
+
+def _audit_listed(user, context: dict) -> None:
+    """Every referral and review the work lists show names a patient: audited as listed."""
+    shown = [row for key in LISTS for row in context.get(key, ())]
+    audit_listed(actor=user, objects=shown, detail="portal work list")
 
 
 @login_required
@@ -52,6 +67,7 @@ def home(request):
         context["reviews_signed"] = [review for review in reviews if review.is_signed][
             :FINISHED_SHOWN
         ]
+    _audit_listed(user, context)
     context["coordinates"] = Role.COORDINATOR in held
     context["analyses"] = Role.ANALYST in held
     context["statuses"] = Referral.Status
