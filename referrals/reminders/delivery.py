@@ -88,10 +88,13 @@ def reminder_digest_send(*, recipient_id: int, today: datetime.date | None = Non
     with transaction.atomic():
         # Rows another digest run is sending right now are its own; skip them.
         reminders = list(
-            _with_referral(
-                _pending(Reminder.objects.filter(recipient_id=recipient_id))
-                .select_for_update(skip_locked=True, of=("self",))
-                .order_by("due_date", "pk")
+            steps.with_records_outstanding(
+                _with_referral(
+                    _pending(Reminder.objects.filter(recipient_id=recipient_id))
+                    .select_for_update(skip_locked=True, of=("self",))
+                    .order_by("due_date", "pk")
+                ),
+                referral="referral",
             )
         )
         lines, sent, cancelled = [], [], []
@@ -119,7 +122,9 @@ def step_due_if_still_late(reminder: Reminder, *, today: datetime.date) -> datet
     referral = reminder.referral
     if not reminder.recipient.is_active or referral.next_due is None:
         return None
-    step = steps.current_step(referral)
+    step = steps.current_step(
+        referral, records_outstanding=getattr(reminder, "records_outstanding", None)
+    )
     still_late = referral.next_due < today and referral.next_due <= reminder.due_date
     return referral.next_due if step == reminder.step and still_late else None
 

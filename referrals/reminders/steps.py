@@ -57,19 +57,26 @@ def _required_records_missing() -> QuerySet[RecordItem]:
     )
 
 
-def with_records_outstanding(queryset: QuerySet[Referral]) -> QuerySet[Referral]:
-    """Annotate whether a required record item is still missing (records vs review step)."""
-    missing = _required_records_missing().filter(referral=OuterRef("pk"))
+def with_records_outstanding(queryset: QuerySet, *, referral: str = "pk") -> QuerySet:
+    """Annotate whether a required record item is still missing (records vs review step).
+
+    `referral` is the path from the queryset's rows to the referral ("referral" for reminders).
+    """
+    missing = _required_records_missing().filter(referral=OuterRef(referral))
     return queryset.annotate(records_outstanding=Exists(missing))
 
 
-def current_step(referral: Referral) -> str | None:
-    """The step one referral waits on now (one query for an accepted referral)."""
-    outstanding = (
-        referral.status == S.ACCEPTED
-        and _required_records_missing().filter(referral=referral).exists()
-    )
-    return step_waited_on(status=referral.status, records_outstanding=outstanding)
+def current_step(referral: Referral, *, records_outstanding: bool | None = None) -> str | None:
+    """The step one referral waits on now.
+
+    One query for an accepted referral, unless `records_outstanding` is given (annotated by
+    `with_records_outstanding`).
+    """
+    if referral.status != S.ACCEPTED:
+        records_outstanding = False
+    elif records_outstanding is None:
+        records_outstanding = _required_records_missing().filter(referral=referral).exists()
+    return step_waited_on(status=referral.status, records_outstanding=records_outstanding)
 
 
 def step_waited_on(*, status: str, records_outstanding: bool) -> str | None:

@@ -95,6 +95,32 @@ def test_a_digest_reader_gets_one_mail_a_day_with_all_their_late_steps(mailoutbo
     assert digest_recipient_ids() == []
 
 
+def test_a_digest_costs_the_same_queries_for_many_late_steps(
+    mailoutbox, django_assert_max_num_queries
+):
+    clinic = Clinic.create()
+    User.objects.filter(pk=clinic.practice_coordinator.pk).update(
+        reminder_delivery=User.ReminderDelivery.DAILY_DIGEST
+    )
+
+    def late_records(count: int) -> None:
+        for _ in range(count):  # each waits on records: an accepted referral with one missing
+            clinic.late_referral(S.ACCEPTED, due=MONDAY)
+        reminders_scan(today=TUESDAY)
+
+    def digest() -> int:
+        return reminder_digest_send(recipient_id=clinic.practice_coordinator.pk, today=TUESDAY)
+
+    late_records(2)
+    with django_assert_max_num_queries(12) as few:
+        assert digest() == 2
+    late_records(9)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert digest() == 9
+    subjects = [mail.subject for mail in mailoutbox]
+    assert subjects == [f"Daily digest: {n} overdue steps to act on" for n in (2, 9)]
+
+
 def test_the_command_scans_and_sends_in_process_without_a_broker(mailoutbox, capsys):
     clinic = Clinic.create()
     clinic.late_referral(S.MONITORING, due=MONDAY)

@@ -22,7 +22,6 @@ from tests.factories import (
     Cast,
     PathologyReviewFactory,
     PatientFactory,
-    member,
     referral_in_state,
 )
 
