@@ -267,6 +267,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Distinct names for the choice sets that share a field name (`status`, `kind`).
     "ENUM_NAME_OVERRIDES": {
+        "CancerSiteEnum": "accounts.models.CancerSite",
         "ReferralStatusEnum": "referrals.models.ReferralStatus",
         "RecordItemStatusEnum": "referrals.models.RecordItemStatus",
         "RecordItemKindEnum": "referrals.models.RecordItemKind",

@@ -2,12 +2,14 @@
 
 from django.urls import path
 
-from referrals.api.views import auth, clinical, fhir, patients, records, referrals
+from referrals.api.views import auth, clinical, directory, fhir, patients, records, referrals
 
 app_name = "api"
 
 urlpatterns = [
     path("auth/token/", auth.TokenView.as_view(), name="token"),
+    path("centers/", directory.CenterListView.as_view(), name="center-list"),
+    path("colleagues/", directory.ColleagueListView.as_view(), name="colleague-list"),
     path("patients/", patients.PatientListView.as_view(), name="patient-list"),
     path("patients/<str:id>/", patients.PatientDetailView.as_view(), name="patient-detail"),
     path("referrals/", referrals.ReferralListView.as_view(), name="referral-list"),
