@@ -82,16 +82,18 @@ def _drop_producer_pools():
 
 
 @pytest.fixture
-def broker():
-    """Tasks published to the Redis database of this test (emptied before and after)."""
+def broker(settings):
+    """Tasks published to the Redis database of this test (emptied before and after).
+
+    Set through Django's settings, which Celery's configuration reads (CELERY_ prefix):
+    assigning `app.conf.task_always_eager` would not override the prefixed setting.
+    """
     client = redis.Redis.from_url(BROKER_URL)
     client.flushdb()
-    saved = app.conf.broker_url, app.conf.task_always_eager
     _drop_producer_pools()
-    app.conf.broker_url, app.conf.task_always_eager = BROKER_URL, False
+    settings.CELERY_BROKER_URL, settings.CELERY_TASK_ALWAYS_EAGER = BROKER_URL, False
     yield client
-    app.conf.broker_url, app.conf.task_always_eager = saved
-    _drop_producer_pools()
+    _drop_producer_pools()  # the next message is published with the restored settings
     client.flushdb()
     client.close()
 
