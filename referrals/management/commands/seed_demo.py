@@ -30,6 +30,15 @@ CENTERS = [
     ("Fred Hutchinson Cancer Center", "fredhutch"),
     ("University of Kansas Comprehensive Cancer Center", "kucancer"),
 ]
+# The demo's clinicians and staff (fictional), handed out in order: practices, then centers.
+STAFF_NAMES = [
+    "Maria Delgado", "Thomas Whitfield", "Aisha Rahman",
+    "Grace Holloway", "Daniel Okafor", "Priya Natarajan",
+    "Laura Brennan", "Samuel Kline", "Nadia Petrova",
+    "Elena Vasquez", "Marcus Chen", "Rebecca Adler", "Hiroshi Tanaka", "Olivia Grant",
+    "Karen Lindqvist", "Jonah Feldman", "Amara Nwosu", "Victor Ramos", "Sophie Laurent",
+    "Teresa Morgan", "Ian Whitaker", "Lucia Romero", "Benjamin Cho", "Hannah Becker",
+]  # fmt: skip
 # How many referrals end in each state (about 200 in all).
 STATE_COUNTS = {
     S.DRAFT: 14,
@@ -113,48 +122,33 @@ class Command(BaseCommand):
             Membership.objects.get_or_create(user=person, organization=organization, role=role)
 
         user("admin@demo.example", "Demo Administrator", is_staff=True, is_superuser=True)
+        names = iter(STAFF_NAMES)
         practices, centers = [], []
         for name, slug, city, state in PRACTICES:
             practice, _ = Organization.objects.get_or_create(
                 name=name, defaults={"kind": "community", "city": city, "state": state}
             )
             practices.append(practice)
-            coordinator = user(
-                f"coordinator@{slug}.example", f"{city} Coordinator", "RN", is_staff=True
-            )
+            coordinator = user(f"coordinator@{slug}.example", next(names), "RN", is_staff=True)
             member(coordinator, practice, Role.COORDINATOR)
             for number in (1, 2):
-                oncologist = user(
-                    f"oncologist{number}@{slug}.example", f"Dr. {city} Oncologist {number}", "MD"
-                )
+                oncologist = user(f"oncologist{number}@{slug}.example", next(names), "MD")
                 member(oncologist, practice, Role.REFERRING_ONCOLOGIST)
         for name, slug in CENTERS:
             center = Organization.objects.get(name=name)
             centers.append(center)
-            coordinator = user(
-                f"coordinator@{slug}.example", f"{slug} Intake Coordinator", "RN", is_staff=True
-            )
+            coordinator = user(f"coordinator@{slug}.example", next(names), "RN", is_staff=True)
             member(coordinator, center, Role.COORDINATOR)
             if center.lead_coordinator_id is None:
                 center.lead_coordinator = coordinator
                 center.contact_email = coordinator.email
                 center.save(update_fields=["lead_coordinator", "contact_email"])
             for number in (1, 2):
-                member(
-                    user(
-                        f"specialist{number}@{slug}.example",
-                        f"Dr. {slug} Specialist {number}",
-                        "MD",
-                    ),
-                    center,
-                    Role.SPECIALIST,
-                )
-            member(
-                user(f"pathologist@{slug}.example", f"Dr. {slug} Pathologist", "MD"),
-                center,
-                Role.PATHOLOGIST,
-            )
-            member(user(f"analyst@{slug}.example", f"{slug} Quality Analyst"), center, Role.ANALYST)
+                specialist = user(f"specialist{number}@{slug}.example", next(names), "MD")
+                member(specialist, center, Role.SPECIALIST)
+            pathologist = user(f"pathologist@{slug}.example", next(names), "MD")
+            member(pathologist, center, Role.PATHOLOGIST)
+            member(user(f"analyst@{slug}.example", next(names)), center, Role.ANALYST)
         # The Kansas center takes only some sites, to show intake rules at work.
         for site in ("breast", "lung", "colorectal", "prostate", "pancreas", "melanoma"):
             IntakeRule.objects.get_or_create(center=centers[2], cancer_site=site)
