@@ -54,7 +54,7 @@ def test_a_new_referral_with_bad_data_shows_field_errors_and_keeps_the_typed_val
 
     # Second attempt: complete, but the patient's consent to share records is not ticked.
     # The service refuses the submission; nothing is saved and the form still holds it all.
-    page.get_by_label("MRN").fill("LK-0042")
+    page.get_by_label("MRN", exact=True).fill("LK-0042")
     page.get_by_label("Date of birth").fill("1959-07-02")
     page.get_by_label("Diagnosis", exact=True).fill("NSCLC, adenocarcinoma, ALK+")
     page.get_by_label("Patient uncertainty").check()
@@ -63,7 +63,7 @@ def test_a_new_referral_with_bad_data_shows_field_errors_and_keeps_the_typed_val
     expect(field_errors(page, "id_consent_to_share_records")).to_have_text(
         "The patient has not consented to share records."
     )
-    expect(page.get_by_label("MRN")).to_have_value("LK-0042")
+    expect(page.get_by_label("MRN", exact=True)).to_have_value("LK-0042")
     expect(page.get_by_label("Diagnosis", exact=True)).to_have_value("NSCLC, adenocarcinoma, ALK+")
     expect(page.get_by_label("Patient uncertainty")).to_be_checked()
     assert not Patient.objects.exists() and not Referral.objects.exists()

@@ -72,7 +72,7 @@ def create_and_submit_referral(tab, screenshot) -> Referral:
     tab.get_by_role("link", name="New referral").first.click()
     expect(tab.get_by_role("heading", name="New second-opinion referral")).to_be_visible()
     tab.get_by_label("A new patient").check()
-    tab.get_by_label("MRN").fill("RCO-55120")
+    tab.get_by_label("MRN", exact=True).fill("RCO-55120")
     tab.get_by_label("Given name").fill("Maria")
     tab.get_by_label("Family name").fill("Lopez")
     tab.get_by_label("Date of birth").fill("1968-03-14")

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 def new_referral_data(patient, center, **changes):
     data = {
         "patient_choice": "existing",
-        "existing_patient": patient.pk,
+        "existing_mrn": patient.mrn,
         "sex": "unknown",
         "consent_to_share_records": "on",
         "receiving_center": center.pk,
@@ -63,6 +63,43 @@ def test_an_existing_patient_is_referred_and_consent_is_recorded(client):
     }
     patient.refresh_from_db()
     assert patient.consent_to_share_records
+
+
+def test_the_new_referral_form_names_no_patient_and_finds_one_only_by_its_mrn(client):
+    practice, other_practice = CommunityPracticeFactory(), CommunityPracticeFactory()
+    center = CancerCenterFactory()
+    oncologist = member(practice, Role.REFERRING_ONCOLOGIST)
+    on_file = PatientFactory(organization=practice, family_name="Ostrowski")
+    elsewhere = PatientFactory(organization=other_practice, mrn="ELSE-1")
+    client.force_login(oncologist)
+
+    form = client.get(reverse("portal:referral-create")).content.decode()
+    assert on_file.family_name not in form and on_file.mrn not in form
+
+    for mrn, message in [
+        ("", "Enter the patient&#x27;s MRN, or enter a new patient."),
+        (elsewhere.mrn, f"has no patient with MRN {elsewhere.mrn} on file"),
+        ("NO-SUCH-MRN", "has no patient with MRN NO-SUCH-MRN on file"),
+    ]:
+        data = new_referral_data(on_file, center, existing_mrn=mrn)
+        response = client.post(reverse("portal:referral-create"), data)
+        page = response.content.decode()
+        assert response.status_code == 400
+        assert 'id="id_existing_mrn_error"' in page and message in page
+        assert "Invasive lobular carcinoma" in page  # what was typed is kept
+        assert elsewhere.family_name not in page
+    assert not Referral.objects.exists()
+
+    found = client.post(
+        reverse("portal:referral-create"), new_referral_data(on_file, center, existing_mrn=" ")
+    )
+    assert found.status_code == 400
+    created = client.post(
+        reverse("portal:referral-create"),
+        new_referral_data(on_file, center, existing_mrn=f" {on_file.mrn} "),
+    )
+    assert created.status_code == 302
+    assert Referral.objects.get().patient == on_file
 
 
 def test_a_second_open_referral_to_the_same_center_is_refused_with_a_link_to_the_first(client):

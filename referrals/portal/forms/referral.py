@@ -96,8 +96,12 @@ class ReferralCreateForm(ReferralDetailsForm):
         widget=forms.RadioSelect,
         initial="existing",
     )
-    existing_patient = forms.ModelChoiceField(
-        label="Patient on file", queryset=Patient.objects.none(), required=False
+    # Found by MRN, not picked from a list: the form shows no other patient's name.
+    existing_mrn = forms.CharField(
+        label="MRN of the patient on file",
+        max_length=40,
+        required=False,
+        help_text="The medical record number at your practice.",
     )
     # A new patient (used when patient_choice is "new").
     mrn = forms.CharField(label="MRN", max_length=40, required=False)
@@ -122,10 +126,10 @@ class ReferralCreateForm(ReferralDetailsForm):
         self.user = user
         practices = roles.organizations_where(user, Role.REFERRING_ONCOLOGIST)
         self.practices = list(Organization.objects.filter(pk__in=practices).order_by("name"))
-        self.fields["existing_patient"].queryset = selectors.patients_visible_to(user=user).filter(
+        self.patients = selectors.patients_visible_to(user=user).filter(
             organization__in=self.practices
         )
-        if not self.fields["existing_patient"].queryset.exists():
+        if not self.patients.exists():
             self.fields["patient_choice"].initial = "new"
         for name in NEW_PATIENT_REQUIRED:
             # Required only for a new patient: the label must not call them optional.
@@ -153,16 +157,35 @@ class ReferralCreateForm(ReferralDetailsForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("patient_choice") == "existing" and not data.get("existing_patient"):
-            self.add_error("existing_patient", "Choose the patient, or enter a new patient.")
+        if data.get("patient_choice") == "existing":
+            data["existing_patient"] = self._patient_on_file(data)
         if data.get("patient_choice") == "new":
             for name in NEW_PATIENT_REQUIRED:
                 if not data.get(name) and name not in self.errors:
                     self.add_error(name, "Required for a new patient.")
         return data
 
-    def chosen_practice(self) -> Organization:
-        return self.cleaned_data.get("practice") or self.practices[0]
+    def _patient_on_file(self, data) -> Patient | None:
+        mrn = (data.get("existing_mrn") or "").strip()
+        if not mrn:
+            if "existing_mrn" not in self.errors:
+                self.add_error("existing_mrn", "Enter the patient's MRN, or enter a new patient.")
+            return None
+        if "practice" in self.errors:
+            return None
+        practice = self.chosen_practice(data)
+        patient = self.patients.filter(organization=practice, mrn=mrn).first()
+        if patient is None:
+            self.add_error(
+                "existing_mrn",
+                f"{practice.name} has no patient with MRN {mrn} on file. Check the number, "
+                "or choose a new patient.",
+            )
+        return patient
+
+    def chosen_practice(self, data: dict | None = None) -> Organization:
+        data = self.cleaned_data if data is None else data
+        return data.get("practice") or self.practices[0]
 
     def new_patient_data(self) -> dict:
         data = {name: self.cleaned_data[name] for name in PATIENT_FIELDS}

@@ -39,7 +39,7 @@ def _field_names(form: ReferralCreateForm, error: InvalidData) -> dict[str, str 
     if "existing_referral" in error.extra:
         # The patient already has an open referral to that center.
         new = form.cleaned_data["patient_choice"] == "new"
-        names["patient"] = None if new else "existing_patient"
+        names["patient"] = None if new else "existing_mrn"
     else:
         # The submit guard names the patient when consent to share records is missing.
         names["patient"] = "consent_to_share_records"
