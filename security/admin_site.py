@@ -1,11 +1,27 @@
-"""The admin site, with refusals of signed-in users who are not staff in the audit trail."""
+"""The admin site: refusals of signed-in users who are not staff, and the patients an
+autocomplete field offers, go into the audit trail."""
 
 import functools
 
 from django.contrib import admin
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.urls import reverse
 
 from audit.denials import note_denied
+from audit.services import audit_listed
+
+
+class AuditedAutocompleteJsonView(AutocompleteJsonView):
+    """Search results of an autocomplete field; rows that name patients are audited as listed
+    (the admin of the searched model says so with `audit_listing`)."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if getattr(self.model_admin, "audit_listing", False):
+            rows = list(context["object_list"])
+            context["object_list"] = rows
+            audit_listed(actor=self.request.user, objects=rows, detail="admin autocomplete")
+        return context
 
 
 class AuditedAdminSite(admin.AdminSite):
@@ -24,3 +40,6 @@ class AuditedAdminSite(admin.AdminSite):
             return guarded(request, *args, **kwargs)
 
         return functools.update_wrapper(audited, guarded)
+
+    def autocomplete_view(self, request):
+        return AuditedAutocompleteJsonView.as_view(admin_site=self)(request)

@@ -28,6 +28,7 @@ class PatientAdmin(ServiceBackedAdmin):
     search_fields = ["mrn", "family_name", "given_name"]
     list_filter = [("organization", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["organization"]
+    ordering = ["family_name", "given_name", "mrn"]
     fieldsets = [
         (None, {"fields": ["organization", "mrn", ("given_name", "family_name")]}),
         (
@@ -46,7 +47,8 @@ class PatientAdmin(ServiceBackedAdmin):
     ]
 
     def get_queryset(self, request):
-        return patients_visible_to(user=request.user).annotate(referral_total=Count("referrals"))
+        patients = patients_visible_to(user=request.user)
+        return patients.annotate(referral_total=Count("referrals")).order_by(*self.ordering)
 
     @admin.display(description="Referrals", ordering="referral_total")
     def referral_count(self, patient):

@@ -72,7 +72,12 @@ def referring_organizations(user: User) -> set[int]:
 
 
 class ReferralAddMixin:
-    """The add page of the referral admin: its own form, fields and service call."""
+    """The add page of the referral admin: its own form, fields and service call.
+
+    The patient is searched for (name or MRN), not picked from a list of every patient.
+    """
+
+    autocomplete_fields = ["patient"]
 
     def has_add_permission(self, request):
         if not super().has_add_permission(request):

@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 from referrals.models import Referral
 from tests.admin.helpers import change_url
+from tests.factories import PatientFactory
 
 S = Referral.Status
 
@@ -86,3 +87,41 @@ def test_a_coordinator_accepts_a_late_referral_collects_records_and_starts_revie
         assert response.status == 404
     finally:
         other.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_referring_coordinator_finds_the_patient_by_name_and_opens_a_referral(
+    page, setting, screenshot
+):
+    wanted = PatientFactory(organization=setting.practice, family_name="Halvorsen", mrn="RC-7")
+    PatientFactory(organization=setting.practice, family_name="Ibarra")
+    blocked = []
+    page.on(
+        "console",
+        lambda message: (
+            blocked.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+
+    admin_log_in(page, setting.referring_coordinator.email)
+    page.goto("/admin/referrals/referral/add/")
+    expect(page.locator("#referral_form")).not_to_contain_text("Ibarra")
+    page.locator(".field-patient .select2-selection").click()
+    page.locator(".select2-search__field").fill("Halv")
+    option = page.locator(".select2-results__option", has_text="Halvorsen")
+    expect(option).to_have_count(1)
+    expect(page.locator(".select2-results")).not_to_contain_text("Ibarra")
+    option.click()
+    page.locator("#id_receiving_center").select_option(label=setting.center.name)
+    page.locator("#id_referring_oncologist").select_option(index=1)
+    page.locator("#id_cancer_site").select_option("breast")
+    page.locator("#id_diagnosis").fill("Invasive ductal carcinoma")
+    page.get_by_label("Complex or rare diagnosis").check()
+    page.locator("#id_clinical_question").fill("Neoadjuvant therapy first?")
+    screenshot(page, "admin-add-referral-patient-search")
+    page.get_by_role("button", name="Save", exact=True).click()
+
+    expect(page.locator(".messagelist")).to_contain_text("was added")
+    assert Referral.objects.get().patient == wanted
+    assert blocked == []

@@ -2,9 +2,10 @@
 
 from django.urls import reverse
 
+from audit.models import AuditEntry
 from referrals.models import Referral, ReferralEvent
 from tests.admin.helpers import change_url
-from tests.factories import PatientFactory
+from tests.factories import CommunityPracticeFactory, PatientFactory
 
 ADD_URL = reverse("admin:referrals_referral_add")
 
@@ -56,3 +57,28 @@ def test_a_second_open_referral_to_the_same_center_is_refused_with_a_link(client
 
 def test_the_center_coordinator_does_not_open_referrals(coordinator_client, setting):
     assert coordinator_client.get(ADD_URL).status_code == 403
+
+
+def test_the_patient_is_searched_for_not_listed_and_each_match_shown_is_audited(client, setting):
+    wanted = PatientFactory(organization=setting.practice, family_name="Halvorsen")
+    other = PatientFactory(organization=setting.practice, family_name="Ibarra")
+    elsewhere = PatientFactory(organization=CommunityPracticeFactory(), family_name="Halvorsen")
+    coordinator = setting.referring_coordinator
+    client.force_login(coordinator)
+
+    page = client.get(ADD_URL).content.decode()
+    assert wanted.family_name not in page and other.family_name not in page
+    assert 'class="admin-autocomplete' in page
+
+    search = {
+        "app_label": "referrals",
+        "model_name": "referral",
+        "field_name": "patient",
+        "term": "Halvorsen",
+    }
+    found = client.get(reverse("admin:autocomplete"), search).json()["results"]
+
+    assert [result["id"] for result in found] == [str(wanted.pk)]
+    listed = AuditEntry.objects.filter(actor=coordinator, action="list")
+    assert [(entry.patient_id, entry.interface) for entry in listed] == [(wanted.pk, "admin")]
+    assert not AuditEntry.objects.filter(patient_id__in=[other.pk, elsewhere.pk]).exists()
