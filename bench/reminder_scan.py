@@ -55,9 +55,9 @@ SELECT
     %(oncologist)s, patient.id, %(center)s, %(oncologist)s, %(practice)s, %(specialist)s
 FROM (
     SELECT i, CASE
-        WHEN i <= %(late)s THEN current_date - (1 + i %% 20)
+        WHEN i <= %(late)s THEN %(today)s::date - (1 + i %% 20)
         WHEN i %% 4 = 0 THEN NULL
-        ELSE current_date + (1 + i %% 30) END AS due
+        ELSE %(today)s::date + (1 + i %% 30) END AS due
     FROM generate_series(1, %(total)s) AS i
 ) AS numbered
 JOIN referrals_patient AS patient
@@ -102,7 +102,9 @@ def load(total: int, late: int, ids: dict[str, int]) -> float:
             "referrals_referral, referrals_patient CASCADE"
         )
         cursor.execute(LOAD_PATIENTS, {"total": total, **ids})
-        cursor.execute(LOAD_REFERRALS, {"total": total, "late": late, **ids})
+        # Due dates count from the local date the scan uses, not the database's (UTC) one.
+        today = timezone.localdate()
+        cursor.execute(LOAD_REFERRALS, {"total": total, "late": late, "today": today, **ids})
         cursor.execute("VACUUM ANALYZE referrals_patient")
         cursor.execute("VACUUM ANALYZE referrals_referral")
     return time.perf_counter() - started

@@ -2,10 +2,12 @@
 read from them gives the very figures counted from the referrals themselves."""
 
 import datetime
+import uuid
 
 import pytest
 from django.db import connection
 from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Membership
 from referrals.models import Referral
@@ -116,6 +118,34 @@ def test_summary_from_rollups_equals_the_counted_one(known_data, center_a_coordi
     assert sum(week["recommendations_issued"] for week in everything["weekly"]) == 4
     statuses = {row["status"]: row["count"] for row in everything["by_status"]}
     assert statuses[S.ACCEPTED] == 2 and statuses[S.DECLINED] == 0
+
+
+@pytest.mark.django_db
+def test_rollups_follow_statements_that_write_many_referrals_at_once(known_data):
+    """One INSERT of many referrals, one UPDATE of many (some keys gain and lose rows in the
+    same statement), as an import or a mass correction would write them."""
+    submitted = list(Referral.objects.filter(submitted_at__isnull=False).order_by("pk"))
+    copies = []
+    for number, referral in enumerate(submitted):
+        referral.pk, referral.uuid = None, uuid.uuid4()
+        referral.reference = f"SO-2025-{900000 + number}"
+        referral.status, referral.closed_at = S.CLOSED, referral.submitted_at + days(40)
+        copies.append(referral)
+    with CaptureQueriesContext(connection) as written:
+        Referral.objects.bulk_create(copies)
+    assert len([q for q in written if q["sql"].startswith("INSERT")]) == 1
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE referrals_referral SET cancer_site = CASE WHEN id %% 2 = 0 THEN 'lung' "
+            "ELSE 'breast' END, receiving_center_id = %s WHERE submitted_at IS NOT NULL",
+            [known_data.center_b.pk],
+        )
+    assert rolled_up_per_status() == live_per_status()
+    assert live_per_status()[S.CLOSED] >= len(copies)
+    superuser = UserFactory(is_superuser=True)
+    for filters in (ReportFilters(), ReportFilters(cancer_site="lung")):
+        from_rollups, counted = both_ways(superuser, filters)
+        assert from_rollups == counted, filters
 
 
 @pytest.mark.django_db
