@@ -109,8 +109,8 @@ def rollup_counts(
 
 def rollups_apply() -> bool:
     """Whether the rollups can answer: PostgreSQL, and the report's local days are those of
-    the rollups (settings.TIME_ZONE; after changing it, rebuild them: migrate reports 0002,
-    then 0003)."""
+    the rollups (settings.TIME_ZONE; after changing it, rebuild them: `migrate reports 0002`,
+    then `migrate`)."""
     return (
         connection.vendor == "postgresql"
         and timezone.get_current_timezone_name() == settings.TIME_ZONE
