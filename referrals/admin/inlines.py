@@ -24,7 +24,12 @@ from referrals.models import (
     Referral,
     ReferralEvent,
 )
-from referrals.services.clinical import RECOMMENDATION_FIELDS, REVIEW_STATES, consultation_save
+from referrals.services.clinical import (
+    CONSULTATION_FIELDS,
+    RECOMMENDATION_FIELDS,
+    REVIEW_STATES,
+    consultation_save,
+)
 from referrals.services.records import record_item_change
 
 # Timeline events carry referral states or, for record items, record statuses.
@@ -39,14 +44,6 @@ def _moment(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "—"
 
 
-CONSULTATION_ORDER = [
-    "modality",
-    "scheduled_for",
-    "completed_at",
-    "support_person_present",
-    "recording_consented",
-    "notes",
-]
 SERVICE_FIELDS = (
     "status",
     "required",
@@ -156,7 +153,7 @@ class PathologyReviewInline(ReadOnlyInline, admin.TabularInline):
 class ConsultationForm(ServiceErrorFormMixin, forms.ModelForm):
     class Meta:
         model = Consultation
-        fields = CONSULTATION_ORDER
+        fields = CONSULTATION_FIELDS
 
     def service_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.changed_data}
@@ -171,7 +168,7 @@ class ConsultationInline(admin.StackedInline):
     model = Consultation
     form = ConsultationForm
     verbose_name_plural = "Consultation"
-    fields = CONSULTATION_ORDER
+    fields = CONSULTATION_FIELDS
     extra = 1
     max_num = 1
     can_delete = False

@@ -35,17 +35,17 @@ PATHOLOGY_FIELDS = frozenset(
         "comments",
     }
 )
-CONSULTATION_FIELDS = frozenset(
-    {
-        "modality",
-        "scheduled_for",
-        "completed_at",
-        "support_person_present",
-        "recording_consented",
-        "notes",
-    }
+PATHOLOGY_REQUIRED_TO_SIGN = ("specimens_reviewed", "review_diagnosis", "discrepancy")
+# These two in the order a reader meets them (the admin shows them so); the services only
+# test membership.
+CONSULTATION_FIELDS = (
+    "modality",
+    "scheduled_for",
+    "completed_at",
+    "support_person_present",
+    "recording_consented",
+    "notes",
 )
-# In the order a reader meets them (the admin shows them so); the services only test membership.
 RECOMMENDATION_FIELDS = (
     "concordance",
     "summary",
@@ -132,7 +132,7 @@ def pathology_review_update(
     if sign:
         missing = {
             name: "Required to sign."
-            for name in ("specimens_reviewed", "review_diagnosis", "discrepancy")
+            for name in PATHOLOGY_REQUIRED_TO_SIGN
             if not getattr(review, name)
         }
         if missing:

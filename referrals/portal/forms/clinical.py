@@ -5,6 +5,7 @@ import re
 from django import forms
 
 from referrals.models import PathologyReview, ProgressUpdate, Recommendation, Referral
+from referrals.services.clinical import PATHOLOGY_REQUIRED_TO_SIGN
 
 TRIAL_SEPARATORS = re.compile(r"[\s,;]+")
 
@@ -37,7 +38,7 @@ class PathologyReviewForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # A draft may be saved incomplete; the service asks for these to sign it.
-        for name in ("specimens_reviewed", "review_diagnosis", "discrepancy"):
+        for name in PATHOLOGY_REQUIRED_TO_SIGN:
             self.fields[name].conditionally_required = True
 
     @classmethod
