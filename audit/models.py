@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from referrals.models import AppendOnlyModel
+from core.append_only import AppendOnlyModel
 
 
 class AuditEntry(AppendOnlyModel):

@@ -1,0 +1,63 @@
+"""The referrals app's data, one module per concern; everything is importable from here."""
+
+from referrals.models.clinical import (
+    Consultation,
+    PathologyReview,
+    PathologyReviewDiscrepancy,
+    ProgressUpdate,
+    ProgressUpdateResponse,
+    Recommendation,
+    RecommendationConcordance,
+)
+from referrals.models.common import NCT_PATTERN, nct_validator
+from referrals.models.events import ReferralEvent, ReferralEventKind
+from referrals.models.patients import Patient, PatientSex
+from referrals.models.records import (
+    RecordAttachment,
+    RecordItem,
+    RecordItemKind,
+    RecordItemStatus,
+    attachment_upload_to,
+)
+from referrals.models.referral import (
+    ReferenceSequence,
+    Referral,
+    ReferralInitiatedBy,
+    ReferralModality,
+    ReferralReason,
+    ReferralStatus,
+    ReferralUrgency,
+)
+from referrals.models.reminders import Holiday, Reminder, ReminderStep, SLAPolicy
+
+__all__ = [
+    "NCT_PATTERN",
+    "Consultation",
+    "Holiday",
+    "PathologyReview",
+    "PathologyReviewDiscrepancy",
+    "Patient",
+    "PatientSex",
+    "ProgressUpdate",
+    "ProgressUpdateResponse",
+    "Recommendation",
+    "RecommendationConcordance",
+    "RecordAttachment",
+    "RecordItem",
+    "RecordItemKind",
+    "RecordItemStatus",
+    "ReferenceSequence",
+    "Referral",
+    "ReferralEvent",
+    "ReferralEventKind",
+    "ReferralInitiatedBy",
+    "ReferralModality",
+    "ReferralReason",
+    "ReferralStatus",
+    "ReferralUrgency",
+    "Reminder",
+    "ReminderStep",
+    "SLAPolicy",
+    "attachment_upload_to",
+    "nct_validator",
+]

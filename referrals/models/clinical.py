@@ -1,0 +1,209 @@
+"""The expert center's clinical work: pathology review, consult, recommendation, updates."""
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from referrals.models.common import choices_check, nct_validator
+from referrals.models.referral import Referral
+
+
+class PathologyReviewDiscrepancy(models.TextChoices):
+    NONE = "none", "None"
+    MINOR = "minor", "Minor"
+    MAJOR = "major", "Major (changes treatment or prognosis)"
+
+
+class PathologyReview(models.Model):
+    Discrepancy = PathologyReviewDiscrepancy
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    referral = models.ForeignKey(
+        Referral, on_delete=models.CASCADE, related_name="pathology_reviews"
+    )
+    pathologist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="pathology_reviews"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    specimens_reviewed = models.TextField(blank=True)
+    original_diagnosis = models.TextField(blank=True)
+    review_diagnosis = models.TextField(blank=True)
+    discrepancy = models.CharField(max_length=10, choices=Discrepancy.choices, blank=True)
+    additional_tests = models.TextField(blank=True, help_text="IHC, molecular or other tests.")
+    comments = models.TextField(blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["requested_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="pathology_review_discrepancy_valid",
+                condition=Q(discrepancy__in=["", "none", "minor", "major"]),
+            ),
+            models.CheckConstraint(
+                name="pathology_review_signed_is_complete",
+                condition=Q(signed_at__isnull=True)
+                | (Q(signed_by__isnull=False) & ~Q(discrepancy="") & ~Q(review_diagnosis="")),
+            ),
+        ]
+        indexes = [models.Index(fields=["pathologist", "signed_at"])]
+
+    def __str__(self):
+        return f"Pathology review for {self.referral}"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None
+
+
+class Consultation(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    referral = models.OneToOneField(Referral, on_delete=models.CASCADE, related_name="consultation")
+    modality = models.CharField(max_length=20, choices=Referral.Modality.choices)
+    scheduled_for = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    support_person_present = models.BooleanField(default=False)
+    recording_consented = models.BooleanField(default=False)
+    notes = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [choices_check("consultation_modality_valid", "modality", Referral.Modality)]
+
+    def __str__(self):
+        return f"Consultation for {self.referral}"
+
+
+class RecommendationConcordance(models.TextChoices):
+    CONCURS = "concurs", "Concurs with the local plan"
+    MODIFIES = "modifies", "Modifies the local plan"
+    DIFFERS = "differs", "Proposes a different plan"
+
+
+class Recommendation(models.Model):
+    """One version of the specialist's recommendation. Signed versions never change."""
+
+    Concordance = RecommendationConcordance
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="recommendations")
+    version = models.PositiveSmallIntegerField(default=1)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    concordance = models.CharField(max_length=10, choices=Concordance.choices)
+    summary = models.TextField()
+    treatment_options = models.TextField(blank=True)
+    further_testing = models.TextField(blank=True)
+    clinical_trials = models.JSONField(default=list, blank=True)
+    third_opinion_suggested = models.BooleanField(default=False)
+    specialist_follows = models.BooleanField(default=False)
+    update_interval_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(7)]
+    )
+    amendment_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    superseded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["referral", "version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["referral", "version"], name="recommendation_version_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["referral"],
+                condition=Q(signed_at__isnull=False, superseded_at__isnull=True),
+                name="recommendation_one_in_force",
+            ),
+            models.UniqueConstraint(
+                fields=["referral"],
+                condition=Q(signed_at__isnull=True),
+                name="recommendation_one_draft",
+            ),
+            choices_check(
+                "recommendation_concordance_valid", "concordance", RecommendationConcordance
+            ),
+            models.CheckConstraint(
+                name="recommendation_amendment_has_reason",
+                condition=Q(version=1) | ~Q(amendment_reason=""),
+            ),
+            models.CheckConstraint(
+                name="recommendation_follow_up_has_interval",
+                condition=Q(specialist_follows=False) | Q(update_interval_days__gte=7),
+            ),
+            models.CheckConstraint(
+                name="recommendation_superseded_only_when_signed",
+                condition=Q(superseded_at__isnull=True) | Q(signed_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self):
+        return f"Recommendation v{self.version} for {self.referral}"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None
+
+    @property
+    def in_force(self) -> bool:
+        return self.signed_at is not None and self.superseded_at is None
+
+    def clean(self):
+        for trial in self.clinical_trials or []:
+            nct_validator(trial)
+
+    @staticmethod
+    def trial_url(nct_id: str) -> str:
+        return f"https://clinicaltrials.gov/study/{nct_id}"
+
+
+class ProgressUpdateResponse(models.TextChoices):
+    RESPONDING = "responding", "Responding"
+    STABLE = "stable", "Stable"
+    PROGRESSING = "progressing", "Progressing"
+    COMPLETED = "completed", "Treatment completed"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class ProgressUpdate(models.Model):
+    Response = ProgressUpdateResponse
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    referral = models.ForeignKey(
+        Referral, on_delete=models.CASCADE, related_name="progress_updates"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    update_date = models.DateField(default=timezone.localdate)
+    current_treatment = models.TextField(blank=True)
+    response = models.CharField(max_length=20, choices=Response.choices, default=Response.UNKNOWN)
+    note = models.TextField(blank=True)
+    question = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    advice = models.TextField(blank=True)
+    advice_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    advice_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-update_date", "-created_at"]
+        constraints = [
+            choices_check("progress_update_response_valid", "response", ProgressUpdateResponse),
+            models.CheckConstraint(
+                name="progress_update_advice_complete",
+                condition=Q(advice_at__isnull=True) | (~Q(advice="") & Q(advice_by__isnull=False)),
+            ),
+        ]
+
+    def __str__(self):
+        return f"Progress update {self.update_date} for {self.referral}"

@@ -1,0 +1,222 @@
+"""The referral: one second-opinion request, and its human reference."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import CancerSite, Organization
+from referrals.models.common import choices_check
+from referrals.models.patients import Patient
+
+
+class ReferenceSequence(models.Model):
+    """The last number issued for human references (SO-2026-000123), one row a year."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.year}: {self.last_number}"
+
+
+class ReferralStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    UNDER_REVIEW = "under_review", "Under review"
+    RECOMMENDATION_ISSUED = "recommendation_issued", "Recommendation issued"
+    RETURNED = "returned", "Returned"
+    MONITORING = "monitoring", "Monitoring"
+    CLOSED = "closed", "Closed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class ReferralReason(models.TextChoices):
+    COMPLEX_DIAGNOSIS = "complex_diagnosis", "Complex or rare diagnosis"
+    NON_SPECIALIST_ONCOLOGIST = "non_specialist_oncologist", "Local oncologist not a specialist"
+    RECURRENCE_OR_PROGRESSION = "recurrence_or_progression", "Recurrence or progression"
+    CLINICAL_TRIAL_INTEREST = "clinical_trial_interest", "Interest in clinical trials"
+    PATIENT_UNCERTAINTY = "patient_uncertainty", "Patient uncertainty"
+    OTHER = "other", "Other"
+
+
+class ReferralInitiatedBy(models.TextChoices):
+    PHYSICIAN = "physician", "Physician"
+    PATIENT = "patient", "Patient"
+
+
+class ReferralUrgency(models.TextChoices):
+    ROUTINE = "routine", "Routine"
+    URGENT = "urgent", "Urgent"
+
+
+class ReferralModality(models.TextChoices):
+    IN_PERSON = "in_person", "In person"
+    VIRTUAL = "virtual", "Virtual"
+    RECORDS_ONLY = "records_only", "Records only"
+
+
+class Referral(models.Model):
+    Status = ReferralStatus
+    Reason = ReferralReason
+    InitiatedBy = ReferralInitiatedBy
+    Urgency = ReferralUrgency
+    Modality = ReferralModality
+
+    OPEN_STATUSES = (
+        Status.DRAFT,
+        Status.SUBMITTED,
+        Status.ACCEPTED,
+        Status.UNDER_REVIEW,
+        Status.RECOMMENDATION_ISSUED,
+        Status.RETURNED,
+        Status.MONITORING,
+    )
+    FINAL_STATUSES = (Status.CLOSED, Status.DECLINED, Status.CANCELLED)
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    reference = models.CharField(max_length=20, unique=True, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="referrals")
+    referring_oncologist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="referrals_made"
+    )
+    referring_organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="referrals_sent"
+    )
+    receiving_center = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="referrals_received"
+    )
+    specialist = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="referrals_assigned",
+    )
+    opinion_number = models.PositiveSmallIntegerField(default=2)
+    previous_referral = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="next_opinions"
+    )
+    cancer_site = models.CharField(max_length=30, choices=CancerSite.choices)
+    diagnosis = models.TextField()
+    stage = models.CharField(max_length=40, blank=True)
+    diagnosis_date = models.DateField(null=True, blank=True)
+    reasons = models.JSONField(default=list)
+    clinical_question = models.TextField(blank=True)
+    initiated_by = models.CharField(
+        max_length=20, choices=InitiatedBy.choices, default=InitiatedBy.PHYSICIAN
+    )
+    urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.ROUTINE)
+    modality = models.CharField(max_length=20, choices=Modality.choices, default=Modality.VIRTUAL)
+    status = models.CharField(max_length=30, choices=Status.choices, default=Status.DRAFT)
+    decline_reason = models.TextField(blank=True)
+    cancel_reason = models.TextField(blank=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Milestones: when each step actually happened (may be back-dated with a reason).
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
+    review_started_at = models.DateTimeField(null=True, blank=True)
+    recommendation_issued_at = models.DateTimeField(null=True, blank=True)
+    returned_at = models.DateTimeField(null=True, blank=True)
+    monitoring_started_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Due dates of the step the referral waits on, from the SLA policy (DESIGN §5).
+    triage_due = models.DateField(null=True, blank=True)
+    records_due = models.DateField(null=True, blank=True)
+    recommendation_due = models.DateField(null=True, blank=True)
+    return_due = models.DateField(null=True, blank=True)
+    next_update_due = models.DateField(null=True, blank=True)
+    # The earliest due date of the step the referral is waiting on now; null when none.
+    next_due = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            choices_check("referral_status_valid", "status", ReferralStatus),
+            choices_check("referral_urgency_valid", "urgency", ReferralUrgency),
+            choices_check("referral_modality_valid", "modality", ReferralModality),
+            choices_check("referral_initiated_by_valid", "initiated_by", ReferralInitiatedBy),
+            choices_check("referral_cancer_site_valid", "cancer_site", CancerSite),
+            models.CheckConstraint(
+                name="referral_opinion_number_valid",
+                condition=Q(opinion_number=2, previous_referral__isnull=True)
+                | Q(opinion_number__gt=2, previous_referral__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="referral_not_to_itself",
+                condition=~Q(referring_organization=models.F("receiving_center")),
+            ),
+            models.CheckConstraint(
+                name="referral_decline_has_reason",
+                condition=~Q(status="declined") | ~Q(decline_reason=""),
+            ),
+            models.CheckConstraint(
+                name="referral_cancel_has_reason",
+                condition=~Q(status="cancelled") | ~Q(cancel_reason=""),
+            ),
+            # One open referral per patient and center (DESIGN §1).
+            models.UniqueConstraint(
+                fields=["patient", "receiving_center"],
+                condition=Q(
+                    status__in=[
+                        "draft",
+                        "submitted",
+                        "accepted",
+                        "under_review",
+                        "recommendation_issued",
+                        "returned",
+                        "monitoring",
+                    ]
+                ),
+                name="referral_one_open_per_patient_and_center",
+            ),
+        ]
+        indexes = [
+            # Work queues: a center's referrals by state, soonest due first.
+            models.Index(fields=["receiving_center", "status", "next_due"]),
+            models.Index(fields=["referring_organization", "status"]),
+            models.Index(fields=["specialist", "status"]),
+            # Reminder scan: only open referrals with a due date are ever late.
+            models.Index(
+                fields=["next_due"],
+                name="referral_open_next_due",
+                condition=Q(
+                    status__in=[
+                        "submitted",
+                        "accepted",
+                        "under_review",
+                        "recommendation_issued",
+                        "monitoring",
+                    ]
+                ),
+            ),
+            models.Index(fields=["submitted_at"]),
+            # The API's list pages newest first (cursor pagination on created_at, id).
+            models.Index(fields=["-created_at", "-id"], name="referral_newest_first"),
+        ]
+
+    def __str__(self):
+        return self.reference or f"Referral {self.uuid}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    def is_overdue(self, today=None) -> bool:
+        today = today or timezone.localdate()
+        return self.is_open and self.next_due is not None and self.next_due < today
+
+    def get_reasons_display(self) -> list[str]:
+        labels = dict(self.Reason.choices)
+        return [labels.get(reason, reason) for reason in self.reasons]
