@@ -342,6 +342,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # API_TOKEN_IDLE_HOURS without use and API_TOKEN_MAX_DAYS after issue, at log-out, on a password
 # change and on deactivation.
 KNOX_TOKEN_MODEL = "security.ApiToken"
+# knox's own token model is swapped out for ours: none of its tables are created.
+MIGRATION_MODULES = {"knox": None}
 REST_KNOX = {
     "TOKEN_MODEL": KNOX_TOKEN_MODEL,
     "TOKEN_TTL": datetime.timedelta(hours=env.int("API_TOKEN_IDLE_HOURS", default=10)),
