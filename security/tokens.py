@@ -10,6 +10,7 @@ only when issued: the requirement or the device may change afterwards).
 import binascii
 
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from knox.auth import TokenAuthentication
 from knox.crypto import hash_token
 from knox.settings import knox_settings
@@ -102,3 +103,18 @@ class ApiTokenAuthentication(TokenAuthentication):
         if knox_settings.AUTO_REFRESH and found.expiry:
             self.renew_token(found)
         return user, found
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """The token in the OpenAPI schema, named as DRF's token authentication was."""
+
+    target_class = ApiTokenAuthentication
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": 'An API token, prefixed with "Token " (POST /api/v1/auth/token/).',
+        }
