@@ -51,3 +51,22 @@ class TwoFactorMiddleware:
             )
         step = "verify" if two_factor.confirmed_device(request.user) else "setup"
         return redirect(step_url(step, request.get_full_path()))
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store, private` on every response the application renders (PHI in
+    API details, exports, attachments, admin and portal pages), unless the view chose its own.
+
+    Placed after WhiteNoise, so static files (served before this runs) stay cacheable.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control") and not request.path_info.startswith(
+            settings.STATIC_URL
+        ):
+            response["Cache-Control"] = "no-store, private"
+        return response

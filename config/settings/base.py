@@ -116,6 +116,8 @@ AUTH_PASSWORD_VALIDATORS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise: everything rendered (not static files) gets Cache-Control: no-store.
+    "security.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -212,6 +214,10 @@ LOGGING = {
 # No patient data in log lines: e-mail addresses and dates are masked on the way out.
 LOGGING["filters"] = {"redact_phi": {"()": "security.logging.RedactPHIFilter"}}
 LOGGING["handlers"]["console"]["filters"] = ["redact_phi"]
+# The development server's request lines (full URLs, search terms in them) go through it too.
+LOGGING["loggers"] = {
+    "django.server": {"level": "INFO", "handlers": ["console"], "propagate": False},
+}
 
 # CELERY
 # ------------------------------------------------------------------------------
