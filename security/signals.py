@@ -11,6 +11,7 @@ from django.dispatch import receiver
 
 from audit.models import AuditEntry
 from audit.services import audit_record
+from security.middleware import session_started
 from security.tokens import tokens_revoke_all
 
 Action = AuditEntry.Action
@@ -23,13 +24,16 @@ def _attempted_email(credentials: dict | None) -> str:
 
 @receiver(user_logged_in, dispatch_uid="security.audit_login")
 def audit_login(sender, request, user, **kwargs):
+    if request is not None:
+        session_started(request)
     audit_record(actor=user, action=Action.LOGIN, obj=user)
 
 
 @receiver(user_logged_out, dispatch_uid="security.audit_logout")
 def audit_logout(sender, request, user, **kwargs):
     if user is not None:
-        audit_record(actor=user, action=Action.LOGOUT, obj=user)
+        detail = getattr(request, "logout_reason", "")
+        audit_record(actor=user, action=Action.LOGOUT, obj=user, detail=detail)
 
 
 @receiver(user_login_failed, dispatch_uid="security.audit_login_failed")

@@ -122,6 +122,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Logs out a session SESSION_ABSOLUTE_HOURS after its log-in, active or not.
+    "security.middleware.SessionLifetimeMiddleware",
     # Marks request.user verified once a TOTP code was checked in this session.
     "django_otp.middleware.OTPMiddleware",
     "security.middleware.TwoFactorMiddleware",
@@ -343,6 +345,8 @@ AXES_DISABLE_ACCESS_LOG = True
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=15) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# ...and SESSION_ABSOLUTE_HOURS after the log-in, however busy (security.middleware).
+SESSION_ABSOLUTE_HOURS = env.int("SESSION_ABSOLUTE_HOURS", default=12)
 
 # API tokens (django-rest-knox, security.ApiToken): only a digest stored; they end after
 # API_TOKEN_IDLE_HOURS without use and API_TOKEN_MAX_DAYS after issue, at log-out, on a password

@@ -251,3 +251,23 @@ def test_one_address_guessing_many_accounts_is_stopped_and_only_that_address(
 
     # The same people from their own desks are not affected.
     assert logged_in(interface, log_in_with(client, users[0].email, PASSWORD, "192.0.2.10"))
+
+
+def test_a_busy_session_still_ends_twelve_hours_after_log_in(client):
+    staff = UserFactory(is_staff=True)
+    assert log_in(client, staff.email, PASSWORD).status_code == 302
+    assert settings.SESSION_ABSOLUTE_HOURS == 12
+    assert client.get("/admin/").status_code == 200
+
+    # Twelve hours and a minute later, after requests all day long.
+    session = client.session
+    session["session_started_at"] -= 12 * 3600 + 60
+    session.save()
+    response = client.get("/admin/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(LOGIN_URL)
+    assert client.get("/admin/").status_code == 302
+    assert AuditEntry.objects.filter(
+        actor=staff, action=Action.LOGOUT, detail="Session ended: absolute lifetime reached."
+    ).exists()
