@@ -80,3 +80,13 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
         response = HttpResponse(get_lockout_message(), status=429)
     response["Retry-After"] = str(retry_after_seconds())
     return response
+
+
+def failures_reset(*, request: HttpRequest, email: str) -> None:
+    """After a successful log-in that is not a session (an API token): the account's failures
+    from this address start again from zero, as django-axes does at a session log-in."""
+    from axes.utils import reset
+
+    from audit.middleware import client_address
+
+    reset(ip=client_address(request), username=normalised_email(email))

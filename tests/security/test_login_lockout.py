@@ -271,3 +271,14 @@ def test_a_busy_session_still_ends_twelve_hours_after_log_in(client):
     assert AuditEntry.objects.filter(
         actor=staff, action=Action.LOGOUT, detail="Session ended: absolute lifetime reached."
     ).exists()
+
+
+def test_an_api_log_in_resets_the_accounts_failures_like_a_web_log_in(client):
+    user = UserFactory()
+    for _attempt in range(settings.AXES_FAILURE_LIMIT - 1):
+        api_log_in(client, user.email, WRONG_PASSWORD, "203.0.113.12")
+    assert api_log_in(client, user.email, PASSWORD, "203.0.113.12").status_code == 200
+
+    # A typo later the same morning is one failure, not the fifth.
+    assert api_log_in(client, user.email, WRONG_PASSWORD, "203.0.113.12").status_code == 400
+    assert api_log_in(client, user.email, PASSWORD, "203.0.113.12").status_code == 200

@@ -12,7 +12,7 @@ from audit.services import audit_record
 from referrals.api.serializers.common import StrictInputSerializer
 from referrals.api.views.base import ApiView, input_data
 from referrals.errors import InvalidData, NotPermitted
-from security.lockout import LockedOut, was_refused_while_locked_out
+from security.lockout import LockedOut, failures_reset, was_refused_while_locked_out
 from security.models import ApiToken
 from security.tokens import ApiTokenAuthentication, token_issue, token_revoke
 from security.two_factor import confirmed_device, two_factor_required
@@ -51,6 +51,7 @@ class TokenView(ApiView):
             raise InvalidData("Unable to log in with this e-mail and password.")
         second_factor = _check_second_factor(user, data.get("otp_token", ""))
         token, secret = token_issue(user=user, second_factor_verified=second_factor)
+        failures_reset(request=http_request, email=data["email"])
         return Response({"token": secret, "expiry": token.expiry})
 
 
