@@ -7,6 +7,8 @@ with `manage.py grant_app_role` (as the owner does after migrate), connects Djan
 role, and shows both halves: each way around the trail fails, and the whole product works.
 """
 
+import io
+
 import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
@@ -106,6 +108,14 @@ def test_the_whole_workflow_runs_as_the_application_role(as_application_role):
     api.credentials(HTTP_AUTHORIZATION=f"Token {token.json()['token']}")
     assert api.post("/api/v1/auth/logout/").status_code == 204
     assert api.get("/api/v1/referrals/").status_code == 401
+    # The coordinator's dashboard and exports (raw SQL over the trigger-kept rollups), and the
+    # reminder scan (advisory lock, reminders inserted and sent) as beat would run it.
+    reports = client_for(coordinator)
+    assert reports.get("/api/v1/reports/summary/").status_code == 200
+    browser.force_login(coordinator)
+    assert browser.get("/reports/").status_code == 200
+    assert browser.get("/reports/export/referrals.csv").status_code == 200
+    call_command("scan_reminders", "--digests", stdout=io.StringIO())
     # A wrong password and the lockout's bookkeeping, then a successful log-in resets it.
     Client().post("/admin/login/", {"username": coordinator.email, "password": "wrong one!"})
     again = Client().post("/admin/login/", {"username": coordinator.email, "password": PASSWORD})
