@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from accounts.models import Membership
 from audit.models import AuditEntry
 from security.models import ApiToken
-from tests.factories import CancerCenterFactory, member
+from tests.factories import CancerCenterFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -210,3 +210,32 @@ def test_token_issue_wrong_codes_and_unknown_tokens_are_audited(coordinator, set
         (Action.TOKEN_REFUSED, "", "Invalid API token."),
     ]
     assert {entry.interface for entry in AuditEntry.objects.all()} == {AuditEntry.Interface.API}
+
+
+def test_an_administrator_revokes_a_lost_clients_token_in_the_admin(client, coordinator):
+    lost, kept = log_in(coordinator), log_in(coordinator)
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    lost_row = ApiToken.objects.exclude(token_key=kept[:15]).get()
+
+    listing = client.get("/admin/security/apitoken/")
+    assert listing.status_code == 200
+    # The secret itself is nowhere (the rows are named by its digest, which opens nothing).
+    assert lost not in listing.text and kept not in listing.text
+    response = client.post(
+        "/admin/security/apitoken/",
+        {"action": "revoke", "_selected_action": [lost_row.pk]},
+    )
+
+    assert response.status_code == 302
+    assert call(lost).status_code == 401
+    assert call(kept).status_code == 200
+    assert AuditEntry.objects.filter(
+        action=Action.TOKEN_REVOKED, detail=f"Revoked in the admin by {admin.email}."
+    ).exists()
+
+
+def test_coordinators_do_not_see_the_tokens_in_the_admin(client, coordinator):
+    client.force_login(coordinator)
+
+    assert client.get("/admin/security/apitoken/").status_code == 403
