@@ -23,4 +23,6 @@ RUN useradd --system --create-home --uid 1000 app \
 USER app
 
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# Migrations run separately, as the database owner (docker-compose.yml: the `migrate` service);
+# this process connects as the application's role, which may not change the schema.
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "config.wsgi:application"]

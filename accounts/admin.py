@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from accounts.models import IntakeRule, Membership, Organization, User
 from referrals.admin.audited import AuditedAdmin
 from referrals.admin.common import UUIDAddressedAdmin
-from referrals.roles import organizations_where
+from referrals.roles import memberships_of, organizations_where
 
 
 class MembershipInline(admin.TabularInline):
@@ -87,10 +87,13 @@ class OrganizationForm(forms.ModelForm):
         return lead
 
 
+DIRECTORY_LIST_COLUMNS = ["name", "kind", "nci_designation", "city", "state"]
+
+
 @admin.register(Organization)
 class OrganizationAdmin(AuditedAdmin, UUIDAddressedAdmin):
     form = OrganizationForm
-    list_display = ["name", "kind", "nci_designation", "city", "state", "lead_coordinator"]
+    list_display = [*DIRECTORY_LIST_COLUMNS, "lead_coordinator"]
     list_filter = ["kind", "nci_designation", "state"]
     search_fields = ["name", "parent_institution", "city"]
     list_select_related = ["lead_coordinator"]
@@ -102,6 +105,33 @@ class OrganizationAdmin(AuditedAdmin, UUIDAddressedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [] if request.user.is_superuser else DIRECTORY_FIELDS
+
+    # Who leads another organization's coordination is that organization's business: the
+    # directory shows it to administrators and to the organization's own members only.
+    def get_list_display(self, request):
+        user = request.user
+
+        @admin.display(description="lead coordinator")
+        def lead_coordinator(obj):
+            if obj.lead_coordinator is None or not self._is_own(user, obj):
+                return "—"
+            return str(obj.lead_coordinator)
+
+        return [*DIRECTORY_LIST_COLUMNS, lead_coordinator]
+
+    @staticmethod
+    def _is_own(user, obj) -> bool:
+        own = {membership.organization_id for membership in memberships_of(user)}
+        return user.is_superuser or obj.pk in own
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self._is_own(request.user, obj):
+            return fieldsets
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "lead_coordinator"]})
+            for name, options in fieldsets
+        ]
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)

@@ -19,6 +19,9 @@ class AuditEntry(AppendOnlyModel):
         LOGIN_FAILED = "login_failed", "Failed log-in"
         LOCKED_OUT = "locked_out", "Locked out"
         LOGOUT = "logout", "Logged out"
+        TOKEN_ISSUED = "token_issued", "API token issued"
+        TOKEN_REFUSED = "token_refused", "API token refused"
+        TOKEN_REVOKED = "token_revoked", "API token revoked"
 
     class Interface(models.TextChoices):
         API = "api", "API"

@@ -179,15 +179,16 @@ def main() -> None:
     from django.core.management import call_command
     from django.test import Client
     from django.test.utils import override_settings, setup_test_environment
-    from rest_framework.authtoken.models import Token
 
     call_command("migrate", verbosity=0)
     coordinator = load(REFERRALS)
-    token, _ = Token.objects.get_or_create(user=coordinator)
+    from security.models import ApiToken
+
+    _token, secret = ApiToken.objects.create(user=coordinator, second_factor_verified=True)
     setup_test_environment()
     client = Client()
     api_path = f"/api/v1/referrals/?page_size={PAGE_SIZE}"
-    api_headers = {"Authorization": f"Token {token.key}"}
+    api_headers = {"Authorization": f"Token {secret}"}
 
     urlpatterns.extend(_urlpatterns())
     with override_settings(ROOT_URLCONF=__name__):

@@ -3,7 +3,8 @@
 No code of ours logs patient data on purpose; this catches what slips through (an exception
 message quoting a row, a library logging a form). E-mail addresses and dates are the patterns
 that can be told apart from ordinary log text; a date in a log line is masked too, the time of
-the line itself comes from the formatter.
+the line itself comes from the formatter. Search terms in a logged URL's query string (`?q=`,
+`?search=`, `?term=`: names and MRNs typed into a search) are masked as well.
 """
 
 import logging
@@ -11,11 +12,20 @@ import re
 
 EMAIL_ADDRESS = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
 DATE = re.compile(r"\b(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}\.\d{1,2}\.\d{4})\b")
+# Search terms in logged URLs (the admin's `q`, its autocomplete's `term`, the API's `search`,
+# and any patient field in a query string): a patient's name or MRN.
+SEARCH_TERM = re.compile(
+    r"(?P<name>[?&;](?:q|search|term|mrn|existing_mrn|given_name|family_name|name|patient)=)"
+    r"[^&;\s\"']*",
+    re.IGNORECASE,
+)
 EMAIL_MASK = "[e-mail]"
 DATE_MASK = "[date]"
+SEARCH_MASK = "[search]"
 
 
 def redact(text: str) -> str:
+    text = SEARCH_TERM.sub(lambda match: match["name"] + SEARCH_MASK, text)
     return DATE.sub(DATE_MASK, EMAIL_ADDRESS.sub(EMAIL_MASK, text))
 
 

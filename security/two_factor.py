@@ -1,10 +1,12 @@
 """Two-factor authentication (TOTP): who needs it, enrolling an app, checking a code."""
 
 import base64
+import time
 from io import BytesIO
 
 import django_otp
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.qr import write_qrcode_image
@@ -27,6 +29,30 @@ def two_factor_required(user) -> bool:
 
 def confirmed_device(user) -> TOTPDevice | None:
     return TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
+
+
+# The password typed again before a first enrolment holds for this long in the session.
+REAUTHENTICATED_AT = "two_factor_reauthenticated_at"
+REAUTHENTICATION_SECONDS = 10 * 60
+
+
+def recently_reauthenticated(request) -> bool:
+    at = request.session.get(REAUTHENTICATED_AT)
+    return at is not None and time.time() - at < REAUTHENTICATION_SECONDS
+
+
+def enrolment_reauthenticate(*, request, password: str) -> bool:
+    """Check the signed-in user's password again before a first enrolment (through the
+    log-in lockout: a wrong one is a failed log-in, audited and counted).
+
+    On success a fresh secret is drawn: one shown before this check is never confirmed."""
+    user = request.user
+    checked = authenticate(request, username=user.email, password=password)
+    if checked is None or checked.pk != user.pk:
+        return False
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    request.session[REAUTHENTICATED_AT] = time.time()
+    return True
 
 
 def enrolment_device(user) -> TOTPDevice:

@@ -11,9 +11,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from security import two_factor
-from security.forms import TokenForm
+from security.forms import PasswordAgainForm, TokenForm
 
 WRONG_CODE = "That code is not right (or was used already). Try the newest one from your app."
+WRONG_PASSWORD = "That is not your password."
 
 
 def step_url(step: str, next_url: str) -> str:
@@ -30,7 +31,7 @@ def _next_url(request) -> str:
     return settings.LOGIN_REDIRECT_URL
 
 
-@sensitive_post_parameters("token")
+@sensitive_post_parameters("token", "password")
 @login_required
 @require_http_methods(["GET", "POST"])
 def two_factor_setup(request):
@@ -40,6 +41,9 @@ def two_factor_setup(request):
             # Enrolling another app needs the one already enrolled: a password alone is not enough.
             return redirect(step_url("verify", _next_url(request)))
         return render(request, "security/two_factor_done.html", {"next": _next_url(request)})
+    if not two_factor.recently_reauthenticated(request):
+        # The first app: the password again, before any secret is shown.
+        return _password_again(request)
     device = two_factor.enrolment_device(user)
     form = TokenForm(request.POST or None)
     if form.is_valid():
@@ -71,3 +75,14 @@ def two_factor_verify(request):
     return render(
         request, "security/two_factor_verify.html", {"form": form, "next": _next_url(request)}
     )
+
+
+def _password_again(request):
+    form = PasswordAgainForm(request.POST if "password" in request.POST else None)
+    if form.is_valid():
+        password = form.cleaned_data["password"]
+        if two_factor.enrolment_reauthenticate(request=request, password=password):
+            return redirect(step_url("setup", _next_url(request)))
+        form.add_error("password", WRONG_PASSWORD)
+    context = {"form": form, "next": _next_url(request)}
+    return render(request, "security/two_factor_password.html", context)

@@ -66,7 +66,7 @@ DJANGO_APPS = [
 ]
 THIRD_PARTY_APPS = [
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -116,10 +116,14 @@ AUTH_PASSWORD_VALIDATORS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise: everything rendered (not static files) gets Cache-Control: no-store.
+    "security.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Logs out a session SESSION_ABSOLUTE_HOURS after its log-in, active or not.
+    "security.middleware.SessionLifetimeMiddleware",
     # Marks request.user verified once a TOTP code was checked in this session.
     "django_otp.middleware.OTPMiddleware",
     "security.middleware.TwoFactorMiddleware",
@@ -212,6 +216,10 @@ LOGGING = {
 # No patient data in log lines: e-mail addresses and dates are masked on the way out.
 LOGGING["filters"] = {"redact_phi": {"()": "security.logging.RedactPHIFilter"}}
 LOGGING["handlers"]["console"]["filters"] = ["redact_phi"]
+# The development server's request lines (full URLs, search terms in them) go through it too.
+LOGGING["loggers"] = {
+    "django.server": {"level": "INFO", "handlers": ["console"], "propagate": False},
+}
 
 # CELERY
 # ------------------------------------------------------------------------------
@@ -244,7 +252,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": (
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "security.tokens.ApiTokenAuthentication",
     ),
     "DEFAULT_PERMISSION_CLASSES": ("rest_framework.permissions.IsAuthenticated",),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -316,8 +324,15 @@ CELERY_BEAT_SCHEDULE = {
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-# The login forms (Django's AuthenticationForm: admin and portal) name the e-mail "username".
+# The login forms (Django's AuthenticationForm: admin and portal) name the e-mail "username",
+# the API "email"; either is counted trimmed and lower-cased, as log-in matches it.
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "security.lockout.normalised_username"
+# 429 with Retry-After; in the API's error shape under /api/.
+AXES_LOCKOUT_CALLABLE = "security.lockout.lockout_response"
+# Failed log-ins from one client address, all accounts together, before that address is
+# refused for the cool-off (a password-guessing sweep); other addresses are not affected.
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=50)
 AXES_RESET_ON_SUCCESS = True
 # The client's address as the audit trail records it (X-Forwarded-For behind a proxy).
 AXES_CLIENT_IP_CALLABLE = "audit.middleware.client_address"
@@ -330,6 +345,24 @@ AXES_DISABLE_ACCESS_LOG = True
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=15) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# ...and SESSION_ABSOLUTE_HOURS after the log-in, however busy (security.middleware).
+SESSION_ABSOLUTE_HOURS = env.int("SESSION_ABSOLUTE_HOURS", default=12)
+
+# API tokens (django-rest-knox, security.ApiToken): only a digest stored; they end after
+# API_TOKEN_IDLE_HOURS without use and API_TOKEN_MAX_DAYS after issue, at log-out, on a password
+# change and on deactivation.
+KNOX_TOKEN_MODEL = "security.ApiToken"
+# knox's own token model is swapped out for ours: none of its tables are created.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {
+    "TOKEN_MODEL": KNOX_TOKEN_MODEL,
+    "TOKEN_TTL": datetime.timedelta(hours=env.int("API_TOKEN_IDLE_HOURS", default=10)),
+    "AUTO_REFRESH": True,
+    "AUTO_REFRESH_MAX_TTL": datetime.timedelta(days=env.int("API_TOKEN_MAX_DAYS", default=30)),
+    # Each use moves the expiry on, written at most once a minute.
+    "MIN_REFRESH_INTERVAL": 60,
+    "AUTH_HEADER_PREFIX": "Token",
+}
 
 # Two-factor authentication (TOTP, django-otp) for staff and everyone with a membership.
 REQUIRE_TWO_FACTOR = env.bool("REQUIRE_TWO_FACTOR", default=False)

@@ -58,6 +58,7 @@ LOGGING = {
     "root": {"level": env("LOG_LEVEL", default="INFO"), "handlers": ["console"]},
     "loggers": {
         "django.request": {"level": "ERROR", "handlers": ["console"], "propagate": False},
+        "django.server": {"level": "INFO", "handlers": ["console"], "propagate": False},
         "django.security.DisallowedHost": {
             "level": "ERROR",
             "handlers": ["console"],

@@ -8,6 +8,7 @@ app_name = "api"
 
 urlpatterns = [
     path("auth/token/", auth.TokenView.as_view(), name="token"),
+    path("auth/logout/", auth.LogoutView.as_view(), name="logout"),
     path("centers/", directory.CenterListView.as_view(), name="center-list"),
     path("colleagues/", directory.ColleagueListView.as_view(), name="colleague-list"),
     path("patients/", patients.PatientListView.as_view(), name="patient-list"),

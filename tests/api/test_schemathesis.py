@@ -15,7 +15,6 @@ from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -25,6 +24,7 @@ from schemathesis.specs.openapi.checks import (
 
 from accounts.models import Membership
 from referrals.models import Referral
+from tests.api.conftest import api_token_for
 from tests.factories import (
     PathologyReviewFactory,
     ProgressUpdateFactory,
@@ -82,8 +82,7 @@ def coordinator_with_data(db):
         "patients": [under_review.patient.uuid, draft.patient.uuid],
         "attachments": [],
     }
-    token = Token.objects.create(user=coordinator)
-    return {"Authorization": f"Token {token.key}"}, ids
+    return {"Authorization": f"Token {api_token_for(coordinator)}"}, ids
 
 
 # The live schema, as served by the app (generating it needs no database).

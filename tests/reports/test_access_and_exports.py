@@ -60,10 +60,10 @@ def test_superuser_sees_every_referral(known_data):
 
 @pytest.mark.django_db
 def test_token_authentication_works_for_scripts(center_a_coordinator):
-    from rest_framework.authtoken.models import Token
+    from tests.api.conftest import api_token_for
 
-    token = Token.objects.create(user=center_a_coordinator)
-    response = APIClient().get(SUMMARY_URL, HTTP_AUTHORIZATION=f"Token {token.key}")
+    token = api_token_for(center_a_coordinator)
+    response = APIClient().get(SUMMARY_URL, HTTP_AUTHORIZATION=f"Token {token}")
 
     assert response.status_code == 200
     assert response.json()["total"] == 7

@@ -54,6 +54,8 @@ def test_the_admin_api_docs_and_two_factor_pages_work_under_the_policy(page, scr
     screenshot(page, "security-api-docs-under-csp")
 
     page.goto("/accounts/2fa/setup/")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Continue").click()
     qr_code = page.get_by_role("img", name="QR code for your authenticator app")
     qr_code.wait_for()
     assert qr_code.evaluate("image => image.naturalWidth") > 0

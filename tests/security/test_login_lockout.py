@@ -151,3 +151,134 @@ def test_behind_the_proxy_the_client_address_counts_and_a_forged_one_is_ignored(
     response = client.post(LOGIN_URL, {"username": staff.email, "password": PASSWORD}, **colleague)
     assert response.status_code == 302
     assert AuditEntry.objects.get(action=Action.LOGIN).client_address == "203.0.113.51"
+
+
+# The same rules on every log-in: the admin's form, the portal's form and the API's token.
+def admin_log_in(client, email, password, address):
+    return client.post(LOGIN_URL, {"username": email, "password": password}, REMOTE_ADDR=address)
+
+
+def portal_log_in(client, email, password, address):
+    return client.post(
+        "/accounts/login/", {"username": email, "password": password}, REMOTE_ADDR=address
+    )
+
+
+def api_log_in(client, email, password, address):
+    return client.post(
+        "/api/v1/auth/token/",
+        {"email": email, "password": password},
+        content_type="application/json",
+        REMOTE_ADDR=address,
+    )
+
+
+LOG_INS = {"admin": admin_log_in, "portal": portal_log_in, "api": api_log_in}
+
+
+def logged_in(interface: str, response) -> bool:
+    if interface == "api":
+        return response.status_code == 200 and bool(response.json()["token"])
+    return response.status_code == 302
+
+
+@pytest.mark.parametrize("interface", LOG_INS)
+def test_a_locked_out_account_stays_locked_whatever_the_case_of_its_e_mail(client, interface):
+    log_in_with = LOG_INS[interface]
+    user = UserFactory(is_staff=True, email="specialist1@center.example")
+    for _attempt in range(settings.AXES_FAILURE_LIMIT):
+        log_in_with(client, "specialist1@center.example", WRONG_PASSWORD, "203.0.113.7")
+
+    for variant in ["Specialist1@center.example", " SPECIALIST1@Center.Example "]:
+        refused = log_in_with(client, variant, PASSWORD, "203.0.113.7")
+        assert refused.status_code == 429, variant
+        assert int(refused["Retry-After"]) == 15 * 60
+
+    assert AccessAttempt.objects.get().username == user.email
+    assert not AuditEntry.objects.filter(action__in=[Action.LOGIN, Action.TOKEN_ISSUED]).exists()
+
+
+def test_the_api_lockout_is_429_in_the_api_error_shape_with_retry_after(client):
+    user = UserFactory(email="oncologist@practice.example")
+    for _attempt in range(settings.AXES_FAILURE_LIMIT - 1):
+        wrong = api_log_in(client, user.email, WRONG_PASSWORD, "203.0.113.8")
+        assert wrong.status_code == 400
+
+    locking = api_log_in(client, user.email, WRONG_PASSWORD, "203.0.113.8")
+    refused = api_log_in(client, user.email, PASSWORD, "203.0.113.8")
+
+    for response in (locking, refused):
+        assert response.status_code == 429
+        assert response.json() == {
+            "detail": "Too many failed log-ins: try again later.",
+            "code": "throttled",
+            "fields": {},
+        }
+        assert int(response["Retry-After"]) == 15 * 60
+    assert AuditEntry.objects.filter(action=Action.LOCKED_OUT, actor_label=user.email).exists()
+
+
+@pytest.mark.parametrize("interface", LOG_INS)
+def test_a_burst_against_one_account_does_not_stop_a_colleague_at_the_same_address(
+    client, interface
+):
+    log_in_with = LOG_INS[interface]
+    attacked = UserFactory(is_staff=True)
+    colleague = UserFactory(is_staff=True)
+    for _attempt in range(settings.AXES_FAILURE_LIMIT + 2):
+        log_in_with(client, attacked.email, WRONG_PASSWORD, "198.51.100.30")
+
+    response = log_in_with(client, colleague.email, PASSWORD, "198.51.100.30")
+
+    assert logged_in(interface, response)
+
+
+@pytest.mark.parametrize("interface", LOG_INS)
+def test_one_address_guessing_many_accounts_is_stopped_and_only_that_address(
+    client, settings, interface
+):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 6
+    log_in_with = LOG_INS[interface]
+    users = UserFactory.create_batch(3, is_staff=True)
+    # Two wrong passwords for each of three accounts: none of them reaches its own limit.
+    for user in users:
+        for _attempt in range(2):
+            log_in_with(client, user.email, WRONG_PASSWORD, "192.0.2.66")
+
+    refused = log_in_with(client, UserFactory(is_staff=True).email, PASSWORD, "192.0.2.66")
+    assert refused.status_code == 429
+    assert "Retry-After" in refused
+
+    # The same people from their own desks are not affected.
+    assert logged_in(interface, log_in_with(client, users[0].email, PASSWORD, "192.0.2.10"))
+
+
+def test_a_busy_session_still_ends_twelve_hours_after_log_in(client):
+    staff = UserFactory(is_staff=True)
+    assert log_in(client, staff.email, PASSWORD).status_code == 302
+    assert settings.SESSION_ABSOLUTE_HOURS == 12
+    assert client.get("/admin/").status_code == 200
+
+    # Twelve hours and a minute later, after requests all day long.
+    session = client.session
+    session["session_started_at"] -= 12 * 3600 + 60
+    session.save()
+    response = client.get("/admin/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(LOGIN_URL)
+    assert client.get("/admin/").status_code == 302
+    assert AuditEntry.objects.filter(
+        actor=staff, action=Action.LOGOUT, detail="Session ended: absolute lifetime reached."
+    ).exists()
+
+
+def test_an_api_log_in_resets_the_accounts_failures_like_a_web_log_in(client):
+    user = UserFactory()
+    for _attempt in range(settings.AXES_FAILURE_LIMIT - 1):
+        api_log_in(client, user.email, WRONG_PASSWORD, "203.0.113.12")
+    assert api_log_in(client, user.email, PASSWORD, "203.0.113.12").status_code == 200
+
+    # A typo later the same morning is one failure, not the fifth.
+    assert api_log_in(client, user.email, WRONG_PASSWORD, "203.0.113.12").status_code == 400
+    assert api_log_in(client, user.email, PASSWORD, "203.0.113.12").status_code == 200

@@ -103,3 +103,35 @@ def test_ids_uuids_and_codes_pass():
 
 def test_celery_s_own_tasks_are_not_checked():
     refuse_phi_in_task_arguments("celery.chord_unlock", ["Any text at all"], {})
+
+
+def test_search_terms_in_logged_urls_are_masked(console_output):
+    # The development server's request lines, and any library that logs a full URL.
+    logging.getLogger("django.server").info(
+        '"GET /admin/referrals/patient/?q=%s&o=1 HTTP/1.1" 200 5120', CANARY_NAME
+    )
+    logging.getLogger("django.request").warning(
+        "Slow: /api/v1/referrals/?status=submitted&search=%s", CANARY_MRN
+    )
+    logging.getLogger("django.server").info("GET /admin/autocomplete/?term=%s", CANARY_NAME)
+
+    output = console_output.getvalue()
+    assert "/admin/referrals/patient/?q=[search]&o=1" in output
+    assert "?status=submitted&search=[search]" in output
+    assert "?term=[search]" in output
+    assert CANARY_NAME not in output and CANARY_MRN not in output
+
+
+def test_the_gunicorn_access_log_leaves_query_strings_out():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    config: dict = {}
+    exec((Path(settings.BASE_DIR) / "gunicorn.conf.py").read_text(), config)
+
+    assert config["accesslog"] == "-"
+    # %(U)s is the path alone; %(r)s (the request line) and %(q)s would carry the query.
+    assert "%(U)s" in config["access_log_format"]
+    assert "%(r)s" not in config["access_log_format"]
+    assert "%(q)s" not in config["access_log_format"]

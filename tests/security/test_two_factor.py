@@ -45,7 +45,14 @@ def test_staff_without_an_app_are_sent_to_set_one_up_and_get_in_after_the_first_
     assert response.status_code == 302
     assert response["Location"] == f"{SETUP_URL}?next=%2Fadmin%2F"
 
-    setup_page = client.get(response["Location"])
+    # The password again first: no secret is shown before it.
+    password_page = client.get(response["Location"])
+    assert "Confirm your password" in password_page.text
+    assert "security-secret" not in password_page.text
+    again = client.post(SETUP_URL, {"password": "correct horse battery", "next": "/admin/"})
+    assert again["Location"] == f"{SETUP_URL}?next=%2Fadmin%2F"
+
+    setup_page = client.get(again["Location"])
     assert setup_page.status_code == 200
     assert 'src="data:image/svg+xml;base64,' in setup_page.text
     device = TOTPDevice.objects.get(user=staff, confirmed=False)
@@ -110,6 +117,34 @@ def test_a_password_alone_cannot_enrol_a_second_app(client, staff):
 
 
 @pytest.mark.usefixtures("two_factor_required")
+def test_the_first_app_needs_the_password_again_and_a_secret_seen_before_it_is_void(client, staff):
+    # Someone at a computer left signed in, who does not know the password.
+    assert "Confirm your password" in client.get(SETUP_URL).text
+    wrong = client.post(SETUP_URL, {"password": "not the password at all"})
+    assert "That is not your password." in wrong.text
+    assert not TOTPDevice.objects.filter(user=staff).exists()
+    assert AuditEntry.objects.filter(
+        action=AuditEntry.Action.LOGIN_FAILED, actor_label=staff.email
+    ).exists()
+    # Posting a code straight away skips nothing: the password page comes back.
+    assert "Confirm your password" in client.post(SETUP_URL, {"token": "123456"}).text
+
+    client.post(SETUP_URL, {"password": "correct horse battery"})
+    assert "Set up two-factor authentication" in client.get(SETUP_URL).text
+    first_secret = TOTPDevice.objects.get(user=staff, confirmed=False).key
+
+    # Ten minutes later the password is asked again, and a new secret drawn: the one shown
+    # before (perhaps over the user's shoulder) can never be confirmed.
+    session = client.session
+    session["two_factor_reauthenticated_at"] -= 11 * 60
+    session.save()
+    assert "Confirm your password" in client.get(SETUP_URL).text
+    client.post(SETUP_URL, {"password": "correct horse battery"})
+    client.get(SETUP_URL)
+    assert TOTPDevice.objects.get(user=staff, confirmed=False).key != first_secret
+
+
+@pytest.mark.usefixtures("two_factor_required")
 def test_logging_out_needs_no_code(client, staff):
 
     response = client.post("/admin/logout/")
@@ -145,6 +180,9 @@ def test_an_administrator_enrols_an_app_in_the_browser_and_reaches_the_admin(
     page.fill("#id_password", "correct horse battery")
     page.get_by_role("button", name="Log in").click()
 
+    page.get_by_role("heading", name="Confirm your password").wait_for()
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Continue").click()
     page.get_by_role("heading", name="Set up two-factor authentication").wait_for()
     # What the user types into their app, and the code the app then shows.
     typed_key = page.locator(".security-secret").inner_text().replace(" ", "")

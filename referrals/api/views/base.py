@@ -2,7 +2,7 @@
 
 import uuid
 
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.metadata import SimpleMetadata
@@ -13,6 +13,7 @@ from audit.services import audit_record
 from referrals.api.schema import ApiSchema
 from referrals.models import Referral
 from referrals.selectors import referrals_visible_to
+from security.tokens import ApiTokenAuthentication
 
 
 class ApiMetadata(SimpleMetadata):
@@ -25,7 +26,7 @@ class ApiMetadata(SimpleMetadata):
 
 class ApiView(GenericAPIView):
     # Token first: an anonymous client is told how to authenticate (401 with WWW-Authenticate).
-    authentication_classes = (TokenAuthentication, SessionAuthentication)
+    authentication_classes = (ApiTokenAuthentication, SessionAuthentication)
     permission_classes = (IsAuthenticated,)
     schema = ApiSchema()
     metadata_class = ApiMetadata
