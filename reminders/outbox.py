@@ -120,7 +120,7 @@ def publish(email_ids: list[int], *, task=None) -> int:
     """Queue one delivery task per id, marking each queued; raises BrokerUnavailable.
 
     Marked first, unmarked if publishing fails: nothing stays marked queued that was not
-    published (the scan would otherwise wait EMAIL_OUTBOX_REQUEUE_AFTER_MINUTES for it).
+    published (the scan would otherwise wait EMAIL_OUTBOX_REQUEUE_AFTER_SECONDS for it).
     """
     return publish_marked(OutgoingEmail.objects, email_ids, send=(task or deliver_email).delay)
 
@@ -143,11 +143,11 @@ def emails_to_queue(*, now: datetime.datetime | None = None) -> list[int]:
     """Messages due and held by nobody whose task is missing or stale.
 
     Due: not sent or failed, past `next_attempt_at`, and unclaimed or claimed with an expired
-    lease. Missing or stale: never queued, or queued EMAIL_OUTBOX_REQUEUE_AFTER_MINUTES ago
+    lease. Missing or stale: never queued, or queued EMAIL_OUTBOX_REQUEUE_AFTER_SECONDS ago
     (a task lost with a killed worker, a restarted broker, or never published).
     """
     now = now or timezone.now()
-    stale = now - datetime.timedelta(minutes=settings.EMAIL_OUTBOX_REQUEUE_AFTER_MINUTES)
+    stale = now - datetime.timedelta(seconds=settings.EMAIL_OUTBOX_REQUEUE_AFTER_SECONDS)
     due = _pending().filter(
         Q(claimed_until__isnull=True) | Q(claimed_until__lte=now),
         Q(queued_at__isnull=True) | Q(queued_at__lte=stale),

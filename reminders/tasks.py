@@ -15,6 +15,7 @@ logger = logging.getLogger(__name__)
 # Longer than a delivery may take (its time limit), so no second sender starts while the first
 # might still be talking to the mail server.
 LEASE = settings.EMAIL_OUTBOX_LEASE_SECONDS
+TIME_LIMIT = LEASE - min(60, LEASE // 5)
 
 
 @shared_task(
@@ -27,8 +28,8 @@ LEASE = settings.EMAIL_OUTBOX_LEASE_SECONDS
     retry_backoff_max=240,
     retry_jitter=True,
     max_retries=10,
-    soft_time_limit=LEASE - 90,
-    time_limit=LEASE - 60,
+    soft_time_limit=TIME_LIMIT - min(30, LEASE // 10),
+    time_limit=TIME_LIMIT,
 )
 def deliver_email(self, email_id: int) -> str:
     """Deliver one outbox message; after a failure, retry with backoff for about an hour."""
@@ -43,7 +44,8 @@ def deliver_email(self, email_id: int) -> str:
         OutgoingEmail.objects.filter(pk=email_id).update(queued_at=None)
         return attempt.outcome
     OutgoingEmail.objects.filter(pk=email_id).update(queued_at=timezone.now())
-    raise self.retry(countdown=attempt.retry_in, max_retries=None)
+    # A little after it is due: a task that came early would find it not due and end.
+    raise self.retry(countdown=attempt.retry_in + 1, max_retries=None)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=300, soft_time_limit=240)

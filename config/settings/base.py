@@ -239,10 +239,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 # A task unacknowledged this long (its worker died, say) is delivered again: the same age as
-# the scans' re-queue (REMINDER_ and EMAIL_OUTBOX_REQUEUE_AFTER_MINUTES). A longer task (an
-# e-mail to a slow server) is then run a second time, which does nothing: it is claimed.
+# the outbox scan's re-queue (EMAIL_OUTBOX_REQUEUE_AFTER_SECONDS). A longer task (an e-mail to
+# a slow server) is then run a second time, which does nothing: the message is claimed.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": 60 * env.int("EMAIL_OUTBOX_REQUEUE_AFTER_MINUTES", default=5)
+    "visibility_timeout": env.int("EMAIL_OUTBOX_REQUEUE_AFTER_SECONDS", default=300)
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Tasks record their outcome in the database (Reminder rows), not in a result backend.
@@ -304,8 +304,10 @@ REMINDER_REQUEUE_AFTER_MINUTES = env.int("REMINDER_REQUEUE_AFTER_MINUTES", defau
 # Late referrals handled per batch (one bulk insert each).
 REMINDER_SCAN_BATCH_SIZE = 1000
 # THE OUTBOX: every e-mail the product sends (reminders/outbox.py)
-# A message without a live task is queued again by the outbox scan after this many minutes.
-EMAIL_OUTBOX_REQUEUE_AFTER_MINUTES = env.int("EMAIL_OUTBOX_REQUEUE_AFTER_MINUTES", default=5)
+# A message without a live task is queued again by the outbox scan once its last task is this
+# old (lost with a killed worker or a restarted broker, or never published); a lost task is
+# delivered within this plus the scan's period (7 minutes by default).
+EMAIL_OUTBOX_REQUEUE_AFTER_SECONDS = env.int("EMAIL_OUTBOX_REQUEUE_AFTER_SECONDS", default=300)
 # How often beat runs that scan (`reminders.tasks.queue_unsent_email`).
 EMAIL_OUTBOX_SCAN_SECONDS = env.int("EMAIL_OUTBOX_SCAN_SECONDS", default=120)
 # A sender holds a message this long: more than a delivery task may run (its time limit is

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+import redis
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
@@ -17,6 +18,7 @@ from referrals.reminders.delivery import (
 from referrals.reminders.scan import reminders_scan
 from reminders import outbox
 from reminders.models import OutgoingEmail
+from tests.reminders.conftest import PrivateRedis, drop_producer_pools, route_tasks_to
 from tests.reminders.world import Clinic, patient_details
 
 S = Referral.Status
@@ -182,3 +184,26 @@ def test_beat_runs_the_scan_and_the_digest_through_registered_tasks():
     ):
         task = app.tasks[name]
         assert task.acks_late and task.reject_on_worker_lost and task.autoretry_for
+
+
+def test_a_scan_while_redis_is_down_says_so_and_leaves_nothing_marked_queued(
+    settings, private_redis: PrivateRedis
+):
+    clinic = Clinic.create()
+    for _ in range(3):
+        clinic.late_referral(S.MONITORING, due=MONDAY)
+    route_tasks_to(settings, private_redis.url)
+    private_redis.stop()
+
+    with pytest.raises(CommandError) as refused:
+        call_command("scan_reminders")
+
+    assert "\n" not in str(refused.value)
+    assert "broker unreachable" in str(refused.value)
+    assert Reminder.objects.count() == 3
+    assert not Reminder.objects.filter(queued_at__isnull=False).exists()
+    private_redis.start()
+    drop_producer_pools()
+    call_command("scan_reminders")  # the next scan publishes them all
+    assert Reminder.objects.filter(queued_at__isnull=False).count() == 3
+    assert redis.Redis.from_url(private_redis.url).llen("celery") == 3
