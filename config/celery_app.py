@@ -10,7 +10,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 # No PHI in task messages (they sit in Redis and in worker logs): our tasks take ids, a UUID
 # or a short lower-case code ("records", "daily_digest"). Celery's own tasks are not checked.
-GUARDED_TASK_PREFIXES = ("referrals.", "reports.", "audit.")
+GUARDED_TASK_PREFIXES = ("referrals.", "reports.", "audit.", "reminders.")
 SHORT_CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 

@@ -1,11 +1,12 @@
 """Who hears about what happened to a referral, and the e-mail they get (no PHI, ever)."""
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.urls import NoReverseMatch, reverse
 
 from accounts.models import Membership, User
 from referrals.models import Referral, ReferralEvent
+from reminders import outbox
+from reminders.models import OutgoingEmail
 
 Role = Membership.Role
 K = ReferralEvent.Kind
@@ -54,22 +55,33 @@ def recipients_for(event: ReferralEvent) -> list[User]:
     return list(unique.values())
 
 
-def send_event_notification(event: ReferralEvent) -> int:
-    """E-mail the people concerned: the reference number, what happened and a link."""
+def event_notifications_add(event: ReferralEvent) -> list[int]:
+    """Write the event's e-mails into the outbox, in the caller's transaction; returns their ids.
+
+    One per person concerned: the reference number, what happened and a link. The key names
+    the event and the person, so the same event never writes (nor sends) one twice.
+    """
     recipients = recipients_for(event)
     if not recipients:
-        return 0
+        return []
     referral = event.referral
     subject = f"{referral.reference}: {event.get_kind_display()}"
-    body = (
+    text = (
         f"Second-opinion referral {referral.reference}: {event.get_kind_display().lower()}.\n\n"
         f"Open it in Second Opinion Tracker:\n{referral_link(referral)}\n\n"
         "This message carries no patient information; sign in to see the referral."
     )
-    return send_mail(
-        subject,
-        body,
-        settings.DEFAULT_FROM_EMAIL,
-        [user.email for user in recipients],
-        fail_silently=False,
+    email_ids = outbox.emails_add(
+        [
+            outbox.Message(
+                key=f"event-{event.pk}-{user.uuid}",
+                kind=OutgoingEmail.Kind.NOTIFICATION,
+                to=user.email,
+                subject=subject,
+                text=text,
+            )
+            for user in recipients
+        ]
     )
+    outbox.deliver_after_commit(email_ids)
+    return email_ids

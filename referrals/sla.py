@@ -5,7 +5,8 @@ import datetime
 from django.db.models import Q
 from django.utils import timezone
 
-from referrals.models import Holiday, Referral, SLAPolicy
+from referrals.models import Referral, SLAPolicy
+from referrals.reminders.calendar import BusinessCalendar
 
 DEFAULT_DAYS = {
     Referral.Urgency.ROUTINE: {"triage": 2, "records": 7, "recommendation": 10, "return": 5},
@@ -13,21 +14,12 @@ DEFAULT_DAYS = {
 }
 
 
-def holidays_between(start: datetime.date, end: datetime.date) -> set[datetime.date]:
-    return set(Holiday.objects.filter(date__gt=start, date__lte=end).values_list("date", flat=True))
-
-
 def add_business_days(start: datetime.date, days: int) -> datetime.date:
     """The date `days` business days after `start` (weekends and holidays skipped)."""
-    # Look ahead far enough for any run of weekends and holidays, then count.
+    # Look ahead far enough for any run of weekends and holidays, then count: the reminder
+    # engine's calendar, so due dates and reminder rounds count the same business days.
     horizon = start + datetime.timedelta(days=days * 2 + 30)
-    holidays = holidays_between(start, horizon)
-    current, remaining = start, days
-    while remaining > 0:
-        current += datetime.timedelta(days=1)
-        if current.weekday() < 5 and current not in holidays:
-            remaining -= 1
-    return current
+    return BusinessCalendar.between(start, horizon).add(start, days)
 
 
 def policy_days(referral: Referral) -> dict[str, int]:

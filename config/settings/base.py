@@ -81,6 +81,7 @@ LOCAL_APPS = [
     "audit",
     "security",
     "reports",
+    "reminders",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -183,14 +184,20 @@ X_FRAME_OPTIONS = "DENY"
 if "EMAIL_URL" in env:
     globals().update(env.email_url("EMAIL_URL"))
 else:
-    EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+    EMAIL_BACKEND = env("EMAIL_BACKEND", default="reminders.mail.EmailBackend")
     EMAIL_HOST = env("EMAIL_HOST", default="localhost")
     EMAIL_PORT = env.int("EMAIL_PORT", default=25)
     EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
     EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
     EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
     EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
-EMAIL_TIMEOUT = 10
+if EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":
+    # The same SMTP, with RFC 5321's timeouts and an unknown outcome told from a refusal.
+    EMAIL_BACKEND = "reminders.mail.EmailBackend"
+# RFC 5321 §4.5.3.2: 5 minutes for the greeting and each command, 10 for the answer to the end
+# of the message data (a server slow to store a message is waited for, not sent it again).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=300)
+EMAIL_DATA_TIMEOUT = env.int("EMAIL_DATA_TIMEOUT", default=600)
 DEFAULT_FROM_EMAIL = env(
     "DEFAULT_FROM_EMAIL", default="Second Opinion Tracker <noreply@second-opinion.local>"
 )
@@ -239,8 +246,12 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
-# Must exceed the longest task (time limit 300 s) or Redis redelivers a task still running.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A task unacknowledged this long (its worker died, say) is delivered again: the same age as
+# the outbox scan's re-queue (EMAIL_OUTBOX_REQUEUE_AFTER_SECONDS). A longer task (an e-mail to
+# a slow server) is then run a second time, which does nothing: the message is claimed.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("EMAIL_OUTBOX_REQUEUE_AFTER_SECONDS", default=300)
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Tasks record their outcome in the database (Reminder rows), not in a result backend.
 CELERY_RESULT_BACKEND = None
@@ -258,8 +269,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ("django_filters.rest_framework.DjangoFilterBackend",),
     "DEFAULT_THROTTLE_CLASSES": (
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        # DRF's, counted with one atomic INCR per request (core/throttling.py).
+        "core.throttling.AnonRateThrottle",
+        "core.throttling.UserRateThrottle",
     ),
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "1000/min"},
     "EXCEPTION_HANDLER": "referrals.api.exceptions.api_exception_handler",
@@ -297,9 +309,29 @@ REMINDER_REPEAT_BUSINESS_DAYS = env.int("REMINDER_REPEAT_BUSINESS_DAYS", default
 REMINDER_ESCALATE_AFTER = env.int("REMINDER_ESCALATE_AFTER", default=2)
 # An unsent reminder is queued again by the scan once its last task is this old (lost with a
 # killed worker or a restarted Redis, or still waiting behind a backlog).
-REMINDER_REQUEUE_AFTER_MINUTES = env.int("REMINDER_REQUEUE_AFTER_MINUTES", default=60)
+REMINDER_REQUEUE_AFTER_MINUTES = env.int("REMINDER_REQUEUE_AFTER_MINUTES", default=5)
 # Late referrals handled per batch (one bulk insert each).
 REMINDER_SCAN_BATCH_SIZE = 1000
+# THE OUTBOX: every e-mail the product sends (reminders/outbox.py)
+# A message without a live task is queued again by the outbox scan once its last task is this
+# old (lost with a killed worker or a restarted broker, or never published); a lost task is
+# delivered within this plus the scan's period (7 minutes by default).
+EMAIL_OUTBOX_REQUEUE_AFTER_SECONDS = env.int("EMAIL_OUTBOX_REQUEUE_AFTER_SECONDS", default=300)
+# How often beat runs that scan (`reminders.tasks.queue_unsent_email`).
+EMAIL_OUTBOX_SCAN_SECONDS = env.int("EMAIL_OUTBOX_SCAN_SECONDS", default=120)
+# A sender holds a message this long: more than a delivery task may run (its time limit is
+# this less a minute), which covers EMAIL_TIMEOUT and EMAIL_DATA_TIMEOUT.
+EMAIL_OUTBOX_LEASE_SECONDS = env.int(
+    "EMAIL_OUTBOX_LEASE_SECONDS", default=2 * EMAIL_TIMEOUT + EMAIL_DATA_TIMEOUT + 120
+)
+# After a refusal or an unreachable server: retries from 5 s doubling to 4 minutes, with
+# jitter, by the task for about an hour (25 retries), then by the scan at the same pace.
+EMAIL_OUTBOX_RETRY_BASE_SECONDS = env.int("EMAIL_OUTBOX_RETRY_BASE_SECONDS", default=5)
+EMAIL_OUTBOX_RETRY_MAX_SECONDS = env.int("EMAIL_OUTBOX_RETRY_MAX_SECONDS", default=240)
+EMAIL_OUTBOX_TASK_RETRIES = env.int("EMAIL_OUTBOX_TASK_RETRIES", default=25)
+# A message that went out but was never answered (the server may have it) waits this long.
+EMAIL_OUTBOX_UNKNOWN_RETRY_MINUTES = env.int("EMAIL_OUTBOX_UNKNOWN_RETRY_MINUTES", default=60)
+
 # Holidays the SLA clock skips, loaded by `manage.py load_holidays` (the `holidays` package);
 # edit them in the admin too.
 HOLIDAY_COUNTRY = env("HOLIDAY_COUNTRY", default="US")
@@ -310,6 +342,10 @@ CELERY_BEAT_SCHEDULE = {
     "reminders-scan": {
         "task": "referrals.tasks.scan_reminders",
         "schedule": crontab(minute="*/15"),
+    },
+    "email-outbox-scan": {
+        "task": "reminders.tasks.queue_unsent_email",
+        "schedule": datetime.timedelta(seconds=EMAIL_OUTBOX_SCAN_SECONDS),
     },
     "reminders-daily-digest": {
         "task": "referrals.tasks.queue_reminder_digests",

@@ -1,29 +1,24 @@
-"""Sending reminders: each at most once, recorded on the referral's timeline.
+"""Sending reminders: each handed to the outbox once, recorded on the referral's timeline.
 
-The guard is one conditional UPDATE (`sent_at` set only where it is still empty) in the same
-transaction as the e-mail and the timeline event:
-
-- a second task for the same reminder (a redelivered or re-queued message) updates no row
-  and sends nothing; while the first is still sending it waits on the row lock, then sees
-  the reminder sent (or, if the first failed, sends it itself);
-- a failed send (SMTP error) or a killed worker rolls the claim back, and the reminder stays
-  pending for the task's retry or the next scan: nothing is lost.
-
-The one window left is a crash after the mail server accepted the message and before the
-COMMIT (a single round trip). The reminder is then sent again later, with the same
-Message-ID. We accept that duplicate rather than the opposite order (commit, then send),
-whose crash window loses the reminder: a late step must never go unreminded.
+One transaction marks the reminder sent (`sent_at` set only where it is still empty), writes
+its e-mail into the outbox (reminders/outbox.py) and the timeline event. A second task for
+the same reminder (redelivered or re-queued) updates no row and writes nothing; a killed
+worker rolls it all back and the reminder stays pending for the next scan. Once committed,
+the outbox delivers the e-mail: with a claim, so that neither a crash, a database restart nor
+a slow mail server sends it twice (see reminders/outbox.py for the one window left).
 """
 
 import datetime
 from enum import StrEnum
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
 from referrals.models import ReferralEvent, Reminder
 from referrals.reminders import emails, steps
+from reminders import outbox
 
 DIGEST = User.ReminderDelivery.DAILY_DIGEST
 
@@ -43,11 +38,13 @@ def _with_referral(queryset):
     return queryset.select_related("referral", "recipient")
 
 
-def reminder_send(*, reminder_id: int, today: datetime.date | None = None) -> Outcome:
+def reminder_send(
+    *, reminder_id: int, today: datetime.date | None = None, in_process: bool = False
+) -> Outcome:
     """Send one reminder unless it was sent, cancelled, or belongs to a digest.
 
-    Raises the mail backend's errors (OSError, smtplib.SMTPException): nothing is recorded
-    then, and the reminder stays pending.
+    Its e-mail is delivered after the commit: in this process with `in_process` or without a
+    broker, by a task otherwise. Mail errors do not raise: the outbox retries.
     """
     today = today or timezone.localdate()
     now = timezone.now()
@@ -63,9 +60,20 @@ def reminder_send(*, reminder_id: int, today: datetime.date | None = None) -> Ou
         if step_due is None:
             Reminder.objects.filter(pk=reminder_id).update(sent_at=None, cancelled_at=now)
             return Outcome.CANCELLED
-        emails.reminder_email(reminder, step_due=step_due, today=today).send()
+        message = emails.reminder_email(reminder, step_due=step_due, today=today)
+        email_ids = outbox.emails_add([message])
         _record_on_timeline([reminder], now=now)
+    _deliver(email_ids, in_process=in_process)
     return Outcome.SENT
+
+
+def _deliver(email_ids: list[int], *, in_process: bool) -> None:
+    # Called once the reminders' transaction is over: without a broker, deliver right here.
+    if in_process or settings.CELERY_TASK_ALWAYS_EAGER:
+        for email_id in email_ids:
+            outbox.email_deliver(email_id)
+    else:
+        outbox.deliver_after_commit(email_ids)
 
 
 def digest_recipient_ids() -> list[int]:
@@ -78,10 +86,12 @@ def digest_recipient_ids() -> list[int]:
     )
 
 
-def reminder_digest_send(*, recipient_id: int, today: datetime.date | None = None) -> int:
+def reminder_digest_send(
+    *, recipient_id: int, today: datetime.date | None = None, in_process: bool = False
+) -> int:
     """Send one person's waiting reminders in one e-mail; returns how many it carried.
 
-    Raises the mail backend's errors: nothing is recorded then (see `reminder_send`).
+    Delivered through the outbox after the commit, as in `reminder_send`.
     """
     today = today or timezone.localdate()
     now = timezone.now()
@@ -112,8 +122,10 @@ def reminder_digest_send(*, recipient_id: int, today: datetime.date | None = Non
         if claimed != len(sent):  # only where rows are not locked (SQLite): someone was first
             transaction.set_rollback(True)
             return 0
-        emails.digest_email(sent[0].recipient, lines, today=today).send()
+        digest = emails.digest_email(sent[0].recipient, lines, today=today, first=sent[0])
+        email_ids = outbox.emails_add([digest])
         _record_on_timeline(sent, now=now)
+    _deliver(email_ids, in_process=in_process)
     return len(sent)
 
 

@@ -6,15 +6,14 @@ the patient through the referral by accident.
 
 import datetime
 from dataclasses import dataclass
-from urllib.parse import urlparse
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 from referrals.models import Reminder
 from referrals.notifications import referral_link
 from referrals.reminders import steps
+from reminders.models import OutgoingEmail
+from reminders.outbox import Message
 
 
 @dataclass(frozen=True)
@@ -47,28 +46,20 @@ class ReminderLine:
         )
 
 
-def _message_id(key: str) -> str:
-    # The same reminder always has the same Message-ID: should a crash ever make it go out
-    # twice, mail systems that de-duplicate by Message-ID show it once.
-    domain = urlparse(settings.SITE_URL).hostname or "second-opinion.local"
-    return f"<{key}@{domain}>"
-
-
-def _message(*, subject: str, template: str, context: dict, to: str, key: str):
-    message = EmailMultiAlternatives(
+def _message(*, subject: str, template: str, context: dict, to: str, key: str, kind: str):
+    # The key makes the Message-ID: the same reminder always has the same one, so should a
+    # crash ever make it go out twice, mail systems that de-duplicate by it show it once.
+    return Message(
+        key=key,
+        kind=kind,
+        to=to,
         subject=subject,
-        body=render_to_string(f"email/{template}.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[to],
-        headers={"Message-ID": _message_id(key)},
+        text=render_to_string(f"email/{template}.txt", context),
+        html=render_to_string(f"email/{template}.html", context),
     )
-    message.attach_alternative(render_to_string(f"email/{template}.html", context), "text/html")
-    return message
 
 
-def reminder_email(
-    reminder: Reminder, *, step_due: datetime.date, today: datetime.date
-) -> EmailMultiAlternatives:
+def reminder_email(reminder: Reminder, *, step_due: datetime.date, today: datetime.date) -> Message:
     line = ReminderLine.of(reminder, step_due=step_due, today=today)
     prefix = "Escalation" if line.is_escalation else "Reminder"
     return _message(
@@ -77,15 +68,20 @@ def reminder_email(
         context={"line": line},
         to=reminder.recipient.email,
         key=f"reminder-{reminder.uuid}",
+        kind=OutgoingEmail.Kind.REMINDER,
     )
 
 
-def digest_email(recipient, lines: list[ReminderLine], *, today: datetime.date):
+def digest_email(
+    recipient, lines: list[ReminderLine], *, today: datetime.date, first: Reminder
+) -> Message:
+    """One person's digest; `first` of its reminders names it (each is in one digest only)."""
     count = len(lines)
     return _message(
         subject=f"Daily digest: {count} overdue step{'s' if count != 1 else ''} to act on",
         template="reminder_digest",
         context={"lines": lines, "today": today},
         to=recipient.email,
-        key=f"reminder-digest-{recipient.uuid}-{today:%Y%m%d}",
+        key=f"reminder-digest-{today:%Y%m%d}-{first.uuid}",
+        kind=OutgoingEmail.Kind.DIGEST,
     )

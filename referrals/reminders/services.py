@@ -3,9 +3,12 @@
 import datetime
 from collections.abc import Callable
 
-from django.db import transaction
+from django.utils import timezone
 
-from referrals.reminders.scan import ScanResult, reminders_scan
+from referrals.models import Reminder
+from referrals.reminders.scan import ScanResult, reminders_scan, reminders_to_queue
+from referrals.tasks import send_reminder
+from reminders.outbox import publish_marked
 
 
 def reminders_scan_and_queue(
@@ -14,12 +17,18 @@ def reminders_scan_and_queue(
     """Scan, then queue one send task per pending reminder once the rows are committed.
 
     `queue` defaults to `send_reminder.delay` (ids only in the message: no PHI in the broker).
+    Raises reminders.outbox.BrokerUnavailable when the broker cannot be reached: the
+    reminders it could not publish are left unmarked, for the next scan.
     """
-    if queue is None:
-        from referrals.tasks import send_reminder
-
-        queue = send_reminder.delay
     result = reminders_scan(today=today)
-    pending = result.pending
-    transaction.on_commit(lambda: [queue(reminder_id) for reminder_id in pending])
+    publish_marked(Reminder.objects, result.pending, send=queue or send_reminder.delay)
     return result
+
+
+def reminders_requeue(*, queue: Callable[[int], object] | None = None) -> int:
+    """Queue again the unsent reminders whose task is stale (the outbox scan, every minutes).
+
+    Raises reminders.outbox.BrokerUnavailable as `reminders_scan_and_queue` does.
+    """
+    pending = reminders_to_queue(now=timezone.now())
+    return publish_marked(Reminder.objects, pending, send=queue or send_reminder.delay)

@@ -3,7 +3,6 @@
 import datetime
 import uuid as uuid_module
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -65,8 +64,9 @@ def record_event(
     data: dict | None = None,
     occurred_at: datetime.datetime | None = None,
 ) -> ReferralEvent:
-    """Append to the timeline and queue the notifications for it once the transaction commits."""
-    from referrals.tasks import notify_event
+    """Append to the timeline and write its notifications into the outbox, in the caller's
+    transaction (delivered once it commits)."""
+    from referrals.notifications import event_notifications_add
 
     event = ReferralEvent.objects.create(
         referral=referral,
@@ -78,7 +78,7 @@ def record_event(
         data=data or {},
         occurred_at=occurred_at or timezone.now(),
     )
-    transaction.on_commit(lambda: notify_event.delay(event.pk))
+    event_notifications_add(event)
     return event
 
 

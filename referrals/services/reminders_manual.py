@@ -5,8 +5,6 @@ The periodic reminder engine finds late steps on its own; this is the coordinato
 Reminder rows (and so its escalation counts) alone.
 """
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 
 from accounts.models import Membership, User
@@ -16,6 +14,8 @@ from referrals.errors import InvalidData, NotPermitted
 from referrals.models import Referral, ReminderStep
 from referrals.notifications import referral_link
 from referrals.services.common import record_event
+from reminders import outbox
+from reminders.models import OutgoingEmail
 
 S = Referral.Status
 
@@ -69,7 +69,7 @@ def referral_remind_now(*, referral: Referral, actor: User) -> list[User]:
     )
     if not recipients:
         raise InvalidData(f"{referral.reference}: there is nobody else to remind.")
-    record_event(
+    event = record_event(
         referral=referral,
         actor=actor,
         kind="reminder_sent",
@@ -83,6 +83,18 @@ def referral_remind_now(*, referral: Referral, actor: User) -> list[User]:
         f"Open it in Second Opinion Tracker:\n{referral_link(referral)}\n\n"
         "This message carries no patient information; sign in to see the referral."
     )
-    addresses = [person.email for person in recipients]
-    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, addresses))
+    # Written with the timeline event; each click is its own reminder (a new key).
+    email_ids = outbox.emails_add(
+        [
+            outbox.Message(
+                key=f"manual-reminder-{event.pk}-{person.uuid}",
+                kind=OutgoingEmail.Kind.MANUAL_REMINDER,
+                to=person.email,
+                subject=subject,
+                text=body,
+            )
+            for person in recipients
+        ]
+    )
+    outbox.deliver_after_commit(email_ids)
     return recipients

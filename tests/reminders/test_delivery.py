@@ -3,7 +3,9 @@
 import datetime
 
 import pytest
+import redis
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from accounts.models import User
 from referrals.models import Holiday, Referral, ReferralEvent, Reminder
@@ -14,6 +16,9 @@ from referrals.reminders.delivery import (
     reminder_send,
 )
 from referrals.reminders.scan import reminders_scan
+from reminders import outbox
+from reminders.models import OutgoingEmail
+from tests.reminders.conftest import PrivateRedis, drop_producer_pools, route_tasks_to
 from tests.reminders.world import Clinic, patient_details
 
 S = Referral.Status
@@ -40,24 +45,33 @@ def test_a_step_answered_before_the_reminder_went_out_is_not_reminded(mailoutbox
     assert reminders_scan(today=TUESDAY).pending == []
 
 
-def test_a_refused_mail_leaves_the_reminder_pending_until_it_goes_out(mailoutbox, settings):
+def test_a_refused_mail_waits_in_the_outbox_and_goes_out_once_the_server_is_back(
+    mailoutbox, settings
+):
     clinic = Clinic.create()
     referral = clinic.late_referral(S.RECOMMENDATION_ISSUED, due=MONDAY)
     [reminder_id] = reminders_scan(today=TUESDAY).pending
     settings.EMAIL_BACKEND = REFUSING
 
-    with pytest.raises(ConnectionRefusedError):
-        reminder_send(reminder_id=reminder_id, today=TUESDAY)
-
-    assert Reminder.objects.get(pk=reminder_id).sent_at is None
-    assert not referral.events.filter(kind="reminder_sent").exists()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    assert reminders_scan(today=TUESDAY).pending == []  # its task retries it for now
-    settings.REMINDER_REQUEUE_AFTER_MINUTES = 0  # the task gave up (or was lost)
-    assert reminders_scan(today=TUESDAY).pending == [reminder_id]
     assert reminder_send(reminder_id=reminder_id, today=TUESDAY) == Outcome.SENT
+
+    [email] = OutgoingEmail.objects.all()
+    assert email.sent_at is None and email.attempts == 1
+    assert "ConnectionRefusedError" in email.last_error
+    assert email.next_attempt_at > timezone.now()  # backoff: not tried again at once
+    assert outbox.emails_to_queue() == []
+    assert referral.events.filter(kind="reminder_sent").count() == 1
     assert reminder_send(reminder_id=reminder_id, today=TUESDAY) == Outcome.ALREADY_DONE
+    assert OutgoingEmail.objects.count() == 1
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    OutgoingEmail.objects.update(next_attempt_at=timezone.now())  # its backoff is over
+    assert outbox.emails_to_queue() == [email.pk]
+    assert outbox.email_deliver(email.pk).outcome == outbox.Outcome.SENT
+    assert outbox.email_deliver(email.pk).outcome == outbox.Outcome.NOT_DUE
+    assert outbox.emails_to_queue() == []
     assert [m.to for m in mailoutbox] == [[clinic.oncologist.email]]
+    assert mailoutbox[0].extra_headers["Message-ID"] == email.message_id
     [message] = mailoutbox
     html = message.alternatives[0].content
     assert message.alternatives[0].mimetype == "text/html"
@@ -138,7 +152,7 @@ def test_the_command_reports_mail_it_could_not_send(settings, mailoutbox):
     with pytest.raises(CommandError, match="1 e-mail.* failed and stay pending"):
         call_command("scan_reminders")
 
-    assert Reminder.objects.get().sent_at is None
+    assert OutgoingEmail.objects.get().sent_at is None
 
 
 def test_us_federal_holidays_load_into_the_sla_calendar():
@@ -157,8 +171,39 @@ def test_beat_runs_the_scan_and_the_digest_through_registered_tasks():
     app.loader.import_default_modules()
     scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
 
-    assert scheduled == {"referrals.tasks.scan_reminders", "referrals.tasks.queue_reminder_digests"}
+    assert scheduled == {
+        "referrals.tasks.scan_reminders",
+        "referrals.tasks.queue_reminder_digests",
+        "reminders.tasks.queue_unsent_email",
+    }
     assert scheduled <= set(app.tasks)
-    for name in ("referrals.tasks.send_reminder", "referrals.tasks.send_reminder_digest"):
+    for name in (
+        "referrals.tasks.send_reminder",
+        "referrals.tasks.send_reminder_digest",
+        "reminders.tasks.deliver_email",
+    ):
         task = app.tasks[name]
         assert task.acks_late and task.reject_on_worker_lost and task.autoretry_for
+
+
+def test_a_scan_while_redis_is_down_says_so_and_leaves_nothing_marked_queued(
+    settings, private_redis: PrivateRedis
+):
+    clinic = Clinic.create()
+    for _ in range(3):
+        clinic.late_referral(S.MONITORING, due=MONDAY)
+    route_tasks_to(settings, private_redis.url)
+    private_redis.stop()
+
+    with pytest.raises(CommandError) as refused:
+        call_command("scan_reminders")
+
+    assert "\n" not in str(refused.value)
+    assert "broker unreachable" in str(refused.value)
+    assert Reminder.objects.count() == 3
+    assert not Reminder.objects.filter(queued_at__isnull=False).exists()
+    private_redis.start()
+    drop_producer_pools()
+    call_command("scan_reminders")  # the next scan publishes them all
+    assert Reminder.objects.filter(queued_at__isnull=False).count() == 3
+    assert redis.Redis.from_url(private_redis.url).llen("celery") == 3

@@ -6,6 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 from referrals.reminders import delivery
 from referrals.reminders.scan import reminders_scan
 from referrals.reminders.services import reminders_scan_and_queue
+from reminders import outbox
+from reminders.models import OutgoingEmail
 
 
 class Command(BaseCommand):
@@ -28,47 +30,46 @@ class Command(BaseCommand):
 
     def handle(self, *args, in_process: bool, digests: bool, **options):
         in_process = in_process or settings.CELERY_TASK_ALWAYS_EAGER
-        failures: list[str] = []
+        before = set(_undelivered())
         if in_process:
             result = reminders_scan()
-            send = self._sender(failures, delivery.reminder_send, "reminder_id")
             for reminder_id in result.pending:
-                send(reminder_id)
+                delivery.reminder_send(reminder_id=reminder_id, in_process=True)
         else:
-            result = reminders_scan_and_queue()
+            try:
+                result = reminders_scan_and_queue()
+            except outbox.BrokerUnavailable as error:
+                raise CommandError(f"Reminders created but not queued: {error}.") from None
         if not result.ran:
             self.stdout.write("Another scan is running; nothing done.")
             return
-        verb = "sent in this process" if in_process else "queued for the workers"
+        verb = "handed to the outbox" if in_process else "queued for the workers"
         self.stdout.write(
             f"Late steps: {result.late_steps}. Reminders created: {result.created}. "
-            f"Unsent reminders {verb}: {len(result.pending) - len(failures)}."
+            f"Unsent reminders {verb}: {len(result.pending)}."
         )
         if digests:
-            self._digests(in_process, failures)
-        if failures:
+            self._digests(in_process)
+        failed = [email for email in _undelivered() if email not in before] if in_process else []
+        if failed:
             raise CommandError(
-                f"{len(failures)} e-mail(s) failed and stay pending for the next scan: "
-                + "; ".join(failures)
+                f"{len(failed)} e-mail(s) failed and stay pending in the outbox for its retries: "
+                + "; ".join(failed)
             )
 
-    def _sender(self, failures: list[str], send, key: str):
-        def send_one(object_id: int) -> None:
-            try:
-                send(**{key: object_id})
-            except OSError as error:  # the mail server refused or is unreachable
-                failures.append(f"{key} {object_id}: {type(error).__name__}: {error}")
-
-        return send_one
-
-    def _digests(self, in_process: bool, failures: list[str]) -> None:
+    def _digests(self, in_process: bool) -> None:
         recipients = delivery.digest_recipient_ids()
-        if in_process:
-            send = self._sender(failures, delivery.reminder_digest_send, "recipient_id")
-        else:
-            from referrals.tasks import send_reminder_digest
-
-            send = send_reminder_digest.delay
         for recipient_id in recipients:
-            send(recipient_id)
+            if in_process:
+                delivery.reminder_digest_send(recipient_id=recipient_id, in_process=True)
+            else:
+                from referrals.tasks import send_reminder_digest
+
+                send_reminder_digest.delay(recipient_id)
         self.stdout.write(f"Daily digests for {len(recipients)} recipient(s) handled.")
+
+
+def _undelivered() -> list[str]:
+    """Outbox messages not sent whose last attempt failed, as `id: error`."""
+    rows = OutgoingEmail.objects.filter(sent_at__isnull=True).exclude(last_error="")
+    return [f"e-mail {pk}: {error}" for pk, error in rows.values_list("pk", "last_error")]
