@@ -14,6 +14,7 @@ from referrals.models import (
     Recommendation,
     RecordAttachment,
     RecordItem,
+    Referral,
     ReferralEvent,
     Reminder,
 )
@@ -28,6 +29,13 @@ class VisibleThroughReferralAdmin(ReadOnlyAdmin):
     def get_queryset(self, request):
         visible = referrals_visible_to(user=request.user).values("pk")
         return super().get_queryset(request).filter(**{f"{self.referral_path}__in": visible})
+
+    def get_field_queryset(self, db, db_field, request):
+        # The referral's own admin orders by annotations of its workspace queryset, which a
+        # plain related-field queryset lacks (a FieldError on every change page).
+        if db_field.related_model is Referral:
+            return referrals_visible_to(user=request.user)
+        return super().get_field_queryset(db, db_field, request)
 
     def get_model_perms(self, request):
         # In the menu for administrators only; coordinators open these from a referral.
