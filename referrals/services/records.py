@@ -155,7 +155,9 @@ def _change_status(item: RecordItem, referral: Referral, user_roles, new_status,
     if new_status == Status.RETURNED and not item.is_physical:
         raise InvalidData.for_fields({"status": "Only slides and blocks are returned."})
     previous = getattr(item, "sent_at" if new_status == Status.RECEIVED else "received_at")
-    occurred_at, _reason = occurred_at_from(data, not_before=previous)
+    occurred_at, _reason = occurred_at_from(
+        data, not_before=previous, referral_created=referral.created_at
+    )
     if new_status == Status.SENT and item.is_physical and not item.tracking_number.strip():
         raise InvalidData.for_fields(
             {"tracking_number": "Give the carrier's tracking number for physical material."}
