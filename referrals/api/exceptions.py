@@ -99,8 +99,12 @@ def flatten_field_errors(detail, prefix: str = "") -> dict[str, list[str]]:
     if isinstance(detail, dict):
         flat = {}
         for name, value in detail.items():
-            key = "non_field_errors" if name == "non_field_errors" and not prefix else str(name)
-            flat.update(flatten_field_errors(value, f"{prefix}.{key}" if prefix else key))
+            # A list's own error (e.g. too many items) belongs to the list's field.
+            if name == "non_field_errors":
+                path = prefix or "non_field_errors"
+            else:
+                path = f"{prefix}.{name}" if prefix else str(name)
+            flat.update(flatten_field_errors(value, path))
         return flat
     if isinstance(detail, list):
         if all(not isinstance(item, dict | list) for item in detail):

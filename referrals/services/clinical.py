@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, User
 from audit.services import audit_record, field_changes
+from core.limits import limit
 from referrals import roles
 from referrals.errors import Conflict, InvalidData, NotPermitted
 from referrals.models import (
@@ -218,6 +219,10 @@ def recommendation_in_force(referral: Referral) -> Recommendation | None:
 def _validate_trials(trials) -> list[str]:
     if not isinstance(trials, list):
         raise InvalidData.for_fields({"clinical_trials": "Give a list of NCT identifiers."})
+    if len(trials) > limit("clinical_trials"):
+        raise InvalidData.for_fields(
+            {"clinical_trials": f"Name at most {limit('clinical_trials')} trials."}
+        )
     cleaned = []
     for trial in trials:
         value = str(trial).strip().upper()

@@ -5,6 +5,7 @@ from django.db import transaction
 
 from accounts.models import User
 from audit.services import audit_record, field_changes
+from core.limits import limit
 from referrals import roles
 from referrals.errors import Conflict, InvalidData, NotPermitted
 from referrals.models import RecordAttachment, RecordItem, Referral
@@ -73,6 +74,10 @@ def record_item_add(*, actor: User, referral: Referral, data: dict) -> RecordIte
         raise NotPermitted("You may not add records to this referral.")
     if referral.status not in ACTIVE_STATES | {S.DRAFT}:
         raise Conflict("Records can no longer be added to this referral.")
+    if referral.record_items.count() >= limit("record_items"):
+        raise InvalidData.for_fields(
+            {"record_items": f"A referral lists at most {limit('record_items')} record items."}
+        )
     item = build_record_item(referral, data)
     if referral.accepted_at:
         item.requested_at = referral.accepted_at

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, Organization, User
 from audit.services import audit_record, field_changes
+from core.limits import limit
 from referrals import roles
 from referrals.errors import Conflict, InvalidData, NotPermitted
 from referrals.models import Patient, RecordItem, ReferenceSequence, Referral
@@ -214,6 +215,10 @@ def referral_create(
     items = record_items
     if items is None:
         items = [{"kind": kind, "required": required} for kind, required in DEFAULT_CHECKLIST]
+    if len(items) > limit("record_items"):
+        raise InvalidData.for_fields(
+            {"record_items": f"A referral lists at most {limit('record_items')} record items."}
+        )
     from referrals.services.records import build_record_item
 
     RecordItem.objects.bulk_create([build_record_item(referral, item) for item in items])
