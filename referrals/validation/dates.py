@@ -18,6 +18,9 @@ from core.limits import limit
 
 # A clock a little ahead of the server's is not "the future".
 FUTURE_TOLERANCE = datetime.timedelta(minutes=2)
+# Forms take times to the minute: "now" typed in the minute the referral was created may read
+# as a few seconds before it.
+MINUTE = datetime.timedelta(minutes=1)
 
 
 def _day(value) -> datetime.date:
@@ -57,7 +60,7 @@ def step_time_errors(
     days = limit("backdate_days")
     if now - moment > datetime.timedelta(days=days):
         return {field: f"A step can be recorded at most {days} days after it happened."}
-    if referral_created is not None and moment < referral_created:
+    if referral_created is not None and moment < referral_created - MINUTE:
         return {field: "Cannot be earlier than the referral was created."}
     return {}
 
