@@ -299,10 +299,9 @@ INPUT_LIMITS = {
     "json_depth": 12,
     # Free text: characters in one field.
     "text_chars": 20_000,
-    # Lists: record items per referral, trials per recommendation, patient questions.
+    # Lists: record items per referral, trials per recommendation.
     "record_items": 60,
     "clinical_trials": 20,
-    "patient_questions": 10,
     # API pages.
     "page_size": 100,
     # Reports: the longest period asked for at once, in days (10 years).
