@@ -24,3 +24,6 @@ urlpatterns = [
     path("accounts/", include("referrals.portal.auth_urls")),
     path("", include("referrals.portal.urls")),
 ]
+
+# A failure outside a DRF view still answers JSON under /api/.
+handler500 = "referrals.api.exceptions.server_error"

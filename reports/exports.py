@@ -6,23 +6,15 @@ from collections.abc import Iterable
 
 from referrals.models import Referral
 
-SMALL_CELL_LIMIT = 5
-SUPPRESSED = f"<{SMALL_CELL_LIMIT}"
 
+def summary_rows(summary: dict) -> list[list]:
+    """The figures as [section, item, measure, value] rows; shares and rates as fractions of 1.
 
-def suppress(count: int) -> int | str:
-    """Small-cell suppression: a count below 5 could identify a patient."""
-    return SUPPRESSED if count < SMALL_CELL_LIMIT else count
-
-
-def summary_rows(summary: dict, *, suppress_small_cells: bool) -> list[list]:
-    """The figures as [section, item, measure, value] rows; shares and rates as fractions of 1."""
-    rows = []
-    for section, item, measure, value in _summary_cells(summary):
-        if measure == "count" and suppress_small_cells:
-            value = suppress(value)
-        rows.append([section, item, measure, "" if value is None else value])
-    return rows
+    `summary` is as the viewer may receive it (reports.suppression.figures_for)."""
+    return [
+        [section, item, measure, "" if value is None else value]
+        for section, item, measure, value in _summary_cells(summary)
+    ]
 
 
 # Sections of single figures: (item, measure, key in the summary's section).

@@ -7,6 +7,11 @@ from django import forms
 from django.utils import timezone
 
 from accounts.models import CancerSite
+from core.limits import limit
+
+# Dates a report period may name: later ones would overflow the day after `to`.
+EARLIEST_REPORT_DATE = datetime.date(1900, 1, 1)
+LATEST_REPORT_DATE = datetime.date(2999, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -47,9 +52,23 @@ class ReportFilterForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        for name in ("submitted_from", "submitted_to"):
+            day = cleaned.get(name)
+            if day and not EARLIEST_REPORT_DATE <= day <= LATEST_REPORT_DATE:
+                self.add_error(
+                    name,
+                    f"Give a date from {EARLIEST_REPORT_DATE.isoformat()} "
+                    f"to {LATEST_REPORT_DATE.isoformat()}.",
+                )
         start, end = cleaned.get("submitted_from"), cleaned.get("submitted_to")
         if start and end and start > end:
             self.add_error("submitted_to", "The end of the period is before its start.")
+        elif start and self.is_bound and not self.errors:
+            # A period is at most INPUT_LIMITS["report_period_days"] long (ten years): its
+            # weekly series and percentiles stay bounded.
+            days = limit("report_period_days")
+            if ((end or timezone.localdate()) - start).days >= days:
+                self.add_error("submitted_from", f"A report covers at most {days // 365} years.")
         return cleaned
 
     def query_errors(self) -> dict[str, list[str]]:

@@ -20,7 +20,8 @@ from reports.exports import (
 )
 from reports.filters import ReportFilterForm, ReportFilters
 from reports.referral_list import report_referral_list
-from reports.selectors import report_referrals, report_summary
+from reports.selectors import report_referrals
+from reports.suppression import figures_for
 
 
 def _viewer(request: HttpRequest) -> ReportViewer:
@@ -78,7 +79,7 @@ def _count_tables(summary: dict) -> list[dict]:
 def dashboard(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     form = ReportFilterForm.from_query(request.GET)
-    summary = report_summary(viewer=viewer, filters=form.filters()) if form.is_valid() else None
+    summary = figures_for(viewer=viewer, filters=form.filters()) if form.is_valid() else None
     context = {
         "form": form,
         "summary": summary,
@@ -121,8 +122,7 @@ def export_summary(request: HttpRequest) -> HttpResponse:
         filters = _valid_filters(request)
     except InvalidData as error:
         return _bad_request(error)
-    summary = report_summary(viewer=viewer, filters=filters)
-    rows = summary_rows(summary, suppress_small_cells=viewer.suppresses_small_cells)
+    rows = summary_rows(figures_for(viewer=viewer, filters=filters))
     audit_record(
         actor=request.user,
         action="export",

@@ -92,6 +92,8 @@ class ReferralFactory(factory.django.DjangoModelFactory):
         lambda o: member(o.referring_organization, Role.REFERRING_ONCOLOGIST)
     )
     created_by = factory.SelfAttribute("referring_oncologist")
+    # A referral is created before its first milestone (the date rules hold to that).
+    created_at = factory.LazyAttribute(lambda o: _created_before_milestones(o))
     reference = factory.Sequence(lambda n: f"SO-2026-{n + 900000:06d}")
     cancer_site = "breast"
     diagnosis = "Invasive ductal carcinoma, ER+/HER2-"
@@ -107,6 +109,26 @@ class ReferralFactory(factory.django.DjangoModelFactory):
         with_specialist = factory.Trait(
             specialist=factory.LazyAttribute(lambda o: member(o.receiving_center, Role.SPECIALIST))
         )
+
+
+MILESTONE_FIELDS = [
+    "submitted_at",
+    "accepted_at",
+    "declined_at",
+    "review_started_at",
+    "recommendation_issued_at",
+    "returned_at",
+    "monitoring_started_at",
+    "closed_at",
+    "cancelled_at",
+]
+
+
+def _created_before_milestones(resolver) -> datetime.datetime:
+    now = timezone.now()
+    moments = [getattr(resolver, name, None) for name in MILESTONE_FIELDS]
+    earliest = min((moment for moment in moments if moment), default=now)
+    return min(now, earliest - datetime.timedelta(hours=1))
 
 
 class RecordItemFactory(factory.django.DjangoModelFactory):
@@ -204,6 +226,8 @@ def referral_in_state(status: str, *, ready: bool = False, **fields) -> Referral
     }
     for offset, name in enumerate(milestones.get(status, [])):
         setattr(referral, name, now - datetime.timedelta(days=30 - offset))
+    if milestones.get(status):
+        referral.created_at = now - datetime.timedelta(days=31)
     referral.save()
     received = referral.review_started_at is not None or (ready and status == S.ACCEPTED)
     RecordItemFactory(

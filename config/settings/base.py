@@ -121,6 +121,8 @@ MIDDLEWARE = [
     "security.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A NUL in the query string is a 400 before any search reaches the database.
+    "core.middleware.RefuseNulInQueryMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Logs out a session SESSION_ABSOLUTE_HOURS after its log-in, active or not.
@@ -275,6 +277,12 @@ REST_FRAMEWORK = {
     ),
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "1000/min"},
     "EXCEPTION_HANDLER": "referrals.api.exceptions.api_exception_handler",
+    # JSON bodies bounded in size and depth (INPUT_LIMITS).
+    "DEFAULT_PARSER_CLASSES": (
+        "referrals.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ),
 }
 
 SPECTACULAR_SETTINGS = {
@@ -300,6 +308,28 @@ SPECTACULAR_SETTINGS = {
 # ------------------------------------------------------------------------------
 # Largest file that may be attached to a record item.
 RECORD_UPLOAD_MAX_BYTES = env.int("RECORD_UPLOAD_MAX_BYTES", default=25 * 1024 * 1024)
+
+# INPUT BOUNDS
+# ------------------------------------------------------------------------------
+# Every bound on what one request may ask of the service, in one place (core.limits reads
+# them). A request beyond one is refused with 400 (413 for a body too large), never a 500.
+INPUT_LIMITS = {
+    # Request bodies (JSON): size in bytes and nesting depth.
+    "body_bytes": env.int("INPUT_MAX_BODY_BYTES", default=1024 * 1024),
+    "json_depth": 12,
+    # Free text: characters in one field.
+    "text_chars": 20_000,
+    # Lists: record items per referral, trials per recommendation.
+    "record_items": 60,
+    "clinical_trials": 20,
+    # API pages.
+    "page_size": 100,
+    # Reports: the longest period asked for at once, in days (10 years).
+    "report_period_days": 3653,
+    # Dates: the earliest date of birth; how far back a step may be recorded after the fact.
+    "earliest_birth_year": 1900,
+    "backdate_days": env.int("BACKDATE_MAX_DAYS", default=365),
+}
 
 # REMINDERS (DESIGN §5)
 # ------------------------------------------------------------------------------

@@ -14,11 +14,19 @@ class ErrorSerializer(serializers.Serializer):
 
 # 401 (no or bad credentials), 403 (not your action), 404 (not visible), 429 (throttled).
 COMMON_ERRORS = ("401", "403", "404", "429")
-# Writes also answer 400 (bad data), 409 (not from this state) and 415 (wrong content type).
-WRITE_ERRORS = ("400", "409", "415")
+# Writes also answer 400 (bad data), 409 (not from this state), 413 (a body over the bound of
+# INPUT_LIMITS) and 415 (wrong content type).
+WRITE_ERRORS = ("400", "409", "413", "415")
 
 
 class ApiSchema(AutoSchema):
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        # The API refuses fields it does not know (400 "Unknown field."): the schema says so.
+        if getattr(serializer, "refuses_unknown_fields", False):
+            schema["additionalProperties"] = False
+        return schema
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         codes = COMMON_ERRORS + ("400",)

@@ -5,7 +5,8 @@ import uuid
 from django.db import models
 
 from accounts.models import Organization
-from referrals.models.common import choices_check
+from referrals.models.common import DateRulesMixin, choices_check
+from referrals.validation.dates import birth_date_errors
 
 
 class PatientSex(models.TextChoices):
@@ -15,7 +16,7 @@ class PatientSex(models.TextChoices):
     UNKNOWN = "unknown", "Unknown"
 
 
-class Patient(models.Model):
+class Patient(DateRulesMixin, models.Model):
     Sex = PatientSex
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -47,6 +48,9 @@ class Patient(models.Model):
 
     def __str__(self):
         return f"{self.family_name}, {self.given_name} ({self.mrn})"
+
+    def date_errors(self) -> dict[str, str]:
+        return birth_date_errors(self.date_of_birth)
 
     @property
     def initials(self) -> str:

@@ -8,8 +8,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import CancerSite, Organization
-from referrals.models.common import choices_check
+from referrals.models.common import DateRulesMixin, choices_check
 from referrals.models.patients import Patient
+from referrals.validation.dates import diagnosis_date_errors
 
 
 class ReferenceSequence(models.Model):
@@ -60,7 +61,7 @@ class ReferralModality(models.TextChoices):
     RECORDS_ONLY = "records_only", "Records only"
 
 
-class Referral(models.Model):
+class Referral(DateRulesMixin, models.Model):
     Status = ReferralStatus
     Reason = ReferralReason
     InitiatedBy = ReferralInitiatedBy
@@ -208,6 +209,10 @@ class Referral(models.Model):
 
     def __str__(self):
         return self.reference or f"Referral {self.uuid}"
+
+    def date_errors(self) -> dict[str, str]:
+        birth = self.patient.date_of_birth if self.patient_id else None
+        return diagnosis_date_errors(self.diagnosis_date, date_of_birth=birth)
 
     @property
     def is_open(self) -> bool:

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, User
 from audit.services import audit_record, field_changes
+from core.limits import limit
 from referrals import roles
 from referrals.errors import Conflict, InvalidData, NotPermitted
 from referrals.models import (
@@ -19,6 +20,7 @@ from referrals.models import (
 )
 from referrals.services.common import parse_uuid, record_event
 from referrals.services.validation import apply, reject_unknown, validate_model
+from referrals.validation.dates import referral_day_errors, step_time_errors
 
 S = Referral.Status
 REVIEW_STATES = {S.ACCEPTED, S.UNDER_REVIEW}
@@ -171,9 +173,19 @@ def consultation_save(*, actor: User, referral: Referral, data: dict) -> Consult
     if created:
         consultation = Consultation(referral=referral, modality=referral.modality)
     before = apply(consultation, data, CONSULTATION_FIELDS)
-    completed = consultation.completed_at
-    if completed and completed > timezone.now() + datetime.timedelta(minutes=2):
-        raise InvalidData.for_fields({"completed_at": "Cannot be in the future."})
+    created_at = referral.created_at
+    problems = referral_day_errors(
+        consultation.scheduled_for,
+        referral_created=created_at,
+        field="scheduled_for",
+        future_allowed=True,
+    )
+    if consultation.completed_at:
+        problems |= step_time_errors(
+            consultation.completed_at, referral_created=created_at, field="completed_at"
+        )
+    if problems:
+        raise InvalidData.for_fields(problems)
     if consultation.recording_consented and not referral.patient.consent_to_record_consult:
         raise InvalidData.for_fields(
             {"recording_consented": "The patient has not consented to recording the consult."}
@@ -207,6 +219,10 @@ def recommendation_in_force(referral: Referral) -> Recommendation | None:
 def _validate_trials(trials) -> list[str]:
     if not isinstance(trials, list):
         raise InvalidData.for_fields({"clinical_trials": "Give a list of NCT identifiers."})
+    if len(trials) > limit("clinical_trials"):
+        raise InvalidData.for_fields(
+            {"clinical_trials": f"Name at most {limit('clinical_trials')} trials."}
+        )
     cleaned = []
     for trial in trials:
         value = str(trial).strip().upper()
@@ -324,8 +340,11 @@ def progress_update_create(*, actor: User, referral: Referral, data: dict) -> Pr
     if referral.status not in {S.RETURNED, S.MONITORING}:
         raise Conflict("Progress updates are posted after the recommendation is returned.")
     update = ProgressUpdate(referral=referral, author=actor, **data)
-    if update.update_date and update.update_date > timezone.localdate():
-        raise InvalidData.for_fields({"update_date": "Cannot be in the future."})
+    problems = referral_day_errors(
+        update.update_date, referral_created=referral.created_at, field="update_date"
+    )
+    if problems:
+        raise InvalidData.for_fields(problems)
     validate_model(update, exclude=["referral", "author"])
     update.save()
     if referral.status == S.MONITORING:

@@ -9,10 +9,10 @@ from django.utils.dateparse import parse_datetime
 from audit.services import audit_record
 from referrals.errors import InvalidData
 from referrals.models import Referral, ReferralEvent
+from referrals.validation.dates import step_time_errors
 
 # Entries older than this need a reason: late data entry must be explained (DESIGN §1).
 BACKDATE_TOLERANCE = datetime.timedelta(hours=1)
-FUTURE_TOLERANCE = datetime.timedelta(minutes=2)
 
 
 def parse_uuid(value, field: str):
@@ -24,11 +24,17 @@ def parse_uuid(value, field: str):
         raise InvalidData.for_fields({field: "Not a valid id."}) from None
 
 
-def occurred_at_from(data: dict, *, not_before: datetime.datetime | None) -> tuple:
+def occurred_at_from(
+    data: dict,
+    *,
+    not_before: datetime.datetime | None,
+    referral_created: datetime.datetime | None = None,
+) -> tuple:
     """The time a step actually happened, and the reason when it is back-dated.
 
-    Raises InvalidData when the time is unreadable, in the future, before the previous
-    milestone, or back-dated without a reason.
+    Raises InvalidData when the time is unreadable, in the future, back-dated further than the
+    date rules allow (referrals.validation.dates), before the referral was created or before
+    the previous milestone, or back-dated without a reason.
     """
     now = timezone.now()
     raw = data.get("occurred_at")
@@ -40,8 +46,9 @@ def occurred_at_from(data: dict, *, not_before: datetime.datetime | None) -> tup
         raise InvalidData.for_fields({"occurred_at": "Enter a date and time (ISO 8601)."})
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
-    if moment > now + FUTURE_TOLERANCE:
-        raise InvalidData.for_fields({"occurred_at": "Cannot be in the future."})
+    problems = step_time_errors(moment, referral_created=referral_created, field="occurred_at")
+    if problems:
+        raise InvalidData.for_fields(problems)
     if not_before is not None and moment < not_before:
         raise InvalidData.for_fields(
             {"occurred_at": "Cannot be earlier than the previous step of this referral."}

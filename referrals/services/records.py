@@ -5,6 +5,7 @@ from django.db import transaction
 
 from accounts.models import User
 from audit.services import audit_record, field_changes
+from core.limits import limit
 from referrals import roles
 from referrals.errors import Conflict, InvalidData, NotPermitted
 from referrals.models import RecordAttachment, RecordItem, Referral
@@ -73,6 +74,10 @@ def record_item_add(*, actor: User, referral: Referral, data: dict) -> RecordIte
         raise NotPermitted("You may not add records to this referral.")
     if referral.status not in ACTIVE_STATES | {S.DRAFT}:
         raise Conflict("Records can no longer be added to this referral.")
+    if referral.record_items.count() >= limit("record_items"):
+        raise InvalidData.for_fields(
+            {"record_items": f"A referral lists at most {limit('record_items')} record items."}
+        )
     item = build_record_item(referral, data)
     if referral.accepted_at:
         item.requested_at = referral.accepted_at
@@ -155,7 +160,9 @@ def _change_status(item: RecordItem, referral: Referral, user_roles, new_status,
     if new_status == Status.RETURNED and not item.is_physical:
         raise InvalidData.for_fields({"status": "Only slides and blocks are returned."})
     previous = getattr(item, "sent_at" if new_status == Status.RECEIVED else "received_at")
-    occurred_at, _reason = occurred_at_from(data, not_before=previous)
+    occurred_at, _reason = occurred_at_from(
+        data, not_before=previous, referral_created=referral.created_at
+    )
     if new_status == Status.SENT and item.is_physical and not item.tracking_number.strip():
         raise InvalidData.for_fields(
             {"tracking_number": "Give the carrier's tracking number for physical material."}

@@ -6,9 +6,11 @@ from django.utils import timezone
 
 from accounts.models import Membership, Organization, User
 from audit.services import audit_record, field_changes
+from core.limits import limit
 from referrals import roles
 from referrals.errors import Conflict, InvalidData, NotPermitted
 from referrals.models import Patient, RecordItem, ReferenceSequence, Referral
+from referrals.selectors import referrals_visible_to
 from referrals.services.common import record_event
 from referrals.services.validation import apply, reject_unknown, validate_model
 
@@ -143,29 +145,32 @@ def _validate_parties(referral: Referral) -> None:
         )
 
 
-def _refuse_duplicate(referral: Referral) -> None:
+def _refuse_duplicate(referral: Referral, *, actor: User) -> None:
+    """InvalidData when the patient already has an open referral to the center. It names
+    that referral (reference, `extra["existing_referral"]`) only when `actor` may see it: to
+    anyone else it is "a referral", with no hint of whose or where (DESIGN §3)."""
     existing = open_referral_for(patient=referral.patient, center=referral.receiving_center)
-    if existing is not None and existing.pk != referral.pk:
-        raise InvalidData(
-            f"This patient already has an open referral to this center: {existing.reference}.",
-            fields={
-                "patient": [
-                    f"This patient already has an open referral to this center: "
-                    f"{existing.reference}."
-                ]
-            },
-            existing_referral=str(existing.uuid),
-            existing_reference=existing.reference,
-        )
+    if existing is None or existing.pk == referral.pk:
+        return
+    message = "This patient already has an open referral to this center"
+    if not referrals_visible_to(user=actor).filter(pk=existing.pk).exists():
+        raise InvalidData(f"{message}.", fields={"patient": [f"{message}."]}, duplicate=True)
+    raise InvalidData(
+        f"{message}: {existing.reference}.",
+        fields={"patient": [f"{message}: {existing.reference}."]},
+        duplicate=True,
+        existing_referral=str(existing.uuid),
+        existing_reference=existing.reference,
+    )
 
 
-def _save_new(referral: Referral) -> None:
+def _save_new(referral: Referral, *, actor: User) -> None:
     try:
         with transaction.atomic():
             referral.save()
     except IntegrityError:
         # A concurrent request opened the same patient's referral to the same center.
-        _refuse_duplicate(referral)
+        _refuse_duplicate(referral, actor=actor)
         raise
 
 
@@ -203,13 +208,17 @@ def referral_create(
         reference=next_reference(),
         **data,
     )
-    _refuse_duplicate(referral)
+    _refuse_duplicate(referral, actor=actor)
     validate_model(referral, exclude=["reference"])
     _validate_parties(referral)
-    _save_new(referral)
+    _save_new(referral, actor=actor)
     items = record_items
     if items is None:
         items = [{"kind": kind, "required": required} for kind, required in DEFAULT_CHECKLIST]
+    if len(items) > limit("record_items"):
+        raise InvalidData.for_fields(
+            {"record_items": f"A referral lists at most {limit('record_items')} record items."}
+        )
     from referrals.services.records import build_record_item
 
     RecordItem.objects.bulk_create([build_record_item(referral, item) for item in items])
@@ -246,7 +255,7 @@ def referral_update(*, actor: User, referral: Referral, data: dict) -> Referral:
     if not before:
         return referral
     if {"receiving_center", "referring_oncologist"} & set(before):
-        _refuse_duplicate(referral)
+        _refuse_duplicate(referral, actor=actor)
         _validate_parties(referral)
     validate_model(referral)
     referral.save()

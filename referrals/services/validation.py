@@ -3,19 +3,35 @@
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 
+from core.limits import limit
 from referrals.errors import InvalidData
 
 
 def validate_model(instance: models.Model, *, exclude: list[str] | None = None) -> None:
-    """Run Django's field, model and constraint validation; raise InvalidData on failure."""
+    """Run Django's field, model and constraint validation, and bound free text to
+    INPUT_LIMITS["text_chars"]; raise InvalidData on failure."""
+    fields = text_length_errors(instance, exclude=exclude or [])
     try:
         instance.full_clean(exclude=exclude)
     except ValidationError as error:
-        fields = {
+        fields |= {
             ("non_field_errors" if name == NON_FIELD_ERRORS else name): messages
             for name, messages in error.message_dict.items()
         }
+    if fields:
         raise InvalidData.for_fields(fields) from None
+
+
+def text_length_errors(instance: models.Model, *, exclude: list[str]) -> dict[str, list[str]]:
+    """Text fields without a max_length of their own still have a bound."""
+    maximum = limit("text_chars")
+    return {
+        field.name: [f"At most {maximum} characters."]
+        for field in instance._meta.concrete_fields
+        if isinstance(field, models.TextField)
+        and field.name not in exclude
+        and len(getattr(instance, field.attname) or "") > maximum
+    }
 
 
 def reject_unknown(data: dict, allowed: set[str] | frozenset[str], *, why: str) -> None:

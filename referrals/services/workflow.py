@@ -54,7 +54,9 @@ def referral_transition(
             f"{referral.get_status_display().lower()}.",
             status=referral.status,
         )
-    occurred_at, backdate_reason = occurred_at_from(data, not_before=_latest_milestone(referral))
+    occurred_at, backdate_reason = occurred_at_from(
+        data, not_before=_latest_milestone(referral), referral_created=referral.created_at
+    )
     from_status = referral.status
     event_data = GUARDS_AND_EFFECTS[action](referral, data, occurred_at)
     referral.status = spec.target

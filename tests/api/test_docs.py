@@ -35,6 +35,19 @@ def test_the_schema_describes_every_endpoint_of_the_contract(client):
     }
 
 
+def test_the_schema_declares_what_the_api_does(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    components = schema["components"]["schemas"]
+    # Unknown fields are refused (400 "Unknown field."), so request bodies allow no others.
+    for name in ("ReferralCreate", "PatchedReferralFields", "Transition", "Patient"):
+        assert components[name]["additionalProperties"] is False, name
+    # The reports answer 401 without credentials and 403 to a clinician, like the rest.
+    reports = schema["paths"]["/api/v1/reports/summary/"]["get"]["responses"]
+    assert {"200", "400", "401", "403"} <= set(reports)
+    writes = schema["paths"]["/api/v1/referrals/"]["post"]["responses"]
+    assert {"400", "401", "403", "413", "415"} <= set(writes)
+
+
 def test_the_docs_page_loads_its_assets_from_this_server(client):
     response = client.get("/api/docs/")
     assert response.status_code == 200

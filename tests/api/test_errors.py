@@ -99,6 +99,32 @@ def test_a_second_open_referral_to_the_same_center_points_to_the_first(api):
     assert first.reference in body["fields"]["patient"][0]
 
 
+def test_a_duplicate_names_the_first_referral_only_to_whom_may_see_it(api):
+    from tests.factories import member
+
+    first = referral_in_state(S.SUBMITTED)
+    colleague = member(first.referring_organization, Role.REFERRING_ONCOLOGIST)
+    response = api(colleague).post(
+        url("referrals/"),
+        {
+            "patient": str(first.patient.uuid),
+            "receiving_center": str(first.receiving_center.uuid),
+            "cancer_site": "breast",
+            "diagnosis": "Same again",
+        },
+        format="json",
+    )
+    body = error(response, 400, "invalid")
+    # Another oncologist's referral: it exists, but which one is not theirs to see.
+    assert body["fields"] == {
+        "patient": ["This patient already has an open referral to this center."]
+    }
+    assert "existing_referral" not in body
+    assert first.reference not in response.content.decode()
+    assert str(first.uuid) not in response.content.decode()
+    assert Referral.objects.filter(patient=first.patient).count() == 1
+
+
 def test_workflow_errors_map_to_403_and_409(api):
     referral = referral_in_state(S.SUBMITTED)
     cast = Cast(referral)
@@ -163,7 +189,8 @@ def test_not_found_method_media_type_and_parse_errors(api):
         400,
         "parse_error",
     )
-    error(client.get(url("referrals/"), {"cursor": "garbage"}), 404, "not_found")
+    body = error(client.get(url("referrals/"), {"cursor": "garbage"}), 400, "invalid")
+    assert "cursor" in body["fields"]
     body = error(client.get(url("referrals/"), {"status": "lost"}), 400, "invalid")
     assert "status" in body["fields"]
 

@@ -1,9 +1,13 @@
 """Property-based fuzzing of every API operation against the published OpenAPI schema.
 
-Schemathesis generates valid and invalid requests from `/api/schema/`, sends them to the app
-in-process (WSGI), as a coordinator of both the referring practice and the center, with ids of
-real objects in the paths. No request may cause a 5xx, and every response must match the schema
-(status code, content type and body).
+Schemathesis generates valid (positive) and invalid (negative) requests from `/api/schema/`,
+sends them to the app in-process (WSGI), as a coordinator of both the referring practice and
+the center, with ids of real objects in the paths; a second test runs stateful sequences along
+the links it infers (create a patient, then read and change it, ...). No request may cause a
+5xx, and every response must match the schema (status code, content type, and the body: also
+the error shape of every 4xx).
+
+The bounded run takes about two to three minutes; SCHEMATHESIS_EXAMPLES=200 explores further.
 """
 
 import os
@@ -14,8 +18,9 @@ import schemathesis
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -34,7 +39,8 @@ from tests.factories import (
 
 Role = Membership.Role
 S = Referral.Status
-EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "15"))
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "10"))
+SCENARIOS = int(os.environ.get("SCHEMATHESIS_SCENARIOS", "20"))
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -87,6 +93,8 @@ def coordinator_with_data(db):
 
 # The live schema, as served by the app (generating it needs no database).
 schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+# Valid and invalid data alike: an invalid request must get a 4xx that the schema declares.
+schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 
 
 @schema.parametrize()
@@ -108,3 +116,27 @@ def test_no_request_breaks_the_api_or_its_schema(case, coordinator_with_data):
             if pick < len(known):
                 case.path_parameters["id"] = str(known[pick])
     case.call_and_validate(headers=headers, checks=CHECKS)
+
+
+def test_stateful_sequences_break_nothing(coordinator_with_data):
+    """Sequences along the links between operations: what one response creates, the next
+    request reads, changes or acts on."""
+    headers, _ids = coordinator_with_data
+
+    class Sequences(schema.as_state_machine()):
+        def get_call_kwargs(self, case):
+            return {"headers": headers}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs)
+
+    Sequences.run(
+        settings=settings(
+            max_examples=SCENARIOS,
+            stateful_step_count=5,
+            deadline=None,
+            derandomize="SCHEMATHESIS_EXAMPLES" not in os.environ,
+            phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+    )

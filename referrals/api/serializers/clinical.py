@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from core.limits import limit
 from referrals.api.serializers.common import (
     StrictInputSerializer,
     object_id,
@@ -125,6 +126,7 @@ class RecommendationInputSerializer(StrictInputSerializer):
     clinical_trials = serializers.ListField(
         child=serializers.CharField(max_length=20),
         required=False,
+        max_length=limit("clinical_trials"),
         help_text="ClinicalTrials.gov identifiers: NCT and 8 digits.",
     )
     third_opinion_suggested = serializers.BooleanField(required=False)

@@ -13,6 +13,8 @@ def refuse_unknown_fields(serializer: serializers.Serializer, data) -> None:
 class StrictInputSerializer(serializers.Serializer):
     """Input that refuses fields it does not know: a typo is an error, not a silent no-op."""
 
+    refuses_unknown_fields = True  # declared in the schema (referrals.api.schema)
+
     def to_internal_value(self, data):
         refuse_unknown_fields(self, data)
         return super().to_internal_value(data)

@@ -9,6 +9,7 @@ class PatientSerializer(serializers.ModelSerializer):
     """A patient of the caller's practice; `organization` chooses the practice on create when
     the caller belongs to several."""
 
+    refuses_unknown_fields = True
     id = object_id()
     organization = serializers.UUIDField(
         source="organization.uuid", required=False, help_text="The practice (on create only)."

@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import CancerSite, Organization, User
+from core.limits import limit
 from referrals import workflow
 from referrals.api.serializers.common import (
     StrictInputSerializer,
@@ -233,7 +234,9 @@ class ReferralCreateSerializer(ReferralFieldsSerializer):
 
     patient = serializers.UUIDField(required=False)
     previous_referral = serializers.UUIDField(required=False)
-    record_items = RecordItemInputSerializer(many=True, required=False)
+    record_items = RecordItemInputSerializer(
+        many=True, required=False, max_length=limit("record_items")
+    )
 
     def to_internal_value(self, data):
         # Missing fields are reported together with the invalid ones, in one answer.

@@ -36,7 +36,7 @@ Role = Membership.Role
 def _field_names(form: ReferralCreateForm, error: InvalidData) -> dict[str, str | None]:
     """Service field -> the form field that collects it."""
     names = {"record_items": None}
-    if "existing_referral" in error.extra:
+    if error.extra.get("duplicate"):
         # The patient already has an open referral to that center.
         new = form.cleaned_data["patient_choice"] == "new"
         names["patient"] = None if new else "existing_mrn"

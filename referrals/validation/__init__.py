@@ -1,0 +1,1 @@
+"""Rules on input that every interface shares (forms, serializers and services alike)."""
