@@ -101,6 +101,11 @@ class ReferralFactory(factory.django.DjangoModelFactory):
     urgency = Referral.Urgency.ROUTINE
     modality = Referral.Modality.VIRTUAL
     status = S.DRAFT
+    # Every referral past the draft was submitted once (pass submitted_at=None for a draft
+    # cancelled before it was ever sent).
+    submitted_at = factory.LazyAttribute(
+        lambda o: None if o.status == S.DRAFT else timezone.now() - datetime.timedelta(days=31)
+    )
 
     class Params:
         # A specialist of the center, assigned (as `accept` would do).

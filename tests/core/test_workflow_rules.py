@@ -5,9 +5,9 @@ import datetime
 import pytest
 
 from accounts.models import IntakeRule
-from referrals import workflow
 from referrals.errors import Conflict, InvalidData, NotPermitted
 from referrals.models import Consultation, RecordItem, Referral, ReferralEvent
+from referrals.rules import workflow
 from referrals.services.workflow import referral_transition
 from tests.factories import Cast, PathologyReviewFactory, RecordItemFactory, referral_in_state
 
