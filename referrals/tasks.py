@@ -4,7 +4,6 @@ from django.db import InterfaceError, OperationalError
 from referrals.models import ReferralEvent
 from referrals.notifications import send_event_notification
 from referrals.reminders import delivery
-from referrals.reminders.services import reminders_scan_and_queue
 
 
 @shared_task(
@@ -58,6 +57,9 @@ def send_reminder_digest(recipient_id: int) -> int:
 @shared_task(**RELIABLE)
 def scan_reminders() -> dict:
     """Beat's periodic scan: create the late steps' reminders and queue what is unsent."""
+    # Imported here: the services import the tasks they queue, not the other way round.
+    from referrals.reminders.services import reminders_scan_and_queue
+
     result = reminders_scan_and_queue()
     return {"ran": result.ran, "created": result.created, "queued": len(result.pending)}
 

@@ -14,32 +14,32 @@ from referrals.rules.visibility import sees_patient_contact
 
 FHIR_VERSION = "4.0.1"
 SYSTEM = "https://second-opinion-tracker.example.org/fhir"
-S = Referral.Status
+Status = Referral.Status
 
 SERVICE_REQUEST_STATUS = {
-    S.DRAFT: "draft",
-    S.SUBMITTED: "active",
-    S.ACCEPTED: "active",
-    S.UNDER_REVIEW: "active",
-    S.RECOMMENDATION_ISSUED: "active",
-    S.RETURNED: "completed",
-    S.MONITORING: "completed",
-    S.CLOSED: "completed",
-    S.DECLINED: "revoked",
-    S.CANCELLED: "revoked",
+    Status.DRAFT: "draft",
+    Status.SUBMITTED: "active",
+    Status.ACCEPTED: "active",
+    Status.UNDER_REVIEW: "active",
+    Status.RECOMMENDATION_ISSUED: "active",
+    Status.RETURNED: "completed",
+    Status.MONITORING: "completed",
+    Status.CLOSED: "completed",
+    Status.DECLINED: "revoked",
+    Status.CANCELLED: "revoked",
 }
 # FHIR Task.status (http://hl7.org/fhir/task-status); our state goes in businessStatus.
 TASK_STATUS = {
-    S.DRAFT: "draft",
-    S.SUBMITTED: "requested",
-    S.ACCEPTED: "accepted",
-    S.UNDER_REVIEW: "in-progress",
-    S.RECOMMENDATION_ISSUED: "in-progress",
-    S.RETURNED: "completed",
-    S.MONITORING: "completed",
-    S.CLOSED: "completed",
-    S.DECLINED: "rejected",
-    S.CANCELLED: "cancelled",
+    Status.DRAFT: "draft",
+    Status.SUBMITTED: "requested",
+    Status.ACCEPTED: "accepted",
+    Status.UNDER_REVIEW: "in-progress",
+    Status.RECOMMENDATION_ISSUED: "in-progress",
+    Status.RETURNED: "completed",
+    Status.MONITORING: "completed",
+    Status.CLOSED: "completed",
+    Status.DECLINED: "rejected",
+    Status.CANCELLED: "cancelled",
 }
 GENDER = {"female": "female", "male": "male", "other": "other", "unknown": "unknown"}
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from django.db import transaction
 
 from referrals.reminders.scan import ScanResult, reminders_scan
+from referrals.tasks import send_reminder
 
 
 def reminders_scan_and_queue(
@@ -16,8 +17,6 @@ def reminders_scan_and_queue(
     `queue` defaults to `send_reminder.delay` (ids only in the message: no PHI in the broker).
     """
     if queue is None:
-        from referrals.tasks import send_reminder
-
         queue = send_reminder.delay
     result = reminders_scan(today=today)
     pending = result.pending

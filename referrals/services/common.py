@@ -7,7 +7,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from audit.services import audit_record
 from referrals.errors import InvalidData
 from referrals.models import Referral, ReferralEvent
 
@@ -80,14 +79,6 @@ def record_event(
     )
     transaction.on_commit(lambda: notify_event.delay(event.pk))
     return event
-
-
-def audit_change(*, actor, obj, before: dict, after: dict, action: str = "update", detail=""):
-    from audit.services import field_changes
-
-    return audit_record(
-        actor=actor, action=action, obj=obj, changes=field_changes(before, after), detail=detail
-    )
 
 
 def require_text(data: dict, field: str, message: str) -> str:
