@@ -28,7 +28,7 @@ Status = Referral.Status
 # accepted referral's two steps, records then review, count as one figure here).
 _ONE_FIGURE_LABELS = {Status.ACCEPTED: "Records and start of review"}
 STEP_BY_STATUS = {
-    str(step.state): (
+    step.state: (
         str(step.name),
         _ONE_FIGURE_LABELS.get(step.state, ReminderStep(step.name).label),
     )

@@ -172,10 +172,6 @@ class Recommendation(models.Model):
         for trial in self.clinical_trials or []:
             nct_validator(trial)
 
-    @staticmethod
-    def trial_url(nct_id: str) -> str:
-        return f"https://clinicaltrials.gov/study/{nct_id}"
-
 
 class ProgressUpdateResponse(models.TextChoices):
     RESPONDING = "responding", "Responding"

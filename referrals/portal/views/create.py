@@ -10,16 +10,17 @@ from accounts.memberships import organizations_where
 from accounts.models import Membership
 from audit.services import audit_record
 from referrals.errors import InvalidData, NotPermitted
-from referrals.models import Referral
 from referrals.portal.errors import handles_domain_errors
 from referrals.portal.forms.referral import ReferralCreateForm, ReferralEditForm
 from referrals.portal.views.common import (
     form_saved,
+    page_capabilities,
     posted,
     render_form,
     require_capability,
     visible_referral,
 )
+from referrals.rules import workflow
 from referrals.services.referrals import (
     patient_create,
     patient_update,
@@ -97,7 +98,13 @@ def referral_edit(request, uuid):
     referral = visible_referral(request, uuid)
     editable = require_capability(request, referral, "edit_referral").editable_fields
     form = ReferralEditForm(posted(request), referral=referral, editable=editable)
-    submit = "submit" in request.POST and referral.status == Referral.Status.DRAFT
+    # "Save and submit" where submitting is this user's action now (its guard may be met by
+    # this very form, e.g. the consent ticked here).
+    relations = page_capabilities(request, referral).relations
+    submit = "submit" in request.POST and any(
+        option.name == "submit"
+        for option in workflow.actions_available(request.user, referral, relations=relations)
+    )
 
     @transaction.atomic
     def save():
