@@ -2,10 +2,10 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from accounts.memberships import memberships_of, organizations_where
 from accounts.models import IntakeRule, Membership, Organization, User
 from referrals.admin.audited import AuditedAdmin
 from referrals.admin.common import UUIDAddressedAdmin
-from referrals.roles import memberships_of, organizations_where
 
 
 class MembershipInline(admin.TabularInline):

@@ -1,10 +1,10 @@
 """Reading referrals: the one visibility layer of DESIGN §3, and the queries built on it."""
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from accounts.memberships import organizations_where
 from accounts.models import Membership, Organization, User
-from referrals import roles
 from referrals.models import (
     PathologyReview,
     Patient,
@@ -13,34 +13,10 @@ from referrals.models import (
     RecordItem,
     Referral,
 )
+from referrals.rules.steps import LATE_STATES
+from referrals.rules.visibility import referral_visibility_filter
 
 Role = Membership.Role
-
-
-def referral_visibility_filter(user: User) -> Q | None:
-    """The condition a referral meets to be visible to `user`; None means everything."""
-    if not user.is_authenticated or not user.is_active:
-        return Q(pk__in=[])
-    if user.is_superuser:
-        return None
-    condition = Q(pk__in=[])
-    submitted = ~Q(status=Referral.Status.DRAFT)
-    for membership in roles.memberships_of(user):
-        org = membership.organization_id
-        if membership.role == Role.COORDINATOR:
-            condition |= Q(referring_organization_id=org)
-            condition |= Q(receiving_center_id=org) & submitted
-        elif membership.role == Role.REFERRING_ONCOLOGIST:
-            condition |= Q(referring_organization_id=org, referring_oncologist_id=user.pk)
-        elif membership.role == Role.SPECIALIST:
-            condition |= Q(receiving_center_id=org, specialist_id=user.pk) & submitted
-        elif membership.role == Role.PATHOLOGIST:
-            has_review = Exists(
-                PathologyReview.objects.filter(referral=OuterRef("pk"), pathologist_id=user.pk)
-            )
-            condition |= Q(has_review, receiving_center_id=org) & submitted
-        # Analysts see aggregates only, never a referral.
-    return condition
 
 
 def referrals_visible_to(*, user: User) -> QuerySet[Referral]:
@@ -80,16 +56,26 @@ def referral_events(*, referral: Referral):
     return referral.events.select_related("actor").order_by("occurred_at", "id")
 
 
-def referrals_overdue(queryset: QuerySet[Referral], today=None) -> QuerySet[Referral]:
+def overdue_condition(today=None) -> Q:
+    """The one definition of overdue: the step the referral waits on now was due before today."""
+    return Q(status__in=LATE_STATES, next_due__lt=today or timezone.localdate())
+
+
+def is_overdue(referral: Referral, today=None) -> bool:
+    """The same, for one referral already read."""
     today = today or timezone.localdate()
-    return queryset.filter(status__in=Referral.OPEN_STATUSES, next_due__lt=today)
+    return referral.status in LATE_STATES and bool(referral.next_due) and referral.next_due < today
+
+
+def referrals_overdue(queryset: QuerySet[Referral], today=None) -> QuerySet[Referral]:
+    return queryset.filter(overdue_condition(today))
 
 
 def patients_visible_to(*, user: User) -> QuerySet[Patient]:
     """Patients of the practices where the user coordinates or refers."""
     if user.is_superuser:
         return Patient.objects.all()
-    organizations = roles.organizations_where(user, Role.COORDINATOR, Role.REFERRING_ONCOLOGIST)
+    organizations = organizations_where(user, Role.COORDINATOR, Role.REFERRING_ONCOLOGIST)
     return Patient.objects.filter(organization_id__in=organizations)
 
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
+from accounts.memberships import memberships_of
 from accounts.models import Membership, Organization, User
-from referrals import roles
 from referrals.errors import NotPermitted
 
 Role = Membership.Role
@@ -52,7 +52,7 @@ def report_viewer(*, user: User) -> ReportViewer:
         raise NotPermitted("Log in to see reports.")
     if user.is_superuser:
         return ReportViewer(user=user, scope=None, list_scope=None, may_list_referrals=True)
-    memberships = [m for m in roles.memberships_of(user) if m.role in REPORT_ROLES]
+    memberships = [m for m in memberships_of(user) if m.role in REPORT_ROLES]
     if not memberships:
         raise NotPermitted("Reports are for coordinators and analysts.")
     scope = list_scope = Q(pk__in=[])

@@ -11,9 +11,9 @@ from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.qr import write_qrcode_image
 
+from accounts.memberships import memberships_of
 from audit.models import AuditEntry
 from audit.services import audit_record
-from referrals import roles
 
 Action = AuditEntry.Action
 DEVICE_NAME = "Authenticator app"
@@ -24,7 +24,7 @@ def two_factor_required(user) -> bool:
     if not settings.REQUIRE_TWO_FACTOR or not user.is_authenticated:
         return False
     # memberships_of caches on the user: the views of this request reuse it.
-    return user.is_staff or bool(roles.memberships_of(user))
+    return user.is_staff or bool(memberships_of(user))
 
 
 def confirmed_device(user) -> TOTPDevice | None:

@@ -26,8 +26,8 @@ class UserFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"user{n}@example.org")
-    # Not Faker names: tests assert a patient's (Faker) name is absent from pages that show
-    # the signed-in user's name, so a clinician must never share a patient's name by chance.
+    # Not patient-like names: tests assert a patient's (canary) name is absent from pages that
+    # show the signed-in user's name, so a clinician must never share a patient's name.
     full_name = factory.Sequence(lambda n: f"Clinician {n}")
     password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
 
@@ -71,8 +71,13 @@ class PatientFactory(factory.django.DjangoModelFactory):
 
     organization = factory.SubFactory(CommunityPracticeFactory)
     mrn = factory.Sequence(lambda n: f"MRN{n:06d}")
-    given_name = factory.Faker("first_name")
-    family_name = factory.Faker("last_name")
+    # Canary names: tests check that a patient's name is absent from pages and e-mails, and a
+    # random real name ("Hunt") can be part of anything ("Huntsman Cancer Institute"). These
+    # occur nowhere else, and the fixed width keeps one from being the start of another.
+    given_name = factory.Sequence(lambda n: f"Zqxgiven{n:06d}")
+    family_name = factory.Sequence(lambda n: f"Zqxcanary{n:06d}")
+    phone = factory.Sequence(lambda n: f"555-01{n % 100:02d}-zqx{n:06d}")
+    email = factory.Sequence(lambda n: f"zqxcanary{n:06d}@patient.example")
     date_of_birth = datetime.date(1961, 4, 12)
     sex = Patient.Sex.FEMALE
     consent_to_share_records = True
@@ -103,6 +108,11 @@ class ReferralFactory(factory.django.DjangoModelFactory):
     urgency = Referral.Urgency.ROUTINE
     modality = Referral.Modality.VIRTUAL
     status = S.DRAFT
+    # Every referral past the draft was submitted once (pass submitted_at=None for a draft
+    # cancelled before it was ever sent).
+    submitted_at = factory.LazyAttribute(
+        lambda o: None if o.status == S.DRAFT else timezone.now() - datetime.timedelta(days=31)
+    )
 
     class Params:
         # A specialist of the center, assigned (as `accept` would do).

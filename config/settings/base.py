@@ -300,7 +300,7 @@ SPECTACULAR_SETTINGS = {
         "RecordItemStatusEnum": "referrals.models.RecordItemStatus",
         "RecordItemKindEnum": "referrals.models.RecordItemKind",
         "ReferralEventKindEnum": "referrals.models.ReferralEventKind",
-        "WorkflowActionEnum": "referrals.workflow.ACTIONS",
+        "WorkflowActionEnum": "referrals.rules.workflow.ACTIONS",
     },
 }
 

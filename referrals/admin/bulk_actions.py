@@ -10,6 +10,7 @@ from audit.services import audit_record
 from referrals.admin.common import masked_patient
 from referrals.errors import DomainError
 from referrals.models import RecordItem
+from referrals.selectors import is_overdue
 from referrals.services.records import record_items_mark_received
 from referrals.services.reminders_manual import referral_remind_now
 
@@ -95,7 +96,7 @@ def export_csv(modeladmin, request, queryset):
                     referral.get_urgency_display(),
                     referral.opinion_number,
                     referral.next_due or "",
-                    "yes" if referral.is_overdue(today) else "no",
+                    "yes" if is_overdue(referral, today) else "no",
                 )
             ]
         )

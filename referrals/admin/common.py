@@ -21,6 +21,15 @@ from django.utils.html import format_html
 from audit.denials import note_denied, note_if_hidden, remember_subject
 from audit.services import audit_listed
 from referrals.errors import DomainError, NotPermitted
+from referrals.rules.capabilities import Capabilities, capabilities_for
+
+
+def page_capabilities(request, referral) -> Capabilities:
+    """What the user may do on this referral, asked of the rulebook once per request."""
+    cache = request.__dict__.setdefault("_referral_capabilities", {})
+    if referral.pk not in cache:
+        cache[referral.pk] = capabilities_for(request.user, referral)
+    return cache[referral.pk]
 
 
 def masked_patient(patient) -> str:

@@ -8,12 +8,12 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
-from referrals import roles
 from referrals.admin.common import (
     ReadOnlyInline,
     ServiceErrorFormMixin,
     backdate_reason_field,
     occurred_at_field,
+    page_capabilities,
 )
 from referrals.models import (
     Consultation,
@@ -24,10 +24,10 @@ from referrals.models import (
     Referral,
     ReferralEvent,
 )
+from referrals.rules.visibility import recommendations_seen_by
 from referrals.services.clinical import (
     CONSULTATION_FIELDS,
     RECOMMENDATION_FIELDS,
-    REVIEW_STATES,
     consultation_save,
 )
 from referrals.services.records import record_item_change
@@ -104,9 +104,21 @@ class RecordItemInline(admin.TabularInline):
         "backdate_reason",
     ]
     readonly_fields = ["kind_label", "dates"]
+    # Any of these lets the user change a row; the service decides which change, field by field.
+    RECORD_CAPABILITIES = (
+        "change_record_status",
+        "edit_record_details",
+        "change_record_requirement",
+    )
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj) or obj is None:
+            return False
+        capabilities = page_capabilities(request, obj)
+        return any(name in capabilities for name in self.RECORD_CAPABILITIES)
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -174,14 +186,7 @@ class ConsultationInline(admin.StackedInline):
     can_delete = False
 
     def _may_arrange(self, request, referral) -> bool:
-        return (
-            referral is not None
-            and referral.status in REVIEW_STATES
-            and bool(
-                roles.roles_on(request.user, referral)
-                & {roles.CENTER_COORDINATOR, roles.ASSIGNED_SPECIALIST}
-            )
-        )
+        return referral is not None and "arrange_consult" in page_capabilities(request, referral)
 
     def has_add_permission(self, request, obj=None):
         return super().has_add_permission(request, obj) and self._may_arrange(request, obj)
@@ -208,7 +213,9 @@ class RecommendationInline(ReadOnlyInline, admin.StackedInline):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("author").order_by("-version")
+        # A draft (unsigned) version is its author's work in progress: hidden from the rest.
+        versions = super().get_queryset(request).select_related("author").order_by("-version")
+        return versions.filter(recommendations_seen_by(request.user))
 
     @admin.display(description="Author")
     def author_name(self, recommendation):

@@ -4,9 +4,9 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count
 
+from accounts.memberships import organizations_where
 from accounts.models import Membership, Organization
 from audit.services import audit_record
-from referrals import roles
 from referrals.admin.common import ServiceBackedAdmin, ServiceErrorFormMixin, ServiceFormError
 from referrals.errors import DomainError
 from referrals.models import Patient
@@ -61,7 +61,7 @@ class PatientAdmin(ServiceBackedAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "organization" and not request.user.is_superuser:
             kwargs["queryset"] = Organization.objects.filter(
-                pk__in=roles.organizations_where(
+                pk__in=organizations_where(
                     request.user,
                     Membership.Role.COORDINATOR,
                     Membership.Role.REFERRING_ONCOLOGIST,

@@ -7,7 +7,13 @@ from django.utils import timezone
 
 from accounts.models import User
 from referrals.models import Referral
-from referrals.selectors import referral_list, referrals_overdue, referrals_visible_to
+from referrals.rules.states import OPEN_STATES
+from referrals.selectors import (
+    overdue_condition,
+    referral_list,
+    referrals_overdue,
+    referrals_visible_to,
+)
 
 HOME_LIST_LENGTH = 10
 
@@ -17,7 +23,7 @@ def referrals_for_workspace(*, user: User, today: datetime.date | None = None) -
     today = today or timezone.localdate()
     return referral_list(user=user).annotate(
         overdue_now=Case(
-            When(status__in=Referral.OPEN_STATUSES, next_due__lt=today, then=Value(True)),
+            When(overdue_condition(today), then=Value(True)),
             default=Value(False),
             output_field=BooleanField(),
         ),
@@ -34,12 +40,12 @@ def work_queue(*, user: User, today: datetime.date | None = None) -> dict:
     today = today or timezone.localdate()
     visible = referrals_visible_to(user=user)
     counts = dict(
-        visible.filter(status__in=Referral.OPEN_STATUSES)
+        visible.filter(status__in=OPEN_STATES)
         .values_list("status")
         .annotate(total=Count("pk"))
         .order_by()
     )
-    open_visible = visible.filter(status__in=Referral.OPEN_STATUSES).select_related(
+    open_visible = visible.filter(status__in=OPEN_STATES).select_related(
         "patient", "receiving_center", "specialist"
     )
     late = referrals_overdue(open_visible, today).order_by("next_due", "reference")
@@ -51,7 +57,7 @@ def work_queue(*, user: User, today: datetime.date | None = None) -> dict:
         "by_status": [
             {"status": value, "label": label, "count": counts.get(value, 0)}
             for value, label in Referral.Status.choices
-            if value in Referral.OPEN_STATUSES
+            if value in OPEN_STATES
         ],
         "late_count": late.count(),
         "late": list(late[:HOME_LIST_LENGTH]),

@@ -9,12 +9,12 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from audit.services import audit_record
-from referrals import roles, workflow
 from referrals.admin import bulk_actions
 from referrals.admin.common import (
     ServiceBackedAdmin,
     ServiceFormError,
     masked_patient,
+    page_capabilities,
     status_badge,
 )
 from referrals.admin.inlines import (
@@ -28,15 +28,16 @@ from referrals.admin.inlines import (
 from referrals.admin.queries import referrals_for_workspace
 from referrals.admin.referral_add import ReferralAddMixin
 from referrals.admin.workflow_views import (
-    may_request_pathology_review,
     pathology_review_request_view,
     workflow_action_urls,
     workflow_action_view,
 )
 from referrals.errors import DomainError
 from referrals.models import Referral
+from referrals.rules import workflow
+from referrals.rules.steps import LATE_STATES
 from referrals.selectors import referrals_overdue
-from referrals.services.referrals import EDITABLE_FIELDS, referral_update
+from referrals.services.referrals import referral_update
 
 
 class DueFilter(admin.SimpleListFilter):
@@ -56,7 +57,7 @@ class DueFilter(admin.SimpleListFilter):
             return referrals_overdue(queryset, today)
         if self.value() == "this_week":
             return queryset.filter(
-                status__in=Referral.OPEN_STATUSES,
+                status__in=LATE_STATES,
                 next_due__gte=today,
                 next_due__lte=today + datetime.timedelta(days=7),
             )
@@ -185,7 +186,7 @@ class ReferralAdmin(ReferralAddMixin, ServiceBackedAdmin):
         allowed = super().has_change_permission(request, obj)
         if obj is None or not allowed:
             return allowed
-        return bool(roles.roles_on(request.user, obj))
+        return bool(page_capabilities(request, obj).relations)
 
     # Change list columns
 
@@ -212,18 +213,12 @@ class ReferralAdmin(ReferralAddMixin, ServiceBackedAdmin):
         return [name for name in SHOWN_FIELDS if name not in editable]
 
     def _editable_fields(self, request, obj) -> list[str]:
-        # Mirrors referral_update's rule so the page offers only what the service accepts;
-        # the service still decides on save.
+        # The rulebook's edit_referral fields for this user and state (the service decides
+        # again on save).
         if obj is None or not super().has_change_permission(request, obj):
             return []
-        user_roles = roles.roles_on(request.user, obj)
-        editors = {roles.REFERRING_ONCOLOGIST, roles.REFERRING_COORDINATOR}
-        if obj.status != Referral.Status.DRAFT:
-            editors.add(roles.CENTER_COORDINATOR)
-        if not user_roles & editors:
-            return []
-        state_allows = EDITABLE_FIELDS.get(obj.status, frozenset())
-        return [name for name in ADMIN_EDITABLE if name in state_allows]
+        editable = page_capabilities(request, obj).editable_fields
+        return [name for name in ADMIN_EDITABLE if name in editable]
 
     @admin.display(description="Patient")
     def patient_display(self, referral):
@@ -258,9 +253,12 @@ class ReferralAdmin(ReferralAddMixin, ServiceBackedAdmin):
         if obj is not None:
             if request.method == "GET":
                 audit_record(actor=request.user, action="view", obj=obj)
-            actions = workflow.actions_available(request.user, obj)
-            context["workflow_actions"] = workflow_action_urls(obj, actions)
-            if may_request_pathology_review(request.user, obj):
+            capabilities = page_capabilities(request, obj)
+            options = workflow.actions_available(
+                request.user, obj, relations=capabilities.relations
+            )
+            context["workflow_actions"] = workflow_action_urls(obj, options)
+            if "request_pathology_review" in capabilities:
                 context["pathology_review_url"] = reverse(
                     "admin:referrals_referral_pathology_review", args=(obj.uuid,)
                 )

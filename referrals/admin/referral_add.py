@@ -8,8 +8,8 @@ from django import forms
 from django.urls import reverse
 from django.utils.html import format_html
 
+from accounts.memberships import organizations_where
 from accounts.models import Membership, Organization, User
-from referrals import roles
 from referrals.admin.common import ServiceErrorFormMixin, ServiceFormError
 from referrals.errors import DomainError
 from referrals.models import Referral
@@ -66,7 +66,7 @@ class ReferralAddForm(ServiceErrorFormMixin, forms.ModelForm):
 
 
 def referring_organizations(user: User) -> set[int]:
-    return roles.organizations_where(user, Role.COORDINATOR, Role.REFERRING_ONCOLOGIST) & set(
+    return organizations_where(user, Role.COORDINATOR, Role.REFERRING_ONCOLOGIST) & set(
         Organization.objects.filter(kind=Organization.Kind.COMMUNITY).values_list("pk", flat=True)
     )
 

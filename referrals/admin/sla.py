@@ -2,14 +2,14 @@
 
 from django.contrib import admin
 
+from accounts.memberships import organizations_where
 from accounts.models import Membership, Organization
-from referrals import roles
 from referrals.admin.audited import AuditedAdmin
 from referrals.models import Holiday, SLAPolicy
 
 
 def coordinated_centers(user) -> set[int]:
-    return roles.organizations_where(user, Membership.Role.COORDINATOR)
+    return organizations_where(user, Membership.Role.COORDINATOR)
 
 
 @admin.register(SLAPolicy)

@@ -12,16 +12,17 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from audit.denials import note_denied
-from referrals import roles, workflow
 from referrals.admin.common import (
     add_domain_error,
     admin_change_url,
     backdate_reason_field,
     occurred_at_field,
+    page_capabilities,
 )
 from referrals.errors import Conflict, InvalidData, NotPermitted
+from referrals.rules import workflow
 from referrals.selectors import pathologists_of, specialists_of
-from referrals.services.clinical import REVIEW_STATES, pathology_review_request
+from referrals.services.clinical import pathology_review_request
 from referrals.services.workflow import referral_transition
 
 
@@ -50,16 +51,18 @@ class WorkflowActionForm(forms.Form):
         return {name: value for name, value in self.cleaned_data.items() if value not in ("", None)}
 
 
-def workflow_action_urls(referral, actions) -> list[dict]:
+def workflow_action_urls(referral, options: list[workflow.ActionOption]) -> list[dict]:
+    """Each action of the user in this state: a button, or what it still waits for."""
     return [
         {
-            "name": action.name,
-            "label": action.label,
-            "needs_form": bool(action.needs),
-            "destructive": action.destructive,
-            "url": reverse("admin:referrals_referral_workflow", args=(referral.uuid, action.name)),
+            "name": option.name,
+            "label": option.label,
+            "waiting_for": option.waiting_for,
+            "needs_form": bool(option.action.needs),
+            "destructive": option.action.destructive,
+            "url": reverse("admin:referrals_referral_workflow", args=(referral.uuid, option.name)),
         }
-        for action in actions
+        for option in options
     ]
 
 
@@ -109,13 +112,13 @@ def _posted(request):
 
 def workflow_action_view(model_admin, request, uuid, action):
     referral = visible_referral(model_admin, request, uuid)
-    allowed = {spec.name: spec for spec in workflow.actions_available(request.user, referral)}
+    relations = page_capabilities(request, referral).relations
+    options = workflow.actions_available(request.user, referral, relations=relations)
+    allowed = {option.name: option.action for option in options}
     spec = allowed.get(action)
     if spec is None:
         requested = workflow.get_action(action)
-        if requested and not workflow.may_perform(
-            roles.roles_on(request.user, referral), requested
-        ):
+        if requested and not workflow.may_perform(relations, requested):
             note_denied(request, reason=f"action {action} not permitted")
         messages.error(request, f"That action is not available for {referral.reference} now.")
         return redirect(admin_change_url(referral))
@@ -144,15 +147,9 @@ class PathologyReviewRequestForm(forms.Form):
         )
 
 
-def may_request_pathology_review(user, referral) -> bool:
-    return referral.status in REVIEW_STATES and roles.CENTER_COORDINATOR in roles.roles_on(
-        user, referral
-    )
-
-
 def pathology_review_request_view(model_admin, request, uuid):
     referral = visible_referral(model_admin, request, uuid)
-    if not may_request_pathology_review(request.user, referral):
+    if "request_pathology_review" not in page_capabilities(request, referral):
         messages.error(request, f"A pathology review cannot be requested for {referral} now.")
         return redirect(admin_change_url(referral))
 

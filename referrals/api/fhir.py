@@ -8,44 +8,49 @@ from django.utils import timezone
 
 from accounts.models import CancerSite, Organization, User
 from referrals.models import PathologyReview, Recommendation, Referral
+from referrals.rules.relations import relations_to
+from referrals.rules.states import OPEN_STATES
+from referrals.rules.visibility import sees_patient_contact
 
 FHIR_VERSION = "4.0.1"
 SYSTEM = "https://second-opinion-tracker.example.org/fhir"
-S = Referral.Status
+Status = Referral.Status
 
 SERVICE_REQUEST_STATUS = {
-    S.DRAFT: "draft",
-    S.SUBMITTED: "active",
-    S.ACCEPTED: "active",
-    S.UNDER_REVIEW: "active",
-    S.RECOMMENDATION_ISSUED: "active",
-    S.RETURNED: "completed",
-    S.MONITORING: "completed",
-    S.CLOSED: "completed",
-    S.DECLINED: "revoked",
-    S.CANCELLED: "revoked",
+    Status.DRAFT: "draft",
+    Status.SUBMITTED: "active",
+    Status.ACCEPTED: "active",
+    Status.UNDER_REVIEW: "active",
+    Status.RECOMMENDATION_ISSUED: "active",
+    Status.RETURNED: "completed",
+    Status.MONITORING: "completed",
+    Status.CLOSED: "completed",
+    Status.DECLINED: "revoked",
+    Status.CANCELLED: "revoked",
 }
 # FHIR Task.status (http://hl7.org/fhir/task-status); our state goes in businessStatus.
 TASK_STATUS = {
-    S.DRAFT: "draft",
-    S.SUBMITTED: "requested",
-    S.ACCEPTED: "accepted",
-    S.UNDER_REVIEW: "in-progress",
-    S.RECOMMENDATION_ISSUED: "in-progress",
-    S.RETURNED: "completed",
-    S.MONITORING: "completed",
-    S.CLOSED: "completed",
-    S.DECLINED: "rejected",
-    S.CANCELLED: "cancelled",
+    Status.DRAFT: "draft",
+    Status.SUBMITTED: "requested",
+    Status.ACCEPTED: "accepted",
+    Status.UNDER_REVIEW: "in-progress",
+    Status.RECOMMENDATION_ISSUED: "in-progress",
+    Status.RETURNED: "completed",
+    Status.MONITORING: "completed",
+    Status.CLOSED: "completed",
+    Status.DECLINED: "rejected",
+    Status.CANCELLED: "cancelled",
 }
 GENDER = {"female": "female", "male": "male", "other": "other", "unknown": "unknown"}
 
 
-def referral_bundle(referral: Referral) -> dict:
-    """The Bundle (type `collection`) of one referral, as FHIR JSON."""
+def referral_bundle(referral: Referral, *, user) -> dict:
+    """The Bundle (type `collection`) of one referral, as FHIR JSON, as `user` may see it
+    (the patient's contact details only for the referring side: referrals.rules.visibility)."""
     patient = referral.patient
+    with_contact = sees_patient_contact(relations_to(user, referral))
     resources = [
-        _patient(patient),
+        _patient(patient, with_contact=with_contact),
         _organization(referral.referring_organization),
         _organization(referral.receiving_center),
         _practitioner(referral.referring_oncologist),
@@ -93,7 +98,7 @@ def _coding(kind: str, code: str, display: str) -> dict:
     return {"system": f"{SYSTEM}/{kind}", "code": code, "display": display}
 
 
-def _patient(patient) -> dict:
+def _patient(patient, *, with_contact: bool) -> dict:
     resource = {
         "resourceType": "Patient",
         "id": str(patient.uuid),
@@ -110,9 +115,9 @@ def _patient(patient) -> dict:
         "managingOrganization": _ref(patient.organization.uuid, patient.organization.name),
     }
     telecom = []
-    if patient.phone:
+    if with_contact and patient.phone:
         telecom.append({"system": "phone", "value": patient.phone})
-    if patient.email:
+    if with_contact and patient.email:
         telecom.append({"system": "email", "value": patient.email})
     if telecom:
         resource["telecom"] = telecom
@@ -230,7 +235,7 @@ def _task(referral: Referral) -> dict:
     reason = referral.decline_reason or referral.cancel_reason
     if reason:
         resource["statusReason"] = {"text": reason}
-    if referral.next_due and referral.is_open:
+    if referral.next_due and referral.status in OPEN_STATES:
         resource["restriction"] = {"period": {"end": referral.next_due.isoformat()}}
     return resource
 

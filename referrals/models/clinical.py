@@ -3,13 +3,18 @@
 import uuid
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from referrals.models.common import choices_check, nct_validator
 from referrals.models.referral import Referral
+
+# The one pair of bounds of a recommendation's follow-up interval: the model, the portal form
+# and the API serializer all read these.
+UPDATE_INTERVAL_MIN_DAYS = 7
+UPDATE_INTERVAL_MAX_DAYS = 365
 
 
 class PathologyReviewDiscrepancy(models.TextChoices):
@@ -107,7 +112,12 @@ class Recommendation(models.Model):
     third_opinion_suggested = models.BooleanField(default=False)
     specialist_follows = models.BooleanField(default=False)
     update_interval_days = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(7)]
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(UPDATE_INTERVAL_MIN_DAYS),
+            MaxValueValidator(UPDATE_INTERVAL_MAX_DAYS),
+        ],
     )
     amendment_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -161,10 +171,6 @@ class Recommendation(models.Model):
     def clean(self):
         for trial in self.clinical_trials or []:
             nct_validator(trial)
-
-    @staticmethod
-    def trial_url(nct_id: str) -> str:
-        return f"https://clinicaltrials.gov/study/{nct_id}"
 
 
 class ProgressUpdateResponse(models.TextChoices):

@@ -68,17 +68,6 @@ class Referral(DateRulesMixin, models.Model):
     Urgency = ReferralUrgency
     Modality = ReferralModality
 
-    OPEN_STATUSES = (
-        Status.DRAFT,
-        Status.SUBMITTED,
-        Status.ACCEPTED,
-        Status.UNDER_REVIEW,
-        Status.RECOMMENDATION_ISSUED,
-        Status.RETURNED,
-        Status.MONITORING,
-    )
-    FINAL_STATUSES = (Status.CLOSED, Status.DECLINED, Status.CANCELLED)
-
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     reference = models.CharField(max_length=20, unique=True, editable=False)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="referrals")
@@ -166,7 +155,8 @@ class Referral(DateRulesMixin, models.Model):
                 name="referral_cancel_has_reason",
                 condition=~Q(status="cancelled") | ~Q(cancel_reason=""),
             ),
-            # One open referral per patient and center (DESIGN §1).
+            # One open referral per patient and center (DESIGN §1); the states are
+            # referrals.rules.states.OPEN_STATES (a test checks they agree).
             models.UniqueConstraint(
                 fields=["patient", "receiving_center"],
                 condition=Q(
@@ -188,7 +178,8 @@ class Referral(DateRulesMixin, models.Model):
             models.Index(fields=["receiving_center", "status", "next_due"]),
             models.Index(fields=["referring_organization", "status"]),
             models.Index(fields=["specialist", "status"]),
-            # Reminder scan: only open referrals with a due date are ever late.
+            # Reminder scan: only referrals waiting on a step are ever late
+            # (referrals.rules.steps.LATE_STATES; a test checks they agree).
             models.Index(
                 fields=["next_due"],
                 name="referral_open_next_due",
@@ -213,14 +204,6 @@ class Referral(DateRulesMixin, models.Model):
     def date_errors(self) -> dict[str, str]:
         birth = self.patient.date_of_birth if self.patient_id else None
         return diagnosis_date_errors(self.diagnosis_date, date_of_birth=birth)
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in self.OPEN_STATUSES
-
-    def is_overdue(self, today=None) -> bool:
-        today = today or timezone.localdate()
-        return self.is_open and self.next_due is not None and self.next_due < today
 
     def get_reasons_display(self) -> list[str]:
         labels = dict(self.Reason.choices)

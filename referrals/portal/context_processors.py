@@ -2,14 +2,14 @@
 
 from django.utils.functional import SimpleLazyObject
 
+from accounts.memberships import memberships_of
 from accounts.models import Membership
-from referrals import roles
 
 Role = Membership.Role
 
 
 def _navigation(user) -> dict:
-    held = {membership.role for membership in roles.memberships_of(user)}
+    held = {membership.role for membership in memberships_of(user)}
     return {
         "roles": held,
         "can_refer": Role.REFERRING_ONCOLOGIST in held,

@@ -4,47 +4,17 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from accounts.models import Membership, User
 from referrals.models import RecordItem, Referral, Reminder
+from referrals.rules import steps as rulebook_steps
 
-S = Referral.Status
 Step = Reminder.Step
 
-# The states whose step has a due date: the same list as the partial index
-# `referral_open_next_due`, so the scan's query can use that index.
-LATE_STATUSES = [
-    S.SUBMITTED,
-    S.ACCEPTED,
-    S.UNDER_REVIEW,
-    S.RECOMMENDATION_ISSUED,
-    S.MONITORING,
-]
+# The steps, their states, whose turn and what is late: the rulebook's table, read here.
+LATE_STATUSES = sorted(rulebook_steps.LATE_STATES)
 
-STEP_OF_STATUS = {
-    S.SUBMITTED: Step.TRIAGE,
-    S.ACCEPTED: Step.RECORDS,
-    S.UNDER_REVIEW: Step.RECOMMENDATION,
-    S.RECOMMENDATION_ISSUED: Step.RETURN,
-    S.MONITORING: Step.PROGRESS_UPDATE,
-}
-
-# Why the recipient gets the e-mail, said in the e-mail itself.
-RECIPIENT_ROLE = {
-    Step.TRIAGE: "coordinator of the receiving center",
-    Step.REVIEW: "coordinator of the receiving center",
-    Step.RECORDS: "coordinator of the sending organization",
-    Step.RECOMMENDATION: "assigned specialist",
-    Step.RETURN: "referring oncologist",
-    Step.PROGRESS_UPDATE: "referring oncologist",
-}
+RECIPIENT_ROLE = {step.name: rulebook_steps.TURN_LABELS[step.turn] for step in rulebook_steps.STEPS}
 ESCALATION_ROLE = "lead coordinator of the receiving center"
 
-WHAT_IS_LATE = {
-    Step.TRIAGE: "The referral is waiting to be accepted or declined.",
-    Step.RECORDS: "Required records have not all arrived at the cancer center.",
-    Step.REVIEW: "The records are complete; the expert review has not started.",
-    Step.RECOMMENDATION: "The expert recommendation has not been issued.",
-    Step.RETURN: "The referring side has not acknowledged the recommendation.",
-    Step.PROGRESS_UPDATE: "A progress update from the referring side is due.",
-}
+WHAT_IS_LATE = {step.name: step.what_is_late for step in rulebook_steps.STEPS}
 
 
 def _required_records_missing() -> QuerySet[RecordItem]:
@@ -72,7 +42,7 @@ def current_step(referral: Referral, *, records_outstanding: bool | None = None)
     One query for an accepted referral, unless `records_outstanding` is given (annotated by
     `with_records_outstanding`).
     """
-    if referral.status != S.ACCEPTED:
+    if referral.status != Referral.Status.ACCEPTED:
         records_outstanding = False
     elif records_outstanding is None:
         records_outstanding = _required_records_missing().filter(referral=referral).exists()
@@ -81,28 +51,32 @@ def current_step(referral: Referral, *, records_outstanding: bool | None = None)
 
 def step_waited_on(*, status: str, records_outstanding: bool) -> str | None:
     """The step the referral waits on now: records until they are in, then the review."""
-    step = STEP_OF_STATUS.get(status)
-    if step == Step.RECORDS and not records_outstanding:
-        return Step.REVIEW
-    return step
+    step = rulebook_steps.step_waited_on(status=status, records_outstanding=records_outstanding)
+    return step.name if step else None
+
+
+def _responsible(step: str, **ids) -> tuple[str, int | None]:
+    return rulebook_steps.responsible(rulebook_steps.STEP_NAMED[step], **ids)
 
 
 def responsible_organization(step: str, *, referring_id: int, center_id: int) -> int | None:
     """The organization whose coordinators must act, for the coordinators' steps."""
-    if step in (Step.TRIAGE, Step.REVIEW):
-        return center_id
-    if step == Step.RECORDS:
-        return referring_id
-    return None
+    kind, found = _responsible(
+        step, referring_id=referring_id, center_id=center_id, specialist_id=None, oncologist_id=None
+    )
+    return found if kind == "organization" else None
 
 
 def responsible_person(step: str, *, specialist_id: int | None, oncologist_id: int) -> int | None:
     """The one person who must act, for the steps that belong to a person."""
-    if step == Step.RECOMMENDATION:
-        return specialist_id
-    if step in (Step.RETURN, Step.PROGRESS_UPDATE):
-        return oncologist_id
-    return None
+    kind, found = _responsible(
+        step,
+        referring_id=None,
+        center_id=None,
+        specialist_id=specialist_id,
+        oncologist_id=oncologist_id,
+    )
+    return found if kind == "person" else None
 
 
 def coordinators_by_organization(organization_ids: set[int]) -> dict[int, list[int]]:

@@ -8,7 +8,6 @@ from django.utils import timezone
 from accounts.models import Membership, User
 from audit.services import audit_record, field_changes
 from core.limits import limit
-from referrals import roles
 from referrals.errors import Conflict, InvalidData, NotPermitted
 from referrals.models import (
     Consultation,
@@ -18,14 +17,11 @@ from referrals.models import (
     Referral,
     nct_validator,
 )
+from referrals.rules.capabilities import ensure_can
+from referrals.rules.workflow import recommendation_in_force
 from referrals.services.common import parse_uuid, record_event
 from referrals.services.validation import apply, reject_unknown, validate_model
 from referrals.validation.dates import referral_day_errors, step_time_errors
-
-S = Referral.Status
-REVIEW_STATES = {S.ACCEPTED, S.UNDER_REVIEW}
-# After the first signature, a correction is an amendment: allowed while the case is active.
-AMENDABLE_STATES = {S.UNDER_REVIEW, S.RECOMMENDATION_ISSUED, S.RETURNED, S.MONITORING}
 
 PATHOLOGY_FIELDS = frozenset(
     {
@@ -79,10 +75,7 @@ def pathology_review_request(
     pathologist of this center).
     """
     referral = _lock(referral)
-    if roles.CENTER_COORDINATOR not in roles.roles_on(actor, referral):
-        raise NotPermitted("Only the center's coordinators request pathology reviews.")
-    if referral.status not in REVIEW_STATES:
-        raise Conflict("Pathology reviews are requested once the referral is accepted.")
+    ensure_can(user=actor, capability="request_pathology_review", referral=referral)
     if not isinstance(pathologist, User):
         pathologist = User.objects.filter(uuid=parse_uuid(pathologist, "pathologist")).first()
     if (
@@ -126,10 +119,9 @@ def pathology_review_update(
     )
     if review.pathologist_id != actor.pk:
         raise NotPermitted("Only the pathologist named on the review fills it in.")
+    ensure_can(user=actor, capability="fill_pathology_review", referral=review.referral)
     if review.is_signed:
         raise Conflict("A signed pathology review cannot be changed.")
-    if review.referral.status not in REVIEW_STATES:
-        raise Conflict("The referral is no longer under review.")
     before = apply(review, data, PATHOLOGY_FIELDS)
     if sign:
         missing = {
@@ -164,10 +156,7 @@ def consultation_save(*, actor: User, referral: Referral, data: dict) -> Consult
     """Schedule or record the consult. Raises NotPermitted, Conflict, InvalidData."""
     reject_unknown(data, CONSULTATION_FIELDS, why="Unknown field.")
     referral = _lock(referral)
-    if not roles.roles_on(actor, referral) & {roles.CENTER_COORDINATOR, roles.ASSIGNED_SPECIALIST}:
-        raise NotPermitted("Only the center coordinator or the assigned specialist do this.")
-    if referral.status not in REVIEW_STATES:
-        raise Conflict("The consult is arranged while the referral is accepted or under review.")
+    ensure_can(user=actor, capability="arrange_consult", referral=referral)
     consultation = Consultation.objects.filter(referral=referral).first()
     created = consultation is None
     if created:
@@ -210,12 +199,6 @@ def consultation_save(*, actor: User, referral: Referral, data: dict) -> Consult
 # Recommendation
 
 
-def recommendation_in_force(referral: Referral) -> Recommendation | None:
-    return referral.recommendations.filter(
-        signed_at__isnull=False, superseded_at__isnull=True
-    ).first()
-
-
 def _validate_trials(trials) -> list[str]:
     if not isinstance(trials, list):
         raise InvalidData.for_fields({"clinical_trials": "Give a list of NCT identifiers."})
@@ -249,16 +232,9 @@ def recommendation_save(
     """
     reject_unknown(data, RECOMMENDATION_FIELDS, why="Unknown field.")
     referral = _lock(referral)
-    if roles.ASSIGNED_SPECIALIST not in roles.roles_on(actor, referral):
-        raise NotPermitted("Only the assigned specialist writes the recommendation.")
     in_force = recommendation_in_force(referral)
-    allowed_states = AMENDABLE_STATES if in_force else {S.UNDER_REVIEW}
-    if referral.status not in allowed_states:
-        raise Conflict(
-            "The recommendation is written while the referral is under review."
-            if in_force is None
-            else "This referral's recommendation can no longer be amended."
-        )
+    capability = "amend_recommendation" if in_force else "write_recommendation"
+    ensure_can(user=actor, capability=capability, referral=referral)
     draft = referral.recommendations.filter(signed_at__isnull=True).first()
     if draft is None:
         draft = _new_version(referral, actor, in_force)
@@ -314,7 +290,7 @@ def _new_version(referral: Referral, actor: User, in_force: Recommendation | Non
 
 def _follow_up_after_amendment(referral: Referral, recommendation: Recommendation) -> None:
     """An amendment that changes the follow-up interval moves the next update's due date."""
-    if referral.status != S.MONITORING or not recommendation.specialist_follows:
+    if referral.status != Referral.Status.MONITORING or not recommendation.specialist_follows:
         return
     last = referral.progress_updates.order_by("-update_date").first()
     start = last.update_date if last else timezone.localdate(referral.monitoring_started_at)
@@ -332,13 +308,7 @@ def progress_update_create(*, actor: User, referral: Referral, data: dict) -> Pr
     InvalidData."""
     reject_unknown(data, PROGRESS_FIELDS, why="Unknown field.")
     referral = _lock(referral)
-    if not roles.roles_on(actor, referral) & {
-        roles.REFERRING_ONCOLOGIST,
-        roles.REFERRING_COORDINATOR,
-    }:
-        raise NotPermitted("Progress updates come from the referring side.")
-    if referral.status not in {S.RETURNED, S.MONITORING}:
-        raise Conflict("Progress updates are posted after the recommendation is returned.")
+    ensure_can(user=actor, capability="post_progress_update", referral=referral)
     update = ProgressUpdate(referral=referral, author=actor, **data)
     problems = referral_day_errors(
         update.update_date, referral_created=referral.created_at, field="update_date"
@@ -347,7 +317,7 @@ def progress_update_create(*, actor: User, referral: Referral, data: dict) -> Pr
         raise InvalidData.for_fields(problems)
     validate_model(update, exclude=["referral", "author"])
     update.save()
-    if referral.status == S.MONITORING:
+    if referral.status == Referral.Status.MONITORING:
         recommendation = recommendation_in_force(referral)
         if recommendation and recommendation.update_interval_days:
             referral.next_update_due = update.update_date + datetime.timedelta(
@@ -372,8 +342,7 @@ def progress_update_reply(*, actor: User, update: ProgressUpdate, advice: str) -
     Raises NotPermitted, Conflict (already answered), InvalidData (empty advice).
     """
     update = ProgressUpdate.objects.select_for_update().select_related("referral").get(pk=update.pk)
-    if roles.ASSIGNED_SPECIALIST not in roles.roles_on(actor, update.referral):
-        raise NotPermitted("Only the assigned specialist replies to progress updates.")
+    ensure_can(user=actor, capability="reply_to_update", referral=update.referral)
     if update.advice_at is not None:
         raise Conflict("This update has already been answered.")
     advice = (advice or "").strip() if isinstance(advice, str) else ""

@@ -6,7 +6,6 @@ import uuid as uuid_module
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from audit.services import audit_record
 from referrals.errors import InvalidData
 from referrals.models import Referral, ReferralEvent
 from referrals.validation.dates import step_time_errors
@@ -87,14 +86,6 @@ def record_event(
     )
     event_notifications_add(event)
     return event
-
-
-def audit_change(*, actor, obj, before: dict, after: dict, action: str = "update", detail=""):
-    from audit.services import field_changes
-
-    return audit_record(
-        actor=actor, action=action, obj=obj, changes=field_changes(before, after), detail=detail
-    )
 
 
 def require_text(data: dict, field: str, message: str) -> str:

@@ -6,45 +6,26 @@ from django.db import transaction
 from accounts.models import User
 from audit.services import audit_record, field_changes
 from core.limits import limit
-from referrals import roles
 from referrals.errors import Conflict, InvalidData, NotPermitted
 from referrals.models import RecordAttachment, RecordItem, Referral
+from referrals.rules.capabilities import ensure_can
 from referrals.services import file_types
 from referrals.services.common import occurred_at_from, record_event
 from referrals.services.validation import apply, reject_unknown, validate_model
 
 Status = RecordItem.Status
-S = Referral.Status
 
-REFERRING_SIDE = {roles.REFERRING_ONCOLOGIST, roles.REFERRING_COORDINATOR}
-CENTER_SIDE = {roles.CENTER_COORDINATOR, roles.ASSIGNED_PATHOLOGIST, roles.ASSIGNED_SPECIALIST}
-COORDINATORS = {roles.REFERRING_COORDINATOR, roles.CENTER_COORDINATOR}
-
-# status change -> (who may make it, the milestone it stamps)
-STATUS_CHANGES: dict[tuple[str, str], tuple[set[str], str | None]] = {
-    (Status.REQUESTED, Status.SENT): (REFERRING_SIDE, "sent_at"),
-    (Status.REQUESTED, Status.RECEIVED): (CENTER_SIDE, "received_at"),
-    (Status.SENT, Status.RECEIVED): (CENTER_SIDE, "received_at"),
-    (Status.RECEIVED, Status.RETURNED): (CENTER_SIDE, "returned_at"),
-    (Status.REQUESTED, Status.WAIVED): (COORDINATORS, None),
-    (Status.SENT, Status.WAIVED): (COORDINATORS, None),
-    (Status.WAIVED, Status.REQUESTED): (COORDINATORS, None),
+# The milestone each status change stamps (who may make it, when: referrals.rules).
+MILESTONE_OF_STATUS = {
+    Status.SENT: "sent_at",
+    Status.RECEIVED: "received_at",
+    Status.RETURNED: "returned_at",
 }
 
 DETAIL_FIELDS = frozenset(
     {"description", "carrier", "tracking_number", "specimen_identifiers", "waived_reason"}
 )
 CHANGE_FIELDS = DETAIL_FIELDS | {"status", "required", "occurred_at", "backdate_reason"}
-ACTIVE_STATES = {S.SUBMITTED, S.ACCEPTED, S.UNDER_REVIEW}
-# Physical material goes back to the originating lab, whenever the review is done.
-RETURN_STATES = ACTIVE_STATES | {
-    S.RECOMMENDATION_ISSUED,
-    S.RETURNED,
-    S.MONITORING,
-    S.CLOSED,
-    S.CANCELLED,
-    S.DECLINED,
-}
 
 ALLOWED_UPLOAD_TYPES = set(file_types.TYPE_NAMES)
 
@@ -68,12 +49,7 @@ def record_item_add(*, actor: User, referral: Referral, data: dict) -> RecordIte
     Raises NotPermitted, Conflict (a finished referral), InvalidData.
     """
     referral = Referral.objects.select_for_update(of=("self",)).get(pk=referral.pk)
-    user_roles = roles.roles_on(actor, referral)
-    allowed = REFERRING_SIDE if referral.status == S.DRAFT else COORDINATORS
-    if not user_roles & allowed:
-        raise NotPermitted("You may not add records to this referral.")
-    if referral.status not in ACTIVE_STATES | {S.DRAFT}:
-        raise Conflict("Records can no longer be added to this referral.")
+    ensure_can(user=actor, capability="add_record", referral=referral)
     if referral.record_items.count() >= limit("record_items"):
         raise InvalidData.for_fields(
             {"record_items": f"A referral lists at most {limit('record_items')} record items."}
@@ -102,21 +78,23 @@ def record_item_change(*, actor: User, item: RecordItem, data: dict) -> RecordIt
     reject_unknown(data, CHANGE_FIELDS, why="Unknown field.")
     item = RecordItem.objects.select_for_update().select_related("referral").get(pk=item.pk)
     referral = item.referral
-    user_roles = roles.roles_on(actor, referral)
-    if not user_roles & (REFERRING_SIDE | CENTER_SIDE):
-        raise NotPermitted("You may not change this referral's records.")
     new_status = data.get("status", item.status)
     old_status = item.status
-    before = apply(item, data, DETAIL_FIELDS)
+    occurred_at = None
+    changes_status = new_status != old_status
+    if changes_status:
+        occurred_at = _change_status(item, referral, actor, new_status, data)
+    before = {"status": old_status} if changes_status else {}
     if "required" in data and data["required"] != item.required:
-        if not user_roles & COORDINATORS and referral.status != S.DRAFT:
-            raise NotPermitted("Only coordinators change what is required.")
+        ensure_can(user=actor, capability="change_record_requirement", referral=referral)
         before["required"] = item.required
         item.required = data["required"]
-    occurred_at = None
-    if new_status != old_status:
-        occurred_at = _change_status(item, referral, user_roles, new_status, data)
-        before["status"] = old_status
+    details = apply(item, data, DETAIL_FIELDS)
+    if details and not (changes_status and set(details) <= SHIPMENT_FIELDS):
+        # The tracking of a shipment goes with its status change (made by whoever ships it);
+        # editing an item's details otherwise is the sending side's, or a coordinator's.
+        ensure_can(user=actor, capability="edit_record_details", referral=referral)
+    before.update(details)
     if item.status == Status.WAIVED and not item.waived_reason.strip():
         raise InvalidData.for_fields({"waived_reason": "Say why this item is waived."})
     if not before:
@@ -140,30 +118,37 @@ def record_item_change(*, actor: User, item: RecordItem, data: dict) -> RecordIt
     return item
 
 
-def _change_status(item: RecordItem, referral: Referral, user_roles, new_status, data):
+# Details that travel with a status change (a shipment's carrier and tracking, a waiver's reason).
+SHIPMENT_FIELDS = frozenset({"carrier", "tracking_number", "specimen_identifiers", "waived_reason"})
+
+
+def _change_status(item: RecordItem, referral: Referral, actor: User, new_status, data):
     if new_status not in Status.values:
         raise InvalidData.for_fields({"status": f"Unknown status {new_status!r}."})
-    rule = STATUS_CHANGES.get((item.status, new_status))
-    if rule is None:
-        raise Conflict(
-            f"A record item that is {item.get_status_display().lower()} cannot become "
-            f"{Status(new_status).label.lower()}."
-        )
-    who, milestone = rule
-    if not user_roles & who:
-        raise NotPermitted("This status change is made by the other side of the referral.")
-    allowed_states = RETURN_STATES if new_status == Status.RETURNED else ACTIVE_STATES
-    if referral.status not in allowed_states:
-        raise Conflict(
-            f"Records cannot change while the referral is {referral.get_status_display().lower()}."
-        )
     if new_status == Status.RETURNED and not item.is_physical:
         raise InvalidData.for_fields({"status": "Only slides and blocks are returned."})
+    try:
+        ensure_can(
+            user=actor,
+            capability="change_record_status",
+            referral=referral,
+            change=(item.status, new_status),
+            kind=item.kind,
+        )
+    except NotPermitted:
+        if not _any_rule_for(item.status, new_status):
+            raise Conflict(
+                f"A record item that is {item.get_status_display().lower()} cannot become "
+                f"{Status(new_status).label.lower()}."
+            ) from None
+        raise
+    milestone = MILESTONE_OF_STATUS.get(new_status)
     previous = getattr(item, "sent_at" if new_status == Status.RECEIVED else "received_at")
     occurred_at, _reason = occurred_at_from(
         data, not_before=previous, referral_created=referral.created_at
     )
-    if new_status == Status.SENT and item.is_physical and not item.tracking_number.strip():
+    tracking_number = data.get("tracking_number") or item.tracking_number
+    if new_status == Status.SENT and item.is_physical and not tracking_number.strip():
         raise InvalidData.for_fields(
             {"tracking_number": "Give the carrier's tracking number for physical material."}
         )
@@ -173,6 +158,12 @@ def _change_status(item: RecordItem, referral: Referral, user_roles, new_status,
     if new_status != Status.WAIVED:
         item.waived_reason = ""
     return occurred_at
+
+
+def _any_rule_for(source: str, target: str) -> bool:
+    from referrals.rules.capabilities import GRANTS
+
+    return any(grant.change == (source, target) for grant in GRANTS)
 
 
 def record_items_mark_received(*, actor: User, items) -> tuple[int, list[str]]:
@@ -193,10 +184,7 @@ def record_items_mark_received(*, actor: User, items) -> tuple[int, list[str]]:
 def attachment_add(*, actor: User, item: RecordItem, uploaded_file) -> RecordAttachment:
     """Attach a file to a record item. Raises NotPermitted, Conflict, InvalidData (type, size)."""
     referral = item.referral
-    if not roles.roles_on(actor, referral) & (REFERRING_SIDE | CENTER_SIDE):
-        raise NotPermitted("You may not attach files to this referral.")
-    if referral.status not in ACTIVE_STATES | {S.DRAFT}:
-        raise Conflict("Files can no longer be attached to this referral.")
+    ensure_can(user=actor, capability="attach_file", referral=referral)
     content_type = getattr(uploaded_file, "content_type", "") or ""
     if content_type not in ALLOWED_UPLOAD_TYPES:
         raise InvalidData.for_fields(

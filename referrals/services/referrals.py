@@ -4,18 +4,19 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.memberships import has_membership
 from accounts.models import Membership, Organization, User
 from audit.services import audit_record, field_changes
 from core.limits import limit
-from referrals import roles
-from referrals.errors import Conflict, InvalidData, NotPermitted
+from referrals.errors import InvalidData, NotPermitted
 from referrals.models import Patient, RecordItem, ReferenceSequence, Referral
+from referrals.rules.capabilities import CLINICAL_FIELDS, capabilities_for, ensure_can
+from referrals.rules.states import OPEN_STATES
 from referrals.selectors import referrals_visible_to
 from referrals.services.common import record_event
 from referrals.services.validation import apply, reject_unknown, validate_model
 
 Role = Membership.Role
-S = Referral.Status
 
 PATIENT_FIELDS = frozenset(
     {
@@ -34,28 +35,6 @@ PATIENT_FIELDS = frozenset(
     }
 )
 
-CLINICAL_FIELDS = frozenset(
-    {
-        "cancer_site",
-        "diagnosis",
-        "stage",
-        "diagnosis_date",
-        "reasons",
-        "clinical_question",
-        "initiated_by",
-        "urgency",
-        "modality",
-    }
-)
-
-# Which referral fields may be edited in which state (the API's PATCH and the forms ask this).
-EDITABLE_FIELDS: dict[str, frozenset[str]] = {
-    S.DRAFT: CLINICAL_FIELDS | {"receiving_center", "referring_oncologist"},
-    S.SUBMITTED: frozenset({"clinical_question", "stage", "urgency", "modality"}),
-    S.ACCEPTED: frozenset({"urgency", "modality"}),
-    S.UNDER_REVIEW: frozenset({"modality"}),
-}
-
 DEFAULT_CHECKLIST = [
     (RecordItem.Kind.CLINICAL_NOTES, True),
     (RecordItem.Kind.PATHOLOGY_REPORT, True),
@@ -67,7 +46,7 @@ DEFAULT_CHECKLIST = [
 def _ensure_referring_member(actor: User, organization: Organization) -> None:
     if actor.is_superuser:
         return
-    if not roles.has_role(actor, organization.pk, Role.COORDINATOR, Role.REFERRING_ONCOLOGIST):
+    if not has_membership(actor, organization.pk, Role.COORDINATOR, Role.REFERRING_ONCOLOGIST):
         raise NotPermitted("Only the practice's coordinators and oncologists manage its patients.")
 
 
@@ -112,7 +91,7 @@ def next_reference(year: int | None = None) -> str:
 
 def open_referral_for(*, patient: Patient, center: Organization) -> Referral | None:
     return Referral.objects.filter(
-        patient=patient, receiving_center=center, status__in=Referral.OPEN_STATUSES
+        patient=patient, receiving_center=center, status__in=OPEN_STATES
     ).first()
 
 
@@ -193,7 +172,7 @@ def referral_create(
     _ensure_referring_member(actor, patient.organization)
     reject_unknown(data, CLINICAL_FIELDS, why="Unknown field.")
     if referring_oncologist is None:
-        if not roles.has_role(actor, patient.organization_id, Role.REFERRING_ONCOLOGIST):
+        if not has_membership(actor, patient.organization_id, Role.REFERRING_ONCOLOGIST):
             raise InvalidData.for_fields({"referring_oncologist": "Name the referring oncologist."})
         referring_oncologist = actor
     _validate_reasons(data.get("reasons", []))
@@ -235,15 +214,8 @@ def referral_update(*, actor: User, referral: Referral, data: dict) -> Referral:
     InvalidData (a field not editable now, or invalid), Conflict (a closed referral).
     """
     referral = Referral.objects.select_for_update(of=("self",)).get(pk=referral.pk)
-    user_roles = roles.roles_on(actor, referral)
-    editors = {roles.REFERRING_ONCOLOGIST, roles.REFERRING_COORDINATOR}
-    if referral.status != S.DRAFT:
-        editors.add(roles.CENTER_COORDINATOR)
-    if not user_roles & editors:
-        raise NotPermitted("You may not edit this referral.")
-    editable = EDITABLE_FIELDS.get(referral.status)
-    if editable is None:
-        raise Conflict(f"A referral that is {referral.get_status_display().lower()} is final.")
+    relations = ensure_can(user=actor, capability="edit_referral", referral=referral)
+    editable = capabilities_for(actor, referral, relations=relations).editable_fields
     reject_unknown(
         data,
         editable,
@@ -279,11 +251,7 @@ def referral_request_next_opinion(
 
     Raises NotPermitted, Conflict (no issued recommendation yet), InvalidData.
     """
-    user_roles = roles.roles_on(actor, previous)
-    if not user_roles & {roles.REFERRING_ONCOLOGIST, roles.REFERRING_COORDINATOR}:
-        raise NotPermitted("Only the referring side may ask for another opinion.")
-    if previous.recommendation_issued_at is None:
-        raise Conflict("Another opinion can be requested once the recommendation is issued.")
+    ensure_can(user=actor, capability="request_next_opinion", referral=previous)
     if receiving_center.pk == previous.receiving_center_id:
         raise InvalidData.for_fields(
             {"receiving_center": "Choose a different center for another opinion."}

@@ -9,15 +9,15 @@ from django.db import transaction
 
 from accounts.models import Membership, User
 from audit.services import audit_record
-from referrals import roles
-from referrals.errors import InvalidData, NotPermitted
+from referrals.errors import Conflict, InvalidData
 from referrals.models import Referral, ReminderStep
 from referrals.notifications import referral_link
+from referrals.rules import relations as rel
+from referrals.rules import steps
+from referrals.rules.capabilities import ensure_can
 from referrals.services.common import record_event
 from reminders import outbox
 from reminders.models import OutgoingEmail
-
-S = Referral.Status
 
 
 def _coordinators_of(organization_id: int) -> list[User]:
@@ -30,18 +30,17 @@ def _coordinators_of(organization_id: int) -> list[User]:
     )
 
 
-def _referring_side(referral: Referral) -> list[User]:
-    return [referral.referring_oncologist, *_coordinators_of(referral.referring_organization_id)]
-
-
-# state -> (the step it waits on, who completes that step)
-WAITING_ON = {
-    S.SUBMITTED: (ReminderStep.TRIAGE, lambda r: _coordinators_of(r.receiving_center_id)),
-    S.ACCEPTED: (ReminderStep.RECORDS, _referring_side),
-    S.UNDER_REVIEW: (ReminderStep.RECOMMENDATION, lambda r: [r.specialist] if r.specialist else []),
-    S.RECOMMENDATION_ISSUED: (ReminderStep.RETURN, _referring_side),
-    S.MONITORING: (ReminderStep.PROGRESS_UPDATE, lambda r: [r.referring_oncologist]),
-}
+def people_whose_turn(referral: Referral, step: steps.Step) -> list[User]:
+    """The people the step waits on: the same recipients as the reminder engine's."""
+    if step.turn == rel.CENTER_COORDINATOR:
+        return _coordinators_of(referral.receiving_center_id)
+    if step.turn == rel.REFERRING_COORDINATOR:
+        return _coordinators_of(referral.referring_organization_id)
+    if step.turn == rel.ASSIGNED_SPECIALIST:
+        return [referral.specialist] if referral.specialist else []
+    if step.turn == rel.REFERRING_ONCOLOGIST:
+        return [referral.referring_oncologist]
+    return []
 
 
 @transaction.atomic
@@ -51,19 +50,21 @@ def referral_remind_now(*, referral: Referral, actor: User) -> list[User]:
     Raises NotPermitted (not a coordinator of either side) and InvalidData (the referral
     waits on nobody in its state, or nobody but the actor could be reminded).
     """
-    user_roles = roles.roles_on(actor, referral)
-    if not user_roles & {roles.CENTER_COORDINATOR, roles.REFERRING_COORDINATOR}:
-        raise NotPermitted("Only coordinators send reminders.")
-    waiting = WAITING_ON.get(referral.status)
-    if waiting is None:
+    try:
+        ensure_can(user=actor, capability="send_reminder_now", referral=referral)
+    except Conflict:
+        raise InvalidData(
+            f"{referral.reference} is {referral.get_status_display().lower()}: it waits on nobody."
+        ) from None
+    step = steps.current_step(referral)
+    if step is None:
         raise InvalidData(
             f"{referral.reference} is {referral.get_status_display().lower()}: it waits on nobody."
         )
-    step, people_for = waiting
     recipients = list(
         {
             person.pk: person
-            for person in people_for(referral)
+            for person in people_whose_turn(referral, step)
             if person.is_active and person.pk != actor.pk
         }.values()
     )
@@ -73,13 +74,14 @@ def referral_remind_now(*, referral: Referral, actor: User) -> list[User]:
         referral=referral,
         actor=actor,
         kind="reminder_sent",
-        data={"step": step.value, "recipients": len(recipients), "manual": True},
+        data={"step": step.name, "recipients": len(recipients), "manual": True},
     )
-    audit_record(actor=actor, action="update", obj=referral, detail=f"reminder sent: {step}")
-    subject = f"Reminder: {referral.reference} — {step.label.lower()} is waiting"
+    audit_record(actor=actor, action="update", obj=referral, detail=f"reminder sent: {step.name}")
+    label = ReminderStep(step.name).label.lower()
+    subject = f"Reminder: {referral.reference} — {label} is waiting"
     body = (
         f"Second-opinion referral {referral.reference} is waiting on you: "
-        f"{step.label.lower()}.\n\n"
+        f"{label}.\n\n"
         f"Open it in Second Opinion Tracker:\n{referral_link(referral)}\n\n"
         "This message carries no patient information; sign in to see the referral."
     )

@@ -3,23 +3,31 @@
 import datetime
 
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import Membership, User
 from audit.services import audit_record
-from referrals import roles, sla, workflow
+from referrals import sla
 from referrals.errors import Conflict, InvalidData, NotPermitted
-from referrals.models import PathologyReview, RecordItem, Referral
+from referrals.models import Referral
+from referrals.rules import steps, workflow
+from referrals.rules.relations import relations_to
 from referrals.services.common import occurred_at_from, parse_uuid, record_event, require_text
-from referrals.services.intake import ensure_center_accepts
 
-S = Referral.Status
+# What the guard of each action waits for, said as the reason the action is refused.
+GUARD_MESSAGES = {
+    "submit": "The referral is not ready to submit.",
+    "start_review": "The review cannot start yet.",
+    "issue_recommendation": "The recommendation cannot be issued yet.",
+    "start_monitoring": "The recommendation does not say the specialist follows up.",
+}
 
-MILESTONES = [action.milestone for action in workflow.ACTIONS.values()]
+
+def _unmet_message(reason: str) -> str:
+    return f"Waiting for {reason}."
 
 
 def _latest_milestone(referral: Referral) -> datetime.datetime | None:
-    moments = [getattr(referral, name) for name in MILESTONES if getattr(referral, name)]
+    moments = [getattr(referral, name) for name in workflow.MILESTONES if getattr(referral, name)]
     return max(moments, default=None)
 
 
@@ -46,7 +54,7 @@ def referral_transition(
         .select_related("patient", "receiving_center")
         .get(pk=referral.pk)
     )
-    if not workflow.may_perform(roles.roles_on(actor, referral), spec):
+    if not workflow.may_perform(relations_to(actor, referral), spec):
         raise NotPermitted(f"“{spec.label}” is not an action you may take on this referral.")
     if referral.status not in spec.sources:
         raise Conflict(
@@ -54,14 +62,19 @@ def referral_transition(
             f"{referral.get_status_display().lower()}.",
             status=referral.status,
         )
+    unmet = spec.guard(referral)
+    if unmet:
+        messages = {name: _unmet_message(reason) for name, reason in unmet.items()}
+        summary = GUARD_MESSAGES.get(action, f"“{spec.label}” is not possible yet.")
+        raise InvalidData.for_fields(messages, " ".join([summary, *messages.values()]))
     occurred_at, backdate_reason = occurred_at_from(
         data, not_before=_latest_milestone(referral), referral_created=referral.created_at
     )
     from_status = referral.status
-    event_data = GUARDS_AND_EFFECTS[action](referral, data, occurred_at)
+    event_data = EFFECTS[action](referral, data, occurred_at)
     referral.status = spec.target
     setattr(referral, spec.milestone, occurred_at)
-    referral.next_due = _next_due(referral)
+    referral.next_due = steps.due_date(referral)
     referral.save()
     note = (data.get("note") or "").strip() if isinstance(data.get("note"), str) else ""
     if backdate_reason:
@@ -86,37 +99,15 @@ def referral_transition(
     return referral
 
 
-def _next_due(referral: Referral) -> datetime.date | None:
-    """The due date of the step the referral is waiting on now."""
-    return {
-        S.SUBMITTED: referral.triage_due,
-        S.ACCEPTED: referral.records_due,
-        S.UNDER_REVIEW: referral.recommendation_due,
-        S.RECOMMENDATION_ISSUED: referral.return_due,
-        S.MONITORING: referral.next_update_due,
-    }.get(referral.status)
-
-
 def _due(referral: Referral, occurred_at: datetime.datetime, step: str) -> datetime.date:
     return sla.add_business_days(sla.local_date(occurred_at), sla.policy_days(referral)[step])
 
 
-# Each action: check its guard (raise InvalidData), apply its effects, return event data.
+# Each action's effects (its guard, in referrals.rules.workflow, was checked before): check the
+# data the action needs (raise InvalidData), apply the effects, return the event's data.
 
 
 def _submit(referral: Referral, data: dict, occurred_at) -> dict:
-    problems = {}
-    if not referral.patient.consent_to_share_records:
-        problems["patient"] = "The patient has not consented to share records."
-    if not referral.reasons:
-        problems["reasons"] = "Give at least one reason for the second opinion."
-    if not referral.clinical_question.strip():
-        problems["clinical_question"] = "Ask the expert a clinical question."
-    if not referral.record_items.filter(required=True).exists():
-        problems["record_items"] = "List at least one required record item."
-    if problems:
-        raise InvalidData.for_fields(problems, "The referral is not ready to submit.")
-    ensure_center_accepts(center=referral.receiving_center, cancer_site=referral.cancer_site)
     referral.triage_due = _due(referral, occurred_at, "triage")
     return {}
 
@@ -151,68 +142,25 @@ def _decline(referral: Referral, data: dict, occurred_at) -> dict:
 
 
 def _start_review(referral: Referral, data: dict, occurred_at) -> dict:
-    missing = [
-        item.get_kind_display()
-        for item in referral.record_items.filter(required=True).exclude(
-            status__in=[
-                RecordItem.Status.RECEIVED,
-                RecordItem.Status.RETURNED,
-                RecordItem.Status.WAIVED,
-            ]
-        )
-    ]
-    if missing:
-        raise InvalidData.for_fields(
-            {"record_items": f"Still waiting for required records: {', '.join(missing)}."}
-        )
     referral.recommendation_due = _due(referral, occurred_at, "recommendation")
     return {}
 
 
 def _issue_recommendation(referral: Referral, data: dict, occurred_at) -> dict:
-    problems = {}
-    recommendation = referral.recommendations.filter(
-        signed_at__isnull=False, superseded_at__isnull=True
-    ).first()
-    if recommendation is None:
-        problems["recommendation"] = "Sign the recommendation first."
-    needs_pathology = referral.record_items.filter(
-        required=True, kind__in=RecordItem.PHYSICAL_KINDS
-    ).exclude(status=RecordItem.Status.WAIVED)
-    if (
-        needs_pathology.exists()
-        and not PathologyReview.objects.filter(referral=referral, signed_at__isnull=False).exists()
-    ):
-        problems["pathology_review"] = "Slides or blocks were required: a signed review is needed."
-    if referral.modality != Referral.Modality.RECORDS_ONLY:
-        consultation = getattr(referral, "consultation", None)
-        if consultation is None or consultation.completed_at is None:
-            problems["consultation"] = "Complete the consultation first."
-    if problems:
-        raise InvalidData.for_fields(problems, "The recommendation cannot be issued yet.")
     referral.return_due = _due(referral, occurred_at, "return")
+    recommendation = workflow.recommendation_in_force(referral)
     return {"recommendation_version": recommendation.version}
 
 
-def _acknowledge_return(referral: Referral, data: dict, occurred_at) -> dict:
+def _nothing(referral: Referral, data: dict, occurred_at) -> dict:
     return {}
 
 
 def _start_monitoring(referral: Referral, data: dict, occurred_at) -> dict:
-    recommendation = referral.recommendations.filter(
-        signed_at__isnull=False, superseded_at__isnull=True
-    ).first()
-    if recommendation is None or not recommendation.specialist_follows:
-        raise InvalidData.for_fields(
-            {"recommendation": "The recommendation does not say the specialist follows up."}
-        )
+    recommendation = workflow.recommendation_in_force(referral)
     referral.next_update_due = sla.local_date(occurred_at) + datetime.timedelta(
         days=recommendation.update_interval_days
     )
-    return {}
-
-
-def _close(referral: Referral, data: dict, occurred_at) -> dict:
     return {}
 
 
@@ -221,19 +169,15 @@ def _cancel(referral: Referral, data: dict, occurred_at) -> dict:
     return {}
 
 
-GUARDS_AND_EFFECTS = {
+EFFECTS = {
     "submit": _submit,
     "accept": _accept,
     "decline": _decline,
     "start_review": _start_review,
     "issue_recommendation": _issue_recommendation,
-    "acknowledge_return": _acknowledge_return,
+    "acknowledge_return": _nothing,
     "start_monitoring": _start_monitoring,
-    "close": _close,
+    "close": _nothing,
     "cancel": _cancel,
 }
-assert set(GUARDS_AND_EFFECTS) == set(workflow.ACTIONS), "every action needs its guard"
-
-
-def referral_backdated_today() -> datetime.date:
-    return timezone.localdate()
+assert set(EFFECTS) == set(workflow.ACTIONS), "every action needs its effects"

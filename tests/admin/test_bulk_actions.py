@@ -5,10 +5,13 @@ import io
 
 from django.core import mail
 
+from accounts.models import Membership
 from audit.models import AuditEntry
 from referrals.models import RecordItem, Referral, ReferralEvent
 from tests.admin.helpers import changelist_url
-from tests.factories import PatientFactory
+from tests.factories import PatientFactory, member
+
+Role = Membership.Role
 
 S = Referral.Status
 
@@ -37,7 +40,7 @@ def test_remind_now_mails_whoever_the_referral_waits_on_without_phi(
 ):
     patient = PatientFactory(organization=setting.practice, given_name="Zelda", mrn="MRN777")
     waiting_on_records = setting.referral(
-        status=S.ACCEPTED, specialist=setting.specialist, patient=patient
+        status=S.ACCEPTED, specialist=setting.specialist, patient=patient, items=1
     )
     closed = setting.referral(status=S.CLOSED)
 
@@ -47,21 +50,38 @@ def test_remind_now_mails_whoever_the_referral_waits_on_without_phi(
     page = response.content.decode()
     assert f"Reminder sent for {waiting_on_records.reference}." in page
     assert f"{closed.reference} is closed: it waits on nobody." in page
-    # Records are awaited from the referring side: one e-mail each, through the outbox.
-    assert sorted(message.to for message in mail.outbox) == sorted(
-        [[setting.oncologist.email], [setting.referring_coordinator.email]]
-    )
-    for message in mail.outbox:
-        assert waiting_on_records.reference in message.subject
-        assert str(waiting_on_records.uuid) in message.body
-        for phi in ("Zelda", "MRN777", patient.family_name, "carcinoma"):
-            assert phi not in message.subject + message.body
+    [message] = mail.outbox
+    # Records are awaited from the referring side: its coordinators (the records step's turn,
+    # as the reminder engine has it).
+    assert set(message.to) == {setting.referring_coordinator.email}
+    assert waiting_on_records.reference in message.subject
+    assert str(waiting_on_records.uuid) in message.body
+    for phi in ("Zelda", "MRN777", patient.family_name, "carcinoma"):
+        assert phi not in message.subject + message.body
     event = ReferralEvent.objects.get(kind="reminder_sent")
     assert (event.referral, event.actor, event.data["step"]) == (
         waiting_on_records,
         setting.coordinator,
         "records",
     )
+
+
+def test_remind_now_on_records_all_in_goes_to_the_center_which_must_start_the_review(
+    coordinator_client, setting, django_capture_on_commit_callbacks
+):
+    # Accepted, every required record in: the review step, the center's turn (not the
+    # referring side's, whose records are all there).
+    colleague = member(setting.center, Role.COORDINATOR)
+    records_in = setting.referral(status=S.ACCEPTED, specialist=setting.specialist, items=1)
+    records_in.record_items.update(status=RecordItem.Status.RECEIVED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = run_action(coordinator_client, "send_reminder_now", [records_in])
+
+    assert f"Reminder sent for {records_in.reference}." in response.content.decode()
+    [message] = mail.outbox
+    assert set(message.to) == {colleague.email}
+    assert ReferralEvent.objects.get(kind="reminder_sent").data["step"] == "review"
 
 
 def test_export_shows_no_more_than_the_list_and_is_audited(coordinator_client, setting):

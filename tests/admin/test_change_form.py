@@ -1,13 +1,12 @@
 """A referral's change page: what it shows, the workflow buttons, the record checklist."""
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audit.models import AuditEntry
 from referrals.models import Consultation, RecordItem, Referral, ReferralEvent
 from tests.admin.helpers import change_url, form_data
 from tests.factories import member
+from tests.queries import counted_queries
 
 S = Referral.Status
 
@@ -80,7 +79,7 @@ def test_a_guard_not_met_is_shown_and_nothing_changes(coordinator_client, settin
     response = coordinator_client.post(workflow_url(referral, "start_review"))
 
     assert response.status_code == 200
-    assert "Still waiting for required records" in response.content.decode()
+    assert "Waiting for required records" in response.content.decode()
     referral.refresh_from_db()
     assert referral.status == S.ACCEPTED
 
@@ -142,7 +141,7 @@ def test_a_waiver_without_a_reason_is_a_form_error(coordinator_client, setting):
 
 
 def _change_page_queries(client, referral) -> int:
-    with CaptureQueriesContext(connection) as queries:
+    with counted_queries() as queries:
         assert client.get(change_url(referral)).status_code == 200
     return len(queries)
 

@@ -1,11 +1,9 @@
 """The referral change list: what a coordinator sees first, and in which order."""
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
-
 from referrals.models import Referral
 from tests.admin.helpers import changelist_url
 from tests.factories import PatientFactory
+from tests.queries import assert_queries, counted_queries
 
 S = Referral.Status
 
@@ -68,18 +66,16 @@ def test_other_centers_referrals_are_not_listed(client, setting):
     assert mine.reference not in page
 
 
-def test_the_change_list_query_count_does_not_grow_with_rows(
-    coordinator_client, setting, django_assert_num_queries
-):
+def test_the_change_list_query_count_does_not_grow_with_rows(coordinator_client, setting):
     for days in range(10):
         setting.referral(days_late=days % 4, specialist=setting.specialist)
-    with CaptureQueriesContext(connection) as ten_rows:
+    with counted_queries() as ten_rows:
         response = coordinator_client.get(changelist_url(Referral))
     assert len(response.context["cl"].result_list) == 10
 
     for days in range(90):
         setting.referral(days_late=days % 4 - 2, specialist=setting.specialist)
     # Prints every statement when the count differs: the N+1 shows where it comes from.
-    with django_assert_num_queries(len(ten_rows)):
+    with assert_queries(exactly=len(ten_rows)):
         response = coordinator_client.get(changelist_url(Referral))
     assert len(response.context["cl"].result_list) == 100

@@ -1,7 +1,5 @@
 """The coordinator's home page, the center directory and the SLA policy."""
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import IntakeRule
@@ -10,6 +8,7 @@ from referrals.models import Referral, SLAPolicy
 from tests.admin.helpers import form_data
 from tests.admin.test_change_form import workflow_url
 from tests.factories import CancerCenterFactory
+from tests.queries import assert_queries, counted_queries
 
 S = Referral.Status
 
@@ -31,17 +30,15 @@ def test_home_shows_my_centers_queue_late_now_and_due_this_week(coordinator_clie
     assert elsewhere.reference not in page
 
 
-def test_the_home_page_query_count_does_not_grow_with_referrals(
-    coordinator_client, setting, django_assert_num_queries
-):
+def test_the_home_page_query_count_does_not_grow_with_referrals(coordinator_client, setting):
     for days in range(3):
         setting.referral(days_late=days - 1)
-    with CaptureQueriesContext(connection) as few:
+    with counted_queries() as few:
         coordinator_client.get(reverse("admin:index"))
 
     for days in range(40):
         setting.referral(days_late=days % 9 - 4)
-    with django_assert_num_queries(len(few)):
+    with assert_queries(exactly=len(few)):
         coordinator_client.get(reverse("admin:index"))
 
 

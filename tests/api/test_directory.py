@@ -11,6 +11,7 @@ from tests.factories import (
     member,
     referral_in_state,
 )
+from tests.queries import assert_queries
 
 Role = Membership.Role
 pytestmark = pytest.mark.django_db
@@ -56,14 +57,14 @@ def test_centers_refuses_an_unknown_site_and_strangers(api):
     assert api(None).get(url("centers/")).status_code == 401
 
 
-def test_centers_costs_the_same_queries_however_many_rules(api, django_assert_max_num_queries):
+def test_centers_costs_the_same_queries_however_many_rules(api):
     oncologist = member(CommunityPracticeFactory(), Role.REFERRING_ONCOLOGIST)
     client = api(oncologist)
-    with django_assert_max_num_queries(10) as few:
+    with assert_queries(at_most=10) as few:
         client.get(url("centers/"))
     for site in ("lung", "breast", "colorectal"):
         IntakeRule.objects.create(center=CancerCenterFactory(), cancer_site=site)
-    with django_assert_max_num_queries(len(few.captured_queries)):
+    with assert_queries(at_most=len(few.captured_queries)):
         assert len(client.get(url("centers/")).json()) >= 3
 
 

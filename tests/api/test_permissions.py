@@ -81,17 +81,26 @@ MATRIX = [
         {"action": "accept"},
         expect({**visible(403), "center_coordinator": 409}),
     ),
+    # A record's details are the sending side's and the coordinators' (edit_record_details).
     (
         "patch",
         "records/{record}/",
         {"description": "Outside report"},
-        expect(visible(200)),
+        expect({**visible(403), "center_coordinator": 200, **{r: 200 for r in REFERRING}}),
     ),
+    # The referring oncologist adds records while it is a draft: not in this state (409).
     (
         "post",
         "referrals/{referral}/records/",
         {"kind": "lab_results", "required": False},
-        expect({**visible(403), "center_coordinator": 201, "referring_coordinator": 201}),
+        expect(
+            {
+                **visible(403),
+                "center_coordinator": 201,
+                "referring_coordinator": 201,
+                "referring_oncologist": 409,
+            }
+        ),
     ),
     (
         "post",
@@ -125,11 +134,12 @@ MATRIX = [
         {"response": "stable"},
         expect({**visible(403), **{r: 409 for r in REFERRING}}),
     ),
+    # Replies come while the referral is followed after the return: not under review (409).
     (
         "post",
         "progress-updates/{update}/reply/",
         {"advice": "Continue."},
-        expect({**visible(403), "specialist": 200}),
+        expect({**visible(403), "specialist": 409}),
     ),
 ]
 

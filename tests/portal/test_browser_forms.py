@@ -61,7 +61,7 @@ def test_a_new_referral_with_bad_data_shows_field_errors_and_keeps_the_typed_val
     page.get_by_role("button", name="Save and submit").click()
 
     expect(field_errors(page, "id_consent_to_share_records")).to_have_text(
-        "The patient has not consented to share records."
+        "Waiting for the patient's consent to share records."
     )
     expect(page.get_by_label("MRN", exact=True)).to_have_value("LK-0042")
     expect(page.get_by_label("Diagnosis", exact=True)).to_have_value("NSCLC, adenocarcinoma, ALK+")

@@ -285,7 +285,7 @@ def test_a_draft_without_consent_is_corrected_and_submitted_from_its_edit_page(c
     client.force_login(referral.referring_oncologist)
     submit = client.post(reverse("portal:referral-action", args=[referral.uuid, "submit"]))
     message = client.get(submit.url).content.decode()
-    assert "The patient has not consented to share records." in message
+    assert "Waiting for the patient&#x27;s consent to share records." in message
     assert f'href="/referrals/{referral.uuid}/edit/"' in message
 
     url = reverse("portal:referral-edit", args=[referral.uuid])
@@ -340,7 +340,7 @@ def test_a_finished_referral_cannot_be_edited(client):
     referral = referral_in_state(S.RETURNED)
     client.force_login(referral.referring_oncologist)
     response = client.get(reverse("portal:referral-edit", args=[referral.uuid]), follow=True)
-    assert "is final" in response.content.decode()
+    assert "can no longer be edited" in response.content.decode()
 
 
 def test_an_action_that_needs_a_reason_asks_for_it_first(client):

@@ -25,6 +25,7 @@ from tests.factories import (
     member,
     referral_in_state,
 )
+from tests.queries import assert_queries
 
 Role = Membership.Role
 S = Referral.Status
@@ -185,26 +186,22 @@ def _add_work(role: str, user, center, practice) -> None:
 
 
 @pytest.mark.parametrize("role", ["specialist", "pathologist", "referring_oncologist"])
-def test_a_work_list_costs_the_same_queries_for_many_rows(
-    client, django_assert_max_num_queries, role
-):
+def test_a_work_list_costs_the_same_queries_for_many_rows(client, role):
     center, practice = CancerCenterFactory(), CommunityPracticeFactory()
     user = member(practice if role == "referring_oncologist" else center, role)
     for _ in range(2):
         _add_work(role, user, center, practice)
     client.force_login(user)
-    with django_assert_max_num_queries(9) as few:
+    with assert_queries(at_most=9) as few:
         client.get("/")
     for _ in range(8):
         _add_work(role, user, center, practice)
-    with django_assert_max_num_queries(len(few.captured_queries)):
+    with assert_queries(at_most=len(few.captured_queries)):
         page = client.get("/").content.decode()
     assert len(re.findall(r">SO-\d{4}-\d{6}</a>", page)) == 10
 
 
-def test_the_referral_page_costs_the_same_queries_however_long_its_history(
-    client, django_assert_max_num_queries
-):
+def test_the_referral_page_costs_the_same_queries_however_long_its_history(client):
     referral = referral_in_state(S.MONITORING)
     cast = Cast(referral)
     client.force_login(referral.specialist)
@@ -226,11 +223,11 @@ def test_the_referral_page_costs_the_same_queries_however_long_its_history(
         )
 
     grow()
-    with django_assert_max_num_queries(25) as few:
+    with assert_queries(at_most=25) as few:
         client.get(detail_url(referral))
     for _ in range(5):
         grow()
-    with django_assert_max_num_queries(len(few.captured_queries)):
+    with assert_queries(at_most=len(few.captured_queries)):
         page = client.get(detail_url(referral)).content.decode()
     assert page.count("Progress update posted") == 6
     assert page.count("slides.pdf") == 6

@@ -18,6 +18,7 @@ from referrals.reminders.delivery import (
 from referrals.reminders.scan import reminders_scan
 from reminders import outbox
 from reminders.models import OutgoingEmail
+from tests.queries import assert_queries
 from tests.reminders.conftest import PrivateRedis, drop_producer_pools, route_tasks_to
 from tests.reminders.world import Clinic, patient_details
 
@@ -109,9 +110,7 @@ def test_a_digest_reader_gets_one_mail_a_day_with_all_their_late_steps(mailoutbo
     assert digest_recipient_ids() == []
 
 
-def test_a_digest_costs_the_same_queries_for_many_late_steps(
-    mailoutbox, django_assert_max_num_queries
-):
+def test_a_digest_costs_the_same_queries_for_many_late_steps(mailoutbox):
     clinic = Clinic.create()
     User.objects.filter(pk=clinic.practice_coordinator.pk).update(
         reminder_delivery=User.ReminderDelivery.DAILY_DIGEST
@@ -126,10 +125,10 @@ def test_a_digest_costs_the_same_queries_for_many_late_steps(
         return reminder_digest_send(recipient_id=clinic.practice_coordinator.pk, today=TUESDAY)
 
     late_records(2)
-    with django_assert_max_num_queries(12) as few:
+    with assert_queries(at_most=12) as few:
         assert digest() == 2
     late_records(9)
-    with django_assert_max_num_queries(len(few.captured_queries)):
+    with assert_queries(at_most=len(few.captured_queries)):
         assert digest() == 9
     subjects = [mail.subject for mail in mailoutbox]
     assert subjects == [f"Daily digest: {n} overdue steps to act on" for n in (2, 9)]

@@ -13,6 +13,7 @@ from referrals.reminders.delivery import reminder_send
 from referrals.reminders.scan import SCAN_LOCK_KEY, late_steps, reminders_scan
 from referrals.services.workflow import referral_transition
 from tests.factories import Cast, referral_in_state
+from tests.queries import assert_queries
 from tests.reminders.world import Clinic
 
 S = Referral.Status
@@ -135,14 +136,12 @@ def test_the_late_step_query_uses_the_partial_index_on_open_referrals_next_due()
 
 
 @pytest.mark.parametrize("late_count", [2, 9])
-def test_the_scan_runs_a_fixed_number_of_queries_whatever_the_late_steps(
-    late_count, django_assert_num_queries
-):
+def test_the_scan_runs_a_fixed_number_of_queries_whatever_the_late_steps(late_count):
     clinic = Clinic.create()
     for number in range(late_count):
         clinic.late_referral([S.SUBMITTED, S.ACCEPTED, S.MONITORING][number % 3], due=day(0))
 
-    with django_assert_num_queries(11):
+    with assert_queries(exactly=11):
         result = reminders_scan(today=day(1))
 
     assert result.created > late_count

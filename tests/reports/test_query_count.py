@@ -3,14 +3,13 @@
 import datetime
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import Membership
 from referrals.models import PathologyReview, Patient, Recommendation, Referral
 from tests.factories import CancerCenterFactory, CommunityPracticeFactory, UserFactory, member
+from tests.queries import counted_queries
 
 Role = Membership.Role
 S = Referral.Status
@@ -76,7 +75,7 @@ def summary_queries(user, filters=None) -> tuple[int, dict]:
     api = APIClient()
     api.force_authenticate(user)
     api.get("/api/v1/reports/summary/")  # warm-up: session and content types
-    with CaptureQueriesContext(connection) as queries:
+    with counted_queries() as queries:
         query = {"cancer_site": "breast"} if filters is None else filters
         response = api.get("/api/v1/reports/summary/", query)
     assert response.status_code == 200

@@ -7,7 +7,6 @@ import uuid
 import pytest
 from django.db import connection
 from django.db.models import Count
-from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Membership
 from referrals.models import Referral
@@ -15,6 +14,7 @@ from reports.access import report_viewer
 from reports.filters import ReportFilters
 from reports.selectors import report_summary
 from tests.factories import UserFactory, member
+from tests.queries import counted_queries
 from tests.reports.conftest import T0, days
 
 Role = Membership.Role
@@ -131,7 +131,7 @@ def test_rollups_follow_statements_that_write_many_referrals_at_once(known_data)
         referral.reference = f"SO-2025-{900000 + number}"
         referral.status, referral.closed_at = S.CLOSED, referral.submitted_at + days(40)
         copies.append(referral)
-    with CaptureQueriesContext(connection) as written:
+    with counted_queries() as written:
         Referral.objects.bulk_create(copies)
     assert len([q for q in written if q["sql"].startswith("INSERT")]) == 1
     with connection.cursor() as cursor:

@@ -9,13 +9,14 @@ import uuid
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from accounts.memberships import memberships_of
 from accounts.models import Organization
 from audit import context
 from audit.models import AuditEntry
 from audit.selectors import patient_access_entries
 from audit.services import audit_record
-from referrals import roles
 from referrals.models import Patient
+from referrals.rules.relations import relations_to
 
 COLUMNS = ("time", "actor", "role", "action", "interface", "address", "what")
 
@@ -112,11 +113,11 @@ class Command(BaseCommand):
             # One user object per actor, so their memberships are read once.
             actor = self._actors.setdefault(actor.pk, actor)
             if referral is not None:
-                held = roles.roles_on(actor, referral)
+                held = set(relations_to(actor, referral))
             else:
                 held = {
                     m.role
-                    for m in roles.memberships_of(actor)
+                    for m in memberships_of(actor)
                     if m.organization_id == patient.organization_id
                 }
             # Coordinators are staff by their membership (the admin is their workspace):

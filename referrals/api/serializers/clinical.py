@@ -14,6 +14,7 @@ from referrals.models import (
     Recommendation,
     Referral,
 )
+from referrals.models.clinical import UPDATE_INTERVAL_MAX_DAYS, UPDATE_INTERVAL_MIN_DAYS
 from referrals.services.clinical import (
     CONSULTATION_FIELDS,
     PATHOLOGY_FIELDS,
@@ -132,7 +133,10 @@ class RecommendationInputSerializer(StrictInputSerializer):
     third_opinion_suggested = serializers.BooleanField(required=False)
     specialist_follows = serializers.BooleanField(required=False)
     update_interval_days = serializers.IntegerField(
-        required=False, allow_null=True, min_value=7, max_value=3650
+        required=False,
+        allow_null=True,
+        min_value=UPDATE_INTERVAL_MIN_DAYS,
+        max_value=UPDATE_INTERVAL_MAX_DAYS,
     )
     amendment_reason = optional_text(help_text="Required for a change after signing.")
     sign = serializers.BooleanField(

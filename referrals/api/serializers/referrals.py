@@ -4,7 +4,6 @@ from rest_framework import serializers
 
 from accounts.models import CancerSite, Organization, User
 from core.limits import limit
-from referrals import workflow
 from referrals.api.serializers.common import (
     StrictInputSerializer,
     object_id,
@@ -13,7 +12,10 @@ from referrals.api.serializers.common import (
 )
 from referrals.api.serializers.records import RecordItemSerializer
 from referrals.models import Patient, RecordItem, Referral, ReferralEvent
-from referrals.services.referrals import CLINICAL_FIELDS
+from referrals.rules import workflow
+from referrals.rules.capabilities import CAPABILITIES, CLINICAL_FIELDS, capabilities_for
+from referrals.rules.steps import LATE_STATES
+from referrals.selectors import is_overdue
 
 # What a list row shows; the list queryset loads exactly these columns (see `LIST_COLUMNS`).
 LIST_FIELDS = [
@@ -61,7 +63,6 @@ def list_related_uuids(rows: list[dict]) -> dict[str, dict]:
     }
 
 
-OPEN_STATUSES = frozenset(Referral.OPEN_STATUSES)
 REQUIRED = "This field is required."
 
 
@@ -111,7 +112,7 @@ class ReferralListSerializer(ReferralPartiesSerializer):
             "submitted_at": _datetime(submitted_at) if submitted_at else None,
             "next_due": next_due.isoformat() if next_due else None,
             "is_overdue": (
-                row["status"] in OPEN_STATUSES and next_due is not None and next_due < today
+                row["status"] in LATE_STATES and next_due is not None and next_due < today
             ),
         }
 
@@ -151,7 +152,15 @@ class ReferralDetailSerializer(ReferralPartiesSerializer):
     record_items = RecordItemSerializer(many=True, read_only=True)
     is_overdue = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField(
-        help_text="The workflow actions the caller may take now (for transitions/)."
+        help_text="The workflow actions the caller may take now (for transitions/): each "
+        "would succeed, given the data it needs."
+    )
+    actions_waiting = serializers.SerializerMethodField(
+        help_text="The caller's other actions in this state, each with what it still waits for."
+    )
+    capabilities = serializers.SerializerMethodField(
+        help_text="What else the caller may do on this referral now (edit_referral, "
+        "add_record, arrange_consult, ...)."
     )
 
     class Meta:
@@ -191,17 +200,37 @@ class ReferralDetailSerializer(ReferralPartiesSerializer):
             "is_overdue",
             "record_items",
             "actions",
+            "actions_waiting",
+            "capabilities",
         ]
 
     def get_is_overdue(self, referral) -> bool:
-        return referral.is_overdue()
+        return is_overdue(referral)
+
+    def _rules(self, referral):
+        """The caller's capabilities and action options, asked of the rulebook once."""
+        cached = getattr(self, "_rules_cache", None)
+        if cached is None or cached[0] != referral.pk:
+            user = self.context["request"].user
+            capabilities = capabilities_for(user, referral)
+            options = workflow.actions_available(user, referral, relations=capabilities.relations)
+            cached = self._rules_cache = (referral.pk, capabilities, options)
+        return cached[1], cached[2]
 
     @extend_schema_field(
         serializers.ListField(child=serializers.ChoiceField(list(workflow.ACTIONS)))
     )
     def get_actions(self, referral) -> list[str]:
-        user = self.context["request"].user
-        return [action.name for action in workflow.actions_available(user, referral)]
+        return [option.name for option in self._rules(referral)[1] if option.offered]
+
+    @extend_schema_field(serializers.DictField(child=serializers.CharField()))
+    def get_actions_waiting(self, referral) -> dict[str, str]:
+        options = self._rules(referral)[1]
+        return {option.name: option.waiting_for for option in options if not option.offered}
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(list(CAPABILITIES))))
+    def get_capabilities(self, referral) -> list[str]:
+        return self._rules(referral)[0].names
 
 
 class RecordItemInputSerializer(StrictInputSerializer):

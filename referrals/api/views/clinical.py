@@ -3,7 +3,6 @@ from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from referrals import roles
 from referrals.api.schema import id_parameter
 from referrals.api.serializers.clinical import (
     ConsultationInputSerializer,
@@ -20,6 +19,7 @@ from referrals.api.serializers.clinical import (
 )
 from referrals.api.views.base import ApiView, input_data, visible_or_404, visible_referral
 from referrals.models import Consultation
+from referrals.rules.visibility import sees_draft_recommendation
 from referrals.selectors import (
     pathology_reviews_visible_to,
     progress_updates_visible_to,
@@ -127,10 +127,7 @@ def _state(request, referral) -> dict:
     versions = list(recommendation_history(referral=referral).select_related("referral"))
     signed = [version for version in versions if version.is_signed]
     draft = next((version for version in versions if not version.is_signed), None)
-    # A draft is the specialist's work in progress: only its author sees it.
-    if draft is not None and roles.ASSIGNED_SPECIALIST not in roles.roles_on(
-        request.user, referral
-    ):
+    if draft is not None and not sees_draft_recommendation(request.user, draft):
         draft = None
     in_force = next((version for version in signed if version.in_force), None)
     return {

@@ -13,8 +13,8 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
+from accounts.memberships import memberships_of
 from accounts.models import CancerSite, IntakeRule, Membership
-from referrals import roles
 from referrals.api.serializers.directory import CenterSerializer, ColleagueSerializer
 from referrals.api.views.base import ApiView
 from referrals.selectors import destination_centers
@@ -68,7 +68,7 @@ class ColleagueListView(ApiView):
     filterset_class = ColleagueFilter
 
     def get_queryset(self):
-        own = {membership.organization_id for membership in roles.memberships_of(self.request.user)}
+        own = {membership.organization_id for membership in memberships_of(self.request.user)}
         return (
             Membership.objects.filter(organization_id__in=own, user__is_active=True)
             .select_related("user", "organization")

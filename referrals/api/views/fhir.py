@@ -35,7 +35,7 @@ class ReferralFhirView(ApiView):
         )
         referral = visible_or_404(request, queryset, id)
         audit_record(actor=request.user, action="export", obj=referral, detail="fhir")
-        response = Response(referral_bundle(referral))
+        response = Response(referral_bundle(referral, user=request.user))
         if request.accepted_renderer.format == "fhir":
             response.content_type = f"application/fhir+json; fhirVersion={FHIR_VERSION[:3]}"
         return response

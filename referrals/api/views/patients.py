@@ -2,9 +2,9 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.response import Response
 
+from accounts.memberships import organizations_where
 from accounts.models import Membership, Organization
 from audit.services import audit_listed, audit_record
-from referrals import roles
 from referrals.api.pagination import NewestFirstCursorPagination
 from referrals.api.schema import id_parameter
 from referrals.api.serializers.patients import PatientSerializer
@@ -44,7 +44,7 @@ class PatientListView(ApiView):
 
 def _practice_for(user, chosen: dict | None) -> Organization:
     """The practice a new patient belongs to: the one named, or the caller's only one."""
-    practices = roles.organizations_where(user, Role.COORDINATOR, Role.REFERRING_ONCOLOGIST)
+    practices = organizations_where(user, Role.COORDINATOR, Role.REFERRING_ONCOLOGIST)
     if chosen:
         practice = Organization.objects.filter(uuid=chosen["uuid"], pk__in=practices).first()
         if practice is None:

@@ -99,8 +99,9 @@ def _referenced(queryset, object_id, field: str):
 def _detail(request, referral_uuid) -> dict:
     referral = (
         referral_list(user=request.user)
-        .select_related("previous_referral")
-        .prefetch_related("record_items__attachments")
+        .select_related("previous_referral", "consultation")
+        # What the rulebook's guards read, prefetched once.
+        .prefetch_related("record_items__attachments", "recommendations", "pathology_reviews")
         .get(uuid=referral_uuid)
     )
     return ReferralDetailSerializer(referral, context={"request": request}).data

@@ -17,7 +17,7 @@ from referrals.services.workflow import referral_transition
 
 DEMO_PASSWORD = "second-opinion-demo"
 Role = Membership.Role
-S = Referral.Status
+Status = Referral.Status
 K = RecordItem.Kind
 
 PRACTICES = [
@@ -41,23 +41,23 @@ STAFF_NAMES = [
 ]  # fmt: skip
 # How many referrals end in each state (about 200 in all).
 STATE_COUNTS = {
-    S.DRAFT: 14,
-    S.SUBMITTED: 24,
-    S.DECLINED: 8,
-    S.ACCEPTED: 24,
-    S.UNDER_REVIEW: 30,
-    S.RECOMMENDATION_ISSUED: 20,
-    S.RETURNED: 16,
-    S.MONITORING: 24,
-    S.CLOSED: 32,
-    S.CANCELLED: 8,
+    Status.DRAFT: 14,
+    Status.SUBMITTED: 24,
+    Status.DECLINED: 8,
+    Status.ACCEPTED: 24,
+    Status.UNDER_REVIEW: 30,
+    Status.RECOMMENDATION_ISSUED: 20,
+    Status.RETURNED: 16,
+    Status.MONITORING: 24,
+    Status.CLOSED: 32,
+    Status.CANCELLED: 8,
 }
 PATH = [
-    S.SUBMITTED,
-    S.ACCEPTED,
-    S.UNDER_REVIEW,
-    S.RECOMMENDATION_ISSUED,
-    S.RETURNED,
+    Status.SUBMITTED,
+    Status.ACCEPTED,
+    Status.UNDER_REVIEW,
+    Status.RECOMMENDATION_ISSUED,
+    Status.RETURNED,
 ]
 GIVEN = "Ava Ben Carla Diego Elena Farid Grace Hiro Imani Jonas Kara Luis Mei Nadia Omar Priya"
 FAMILY = "Alvarez Brooks Chen Dubois Evans Fischer Garcia Hughes Ito Jensen Khan Lopez Moreau"
@@ -249,26 +249,26 @@ class Command(BaseCommand):
                 referral=referral, actor=actor, action=action, data={**at(), **data}
             )
 
-        if final_state == S.DRAFT:
+        if final_state == Status.DRAFT:
             return
-        if final_state == S.CANCELLED:
-            stop = rng.choice([S.DRAFT, S.SUBMITTED, S.ACCEPTED])
-            if stop != S.DRAFT:
+        if final_state == Status.CANCELLED:
+            stop = rng.choice([Status.DRAFT, Status.SUBMITTED, Status.ACCEPTED])
+            if stop != Status.DRAFT:
                 act("submit", oncologist)
-            if stop == S.ACCEPTED:
+            if stop == Status.ACCEPTED:
                 act("accept", center_coordinator, specialist=specialist)
             act("cancel", coordinator, reason="Patient chose to continue treatment locally.")
             return
         act("submit", oncologist)
-        if final_state == S.SUBMITTED:
+        if final_state == Status.SUBMITTED:
             return
-        if final_state == S.DECLINED:
+        if final_state == Status.DECLINED:
             act("decline", center_coordinator, reason="Cancer site outside the center's programme.")
             return
         act("accept", center_coordinator, specialist=specialist)
         referral.refresh_from_db()
         items = list(referral.record_items.filter(required=True))
-        done = final_state != S.ACCEPTED
+        done = final_state != Status.ACCEPTED
         for item in items if done else items[: rng.randrange(len(items))]:
             data = {"status": "sent", **at()}
             if item.is_physical:
@@ -289,7 +289,7 @@ class Command(BaseCommand):
         if not done:
             return
         act("start_review", center_coordinator)
-        if final_state == S.UNDER_REVIEW:
+        if final_state == Status.UNDER_REVIEW:
             return
         if physical:
             discrepancy = rng.choices(["none", "minor", "major"], weights=[7, 2, 1])[0]
@@ -319,7 +319,7 @@ class Command(BaseCommand):
                     "support_person_present": rng.random() < 0.5,
                 },
             )
-        follows = final_state == S.MONITORING or rng.random() < 0.3
+        follows = final_state == Status.MONITORING or rng.random() < 0.3
         concordance = rng.choices(["concurs", "modifies", "differs"], weights=[6, 3, 1])[0]
         clinical.recommendation_save(
             actor=specialist,
@@ -341,12 +341,12 @@ class Command(BaseCommand):
             sign=True,
         )
         act("issue_recommendation", specialist)
-        if final_state == S.RECOMMENDATION_ISSUED:
+        if final_state == Status.RECOMMENDATION_ISSUED:
             return
         act("acknowledge_return", oncologist)
-        if final_state == S.RETURNED:
+        if final_state == Status.RETURNED:
             return
-        if final_state == S.MONITORING or (follows and rng.random() < 0.5):
+        if final_state == Status.MONITORING or (follows and rng.random() < 0.5):
             act("start_monitoring", specialist)
             for _ in range(rng.randrange(1, 3)):
                 update = clinical.progress_update_create(
@@ -363,7 +363,7 @@ class Command(BaseCommand):
                     clinical.progress_update_reply(
                         actor=specialist, update=update, advice="Continue; re-image after cycle 4."
                     )
-        if final_state == S.CLOSED:
+        if final_state == Status.CLOSED:
             act("close", coordinator)
 
     def _print_logins(self) -> None:

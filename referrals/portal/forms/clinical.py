@@ -5,6 +5,7 @@ import re
 from django import forms
 
 from referrals.models import PathologyReview, ProgressUpdate, Recommendation, Referral
+from referrals.models.clinical import UPDATE_INTERVAL_MAX_DAYS, UPDATE_INTERVAL_MIN_DAYS
 from referrals.services.clinical import PATHOLOGY_REQUIRED_TO_SIGN
 
 TRIAL_SEPARATORS = re.compile(r"[\s,;]+")
@@ -69,7 +70,10 @@ class RecommendationForm(forms.Form):
         label="I will follow the patient through progress updates", required=False
     )
     update_interval_days = forms.IntegerField(
-        label="Progress update every (days)", required=False, min_value=7, max_value=365
+        label="Progress update every (days)",
+        required=False,
+        min_value=UPDATE_INTERVAL_MIN_DAYS,
+        max_value=UPDATE_INTERVAL_MAX_DAYS,
     )
     amendment_reason = forms.CharField(
         label="Reason for the amendment", required=False, widget=forms.Textarea(attrs={"rows": 2})

@@ -2,8 +2,9 @@
 
 from django import forms
 
+from accounts.memberships import organizations_where
 from accounts.models import CancerSite, Membership, Organization
-from referrals import roles, selectors
+from referrals import selectors
 from referrals.models import Patient, RecordItem, Referral
 from referrals.services.referrals import CLINICAL_FIELDS, DEFAULT_CHECKLIST
 from referrals.services.referrals import PATIENT_FIELDS as SERVICE_PATIENT_FIELDS
@@ -124,7 +125,7 @@ class ReferralCreateForm(ReferralDetailsForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        practices = roles.organizations_where(user, Role.REFERRING_ONCOLOGIST)
+        practices = organizations_where(user, Role.REFERRING_ONCOLOGIST)
         self.practices = list(Organization.objects.filter(pk__in=practices).order_by("name"))
         self.patients = selectors.patients_visible_to(user=user).filter(
             organization__in=self.practices

@@ -5,7 +5,6 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from referrals import roles
 from referrals.errors import InvalidData, NotPermitted
 from referrals.portal.errors import handles_domain_errors
 from referrals.portal.forms.clinical import (
@@ -17,14 +16,14 @@ from referrals.portal.forms.clinical import (
 )
 from referrals.portal.views.common import (
     form_saved,
+    page_capabilities,
     posted,
     recommendation_versions,
     render_form,
-    require_role,
+    require_capability,
     visible_referral,
 )
 from referrals.services import clinical
-from referrals.services.records import REFERRING_SIDE
 
 
 @login_required
@@ -34,7 +33,11 @@ def pathology_review(request, uuid, review_uuid):
     """The named pathologist fills in the re-review, saves it, and signs it off."""
     referral = visible_referral(request, uuid)
     review = referral.pathology_reviews.get(uuid=review_uuid)
-    editable = review.pathologist_id == request.user.pk and not review.is_signed
+    editable = (
+        review.pathologist_id == request.user.pk
+        and not review.is_signed
+        and "fill_pathology_review" in page_capabilities(request, referral)
+    )
     if request.method == "POST" and not editable:
         raise NotPermitted("Only the pathologist named on the review fills it in.")
     form = PathologyReviewForm(posted(request), initial=PathologyReviewForm.initial_from(review))
@@ -58,12 +61,7 @@ def pathology_review(request, uuid, review_uuid):
 def consultation(request, uuid):
     """The assigned specialist schedules or records the consult."""
     referral = visible_referral(request, uuid)
-    require_role(
-        request,
-        referral,
-        {roles.ASSIGNED_SPECIALIST, roles.CENTER_COORDINATOR},
-        "Only the assigned specialist or the center's coordinators arrange the consult.",
-    )
+    require_capability(request, referral, "arrange_consult")
     current = getattr(referral, "consultation", None)
     initial = {"modality": referral.modality}
     if current is not None:
@@ -81,13 +79,8 @@ def consultation(request, uuid):
 
 def _specialist_versions(request, referral):
     """(in force, draft) recommendation versions, for the assigned specialist only."""
-    require_role(
-        request,
-        referral,
-        {roles.ASSIGNED_SPECIALIST},
-        "Only the assigned specialist writes the recommendation.",
-    )
-    in_force, draft, _signed = recommendation_versions(referral)
+    require_capability(request, referral, "write_recommendation", "amend_recommendation")
+    in_force, draft, _signed = recommendation_versions(request, referral)
     return in_force, draft
 
 
@@ -146,12 +139,7 @@ def recommendation_preview(request, uuid):
 @handles_domain_errors
 def progress_update_new(request, uuid):
     referral = visible_referral(request, uuid)
-    require_role(
-        request,
-        referral,
-        REFERRING_SIDE,
-        "Progress updates come from the referring side.",
-    )
+    require_capability(request, referral, "post_progress_update")
     form = ProgressUpdateForm(posted(request))
 
     def save():
@@ -171,12 +159,7 @@ def progress_update_new(request, uuid):
 @handles_domain_errors
 def progress_update_reply(request, uuid, update_uuid):
     referral = visible_referral(request, uuid)
-    require_role(
-        request,
-        referral,
-        {roles.ASSIGNED_SPECIALIST},
-        "Only the assigned specialist replies to progress updates.",
-    )
+    require_capability(request, referral, "reply_to_update")
     update = referral.progress_updates.get(uuid=update_uuid)
     form = ReplyForm(posted(request))
 

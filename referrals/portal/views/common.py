@@ -4,10 +4,12 @@ from django.shortcuts import render
 
 from audit.denials import note_if_hidden, remember_subject
 from audit.services import audit_record
-from referrals import roles, selectors
-from referrals.errors import InvalidData, NotPermitted
+from referrals import selectors
+from referrals.errors import InvalidData
 from referrals.models import Referral
 from referrals.portal.errors import add_errors_to_form
+from referrals.rules.capabilities import Capabilities, capabilities_for, ensure_can
+from referrals.rules.visibility import recommendations_seen
 
 
 def visible_referral(request, uuid) -> Referral:
@@ -26,10 +28,13 @@ def visible_referral(request, uuid) -> Referral:
     return referral
 
 
-def roles_on(request, referral: Referral) -> set[str]:
-    # pathology_reviews are prefetched by referral_detail: no extra query.
-    pathologists = {review.pathologist_id for review in referral.pathology_reviews.all()}
-    return roles.roles_on(request.user, referral, pathologist_ids=pathologists)
+def page_capabilities(request, referral: Referral) -> Capabilities:
+    """What the user may do on this referral, asked of the rulebook once per request
+    (pathology_reviews are prefetched by referral_detail: no extra query)."""
+    cache = request.__dict__.setdefault("_referral_capabilities", {})
+    if referral.pk not in cache:
+        cache[referral.pk] = capabilities_for(request.user, referral)
+    return cache[referral.pk]
 
 
 def posted(request):
@@ -62,17 +67,25 @@ def render_form(request, template: str, context: dict):
     return render(request, template, context, status=400 if context["form"].errors else 200)
 
 
-def require_role(request, referral: Referral, allowed: set[str], message: str) -> set[str]:
-    """Show a form only to those the service would let save it (the service checks again)."""
-    user_roles = roles_on(request, referral)
-    if not user_roles & allowed:
-        raise NotPermitted(message)
-    return user_roles
+def require_capability(request, referral: Referral, *capabilities: str) -> Capabilities:
+    """Show a form only to those the service would let save it (the service checks again):
+    refused (403, or 409 in the wrong state) unless the rulebook grants one of these."""
+    granted = page_capabilities(request, referral)
+    if not any(name in granted for name in capabilities):
+        ensure_can(
+            user=request.user,
+            capability=capabilities[0],
+            referral=referral,
+            relations=granted.relations,
+        )
+    return granted
 
 
-def recommendation_versions(referral: Referral):
-    """(in force, unsigned draft, signed versions newest first), from the prefetched rows."""
-    versions = sorted(referral.recommendations.all(), key=lambda r: r.version, reverse=True)
+def recommendation_versions(request, referral: Referral):
+    """(in force, unsigned draft, signed versions newest first), from the prefetched rows;
+    the draft only for its author (referrals.rules.visibility)."""
+    seen = recommendations_seen(request.user, referral.recommendations.all())
+    versions = sorted(seen, key=lambda r: r.version, reverse=True)
     in_force = next((r for r in versions if r.in_force), None)
     draft = next((r for r in versions if not r.is_signed), None)
     return in_force, draft, [r for r in versions if r.is_signed]

@@ -6,23 +6,22 @@ from django.db import transaction
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods
 
+from accounts.memberships import organizations_where
 from accounts.models import Membership
 from audit.services import audit_record
-from referrals import roles
-from referrals.errors import Conflict, InvalidData, NotPermitted
-from referrals.models import Referral
+from referrals.errors import InvalidData, NotPermitted
 from referrals.portal.errors import handles_domain_errors
 from referrals.portal.forms.referral import ReferralCreateForm, ReferralEditForm
 from referrals.portal.views.common import (
     form_saved,
+    page_capabilities,
     posted,
     render_form,
-    require_role,
+    require_capability,
     visible_referral,
 )
-from referrals.services.records import REFERRING_SIDE
+from referrals.rules import workflow
 from referrals.services.referrals import (
-    EDITABLE_FIELDS,
     patient_create,
     patient_update,
     referral_create,
@@ -75,7 +74,7 @@ def _save(form: ReferralCreateForm, user, submit: bool):
 @require_http_methods(["GET", "POST"])
 @handles_domain_errors
 def referral_create_view(request):
-    if not roles.organizations_where(request.user, Role.REFERRING_ONCOLOGIST):
+    if not organizations_where(request.user, Role.REFERRING_ONCOLOGIST):
         raise NotPermitted("Referrals are created by referring oncologists.")
     form = ReferralCreateForm(posted(request), user=request.user)
     submit = "submit" in request.POST
@@ -97,14 +96,15 @@ def referral_create_view(request):
 def referral_edit(request, uuid):
     """The referring side corrects a draft (or what a submitted referral still allows)."""
     referral = visible_referral(request, uuid)
-    require_role(
-        request, referral, REFERRING_SIDE, "Only the referring side edits the referral here."
-    )
-    editable = EDITABLE_FIELDS.get(referral.status)
-    if editable is None:
-        raise Conflict(f"A referral that is {referral.get_status_display().lower()} is final.")
+    editable = require_capability(request, referral, "edit_referral").editable_fields
     form = ReferralEditForm(posted(request), referral=referral, editable=editable)
-    submit = "submit" in request.POST and referral.status == Referral.Status.DRAFT
+    # "Save and submit" where submitting is this user's action now (its guard may be met by
+    # this very form, e.g. the consent ticked here).
+    relations = page_capabilities(request, referral).relations
+    submit = "submit" in request.POST and any(
+        option.name == "submit"
+        for option in workflow.actions_available(request.user, referral, relations=relations)
+    )
 
     @transaction.atomic
     def save():

@@ -6,10 +6,12 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
+from accounts.memberships import memberships_of
 from accounts.models import Membership
 from audit.services import audit_listed
-from referrals import roles, selectors
+from referrals import selectors
 from referrals.models import Referral
+from referrals.rules.states import OPEN_STATES
 
 Role = Membership.Role
 FINISHED_SHOWN = 25
@@ -27,8 +29,9 @@ def _split(referrals, today):
     """Open referrals soonest due first; finished ones after, most recent first."""
     open_rows, finished = [], []
     for referral in referrals:
-        referral.overdue = referral.is_overdue(today)
-        (open_rows if referral.is_open else finished).append(referral)
+        referral.overdue = selectors.is_overdue(referral, today)
+        referral.open_now = referral.status in OPEN_STATES
+        (open_rows if referral.open_now else finished).append(referral)
     far = datetime.date.max
     open_rows.sort(key=lambda r: (r.next_due or far, r.created_at))
     return open_rows, finished[:FINISHED_SHOWN]
@@ -43,7 +46,7 @@ def _audit_listed(user, context: dict) -> None:
 @login_required
 def home(request):
     user = request.user
-    held = {membership.role for membership in roles.memberships_of(user)}
+    held = {membership.role for membership in memberships_of(user)}
     today = timezone.localdate()
     context = {"held": held, "today": today}
     visible = selectors.referral_list(user=user)

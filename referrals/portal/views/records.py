@@ -9,19 +9,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from audit.denials import note_if_hidden
 from audit.services import audit_record
 from referrals import selectors
-from referrals.models import RecordAttachment, RecordItem, Referral
+from referrals.models import RecordAttachment, RecordItem
 from referrals.portal.errors import handles_domain_errors
 from referrals.portal.forms.referral import AttachmentForm, RecordShipmentForm
 from referrals.portal.views.common import form_saved, posted, render_form, visible_referral
-from referrals.services.records import (
-    ACTIVE_STATES,
-    CENTER_SIDE,
-    REFERRING_SIDE,
-    RETURN_STATES,
-    STATUS_CHANGES,
-    attachment_add,
-    record_item_change,
-)
+from referrals.rules.capabilities import Capabilities
+from referrals.services.records import attachment_add, record_item_change
 
 Status = RecordItem.Status
 # The status changes the portal offers; waiving is the coordinators' work in the admin.
@@ -32,24 +25,13 @@ ACTION_LABELS = {
 }
 
 
-def record_actions(item: RecordItem, referral: Referral, user_roles: set[str]) -> list[dict]:
-    """The status changes this user may make to this item now, read from the services' table."""
-    actions = []
-    for (source, target), (who, _milestone) in STATUS_CHANGES.items():
-        if source != item.status or target not in ACTION_LABELS or not user_roles & who:
-            continue
-        if referral.status not in (RETURN_STATES if target == Status.RETURNED else ACTIVE_STATES):
-            continue
-        if target == Status.RETURNED and not item.is_physical:
-            continue
-        actions.append({"status": target, "label": ACTION_LABELS[target]})
-    return actions
-
-
-def attach_allowed(referral: Referral, user_roles: set[str]) -> bool:
-    return bool(user_roles & (REFERRING_SIDE | CENTER_SIDE)) and (
-        referral.status in ACTIVE_STATES | {Referral.Status.DRAFT}
-    )
+def record_actions(item: RecordItem, capabilities: Capabilities) -> list[dict]:
+    """The status changes this user may make to this item now, as the rulebook grants them."""
+    return [
+        {"status": target, "label": ACTION_LABELS[target]}
+        for target in capabilities.record_status_changes(item)
+        if target in ACTION_LABELS
+    ]
 
 
 @login_required

@@ -6,71 +6,61 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from referrals import roles, selectors, workflow
-from referrals.errors import Conflict, InvalidData, NotPermitted
-from referrals.models import Referral
+from referrals import selectors
+from referrals.errors import Conflict, InvalidData
 from referrals.portal.errors import add_errors_to_form, handles_domain_errors
 from referrals.portal.forms.referral import NextOpinionForm, TransitionForm
 from referrals.portal.timeline import timeline
 from referrals.portal.views.common import (
     form_saved,
+    page_capabilities,
     posted,
     recommendation_versions,
     render_form,
-    roles_on,
+    require_capability,
     visible_referral,
 )
-from referrals.portal.views.records import attach_allowed, record_actions
-from referrals.services import clinical
-from referrals.services.records import REFERRING_SIDE
-from referrals.services.referrals import EDITABLE_FIELDS, referral_request_next_opinion
+from referrals.portal.views.records import record_actions
+from referrals.rules import workflow
+from referrals.rules.states import AFTER_RETURN, OPEN_STATES
+from referrals.selectors import is_overdue
+from referrals.services.referrals import referral_request_next_opinion
 from referrals.services.workflow import referral_transition
 
-S = Referral.Status
-AFTER_RETURN = {S.RETURNED, S.MONITORING, S.CLOSED}
 NEXT_OPINION_FIELDS = ("clinical_question", "urgency", "modality")
-
-
-def may_request_next_opinion(referral: Referral, user_roles: set[str]) -> bool:
-    return bool(user_roles & REFERRING_SIDE) and referral.recommendation_issued_at is not None
 
 
 @login_required
 @handles_domain_errors
 def referral_detail(request, uuid):
     referral = visible_referral(request, uuid)
-    user_roles = roles_on(request, referral)
-    in_force, draft, signed_versions = recommendation_versions(referral)
+    capabilities = page_capabilities(request, referral)
+    can = {name: True for name in capabilities.names}
+    in_force, draft, signed_versions = recommendation_versions(request, referral)
     items = list(referral.record_items.all())
-    attachable = attach_allowed(referral, user_roles)
     for item in items:
-        item.portal_actions = record_actions(item, referral, user_roles)
-        item.attachable = attachable
-    actions = workflow.actions_available(request.user, referral, user_roles=user_roles)
-    is_specialist = roles.ASSIGNED_SPECIALIST in user_roles
+        item.portal_actions = record_actions(item, capabilities)
+        item.attachable = "attach_file" in capabilities
+    options = workflow.actions_available(request.user, referral, relations=capabilities.relations)
     updates = list(referral.progress_updates.all())
+    writes = "write_recommendation" in capabilities or "amend_recommendation" in capabilities
     context = {
         "referral": referral,
-        "actions": actions,
+        "is_open": referral.status in OPEN_STATES,
+        "is_overdue": is_overdue(referral),
+        "actions": options,
+        "can": can,
         "items": items,
         "reviews": list(referral.pathology_reviews.all()),
         "consultation": getattr(referral, "consultation", None),
         "recommendation": in_force,
-        "recommendation_draft": draft if is_specialist else None,
+        "recommendation_draft": draft,
         "previous_versions": signed_versions[1:] if in_force else signed_versions,
         "updates": updates,
         "timeline": timeline(selectors.referral_events(referral=referral)),
-        "is_specialist": is_specialist,
-        "is_referring": bool(user_roles & REFERRING_SIDE),
-        "next_opinion_allowed": may_request_next_opinion(referral, user_roles),
-        "can_edit": bool(user_roles & REFERRING_SIDE) and referral.status in EDITABLE_FIELDS,
+        "writes_recommendation": writes or draft is not None,
         "next_opinions": list(referral.next_opinions.all()),
-        # What the clinical sections offer; the services check the same states again.
-        "consult_editable": is_specialist and referral.status in clinical.REVIEW_STATES,
-        "recommendation_writable": is_specialist and referral.status == S.UNDER_REVIEW,
-        "recommendation_amendable": is_specialist and referral.status in clinical.AMENDABLE_STATES,
         "updates_shown": referral.status in AFTER_RETURN or bool(updates),
-        "updates_open": referral.status in {S.RETURNED, S.MONITORING},
     }
     return render(request, "portal/referral_detail.html", context)
 
@@ -84,9 +74,8 @@ def referral_action(request, uuid, action):
     spec = workflow.get_action(action)
     if spec is None:
         raise Http404("No such action.")
-    available = workflow.actions_available(
-        request.user, referral, user_roles=roles_on(request, referral)
-    )
+    relations = page_capabilities(request, referral).relations
+    available = workflow.actions_offered(request.user, referral, relations=relations)
     if spec not in available and request.method == "GET":
         # Not offered on the referral page now: say so there. A POST goes to the service,
         # which answers exactly why (not permitted, or not from this state).
@@ -123,10 +112,7 @@ def _guard_message(error: InvalidData) -> str:
 def next_opinion(request, uuid):
     """Ask another center for a third (or later) opinion on a finished referral."""
     referral = visible_referral(request, uuid)
-    if not may_request_next_opinion(referral, roles_on(request, referral)):
-        raise NotPermitted(
-            "Another opinion is requested by the referring side once the recommendation is issued."
-        )
+    require_capability(request, referral, "request_next_opinion")
     form = NextOpinionForm(posted(request), previous=referral)
     created = []
 

@@ -1,0 +1,121 @@
+"""What an open referral waits on now, whose turn it is, and when that step is due.
+
+One row per step. The reminder engine (scan and e-mails), the manual "send a reminder now",
+`next_due`, the reports' overdue figures and the work lists read this table. A referral's
+late step is the step of its state whose due date (`next_due`, copied from `due_field`) has
+passed. Adding a step (e.g. an information request, a no-show) is adding a row.
+"""
+
+from dataclasses import dataclass
+
+from referrals.models import Referral, ReminderStep
+from referrals.rules import relations as rel
+
+Status = Referral.Status
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    state: str
+    # Whose turn it is: the relation to the referral that must act (its people are reminded).
+    turn: str
+    # The referral's date field holding this step's due date.
+    due_field: str
+    what_is_late: str
+    # Within `state`, the step applies only when the required records are still missing
+    # (True), only when they are all in (False), or either way (None).
+    records_outstanding: bool | None = None
+
+
+STEPS: tuple[Step, ...] = (
+    Step(
+        ReminderStep.TRIAGE,
+        Status.SUBMITTED,
+        rel.CENTER_COORDINATOR,
+        "triage_due",
+        "The referral is waiting to be accepted or declined.",
+    ),
+    Step(
+        ReminderStep.RECORDS,
+        Status.ACCEPTED,
+        rel.REFERRING_COORDINATOR,
+        "records_due",
+        "Required records have not all arrived at the cancer center.",
+        records_outstanding=True,
+    ),
+    Step(
+        ReminderStep.REVIEW,
+        Status.ACCEPTED,
+        rel.CENTER_COORDINATOR,
+        "records_due",
+        "The records are complete; the expert review has not started.",
+        records_outstanding=False,
+    ),
+    Step(
+        ReminderStep.RECOMMENDATION,
+        Status.UNDER_REVIEW,
+        rel.ASSIGNED_SPECIALIST,
+        "recommendation_due",
+        "The expert recommendation has not been issued.",
+    ),
+    Step(
+        ReminderStep.RETURN,
+        Status.RECOMMENDATION_ISSUED,
+        rel.REFERRING_ONCOLOGIST,
+        "return_due",
+        "The referring side has not acknowledged the recommendation.",
+    ),
+    Step(
+        ReminderStep.PROGRESS_UPDATE,
+        Status.MONITORING,
+        rel.REFERRING_ONCOLOGIST,
+        "next_update_due",
+        "A progress update from the referring side is due.",
+    ),
+)
+STEP_NAMED = {step.name: step for step in STEPS}
+
+# The states in which a referral waits on a step with a due date: the same list as the
+# partial index `referral_open_next_due` (a test checks it), so the scan can use that index.
+LATE_STATES = frozenset(step.state for step in STEPS)
+
+# Why a recipient gets the e-mail, said in the e-mail itself.
+TURN_LABELS = {
+    rel.CENTER_COORDINATOR: "coordinator of the receiving center",
+    rel.REFERRING_COORDINATOR: "coordinator of the sending organization",
+    rel.ASSIGNED_SPECIALIST: "assigned specialist",
+    rel.REFERRING_ONCOLOGIST: "referring oncologist",
+}
+
+
+def step_waited_on(*, status: str, records_outstanding: bool) -> Step | None:
+    """The step a referral in `status` waits on now (records until they are in, then review)."""
+    for step in STEPS:
+        if step.state == status and step.records_outstanding in (None, records_outstanding):
+            return step
+    return None
+
+
+def due_date(referral: Referral):
+    """The due date of the step the referral waits on now (its `next_due`); None when none."""
+    fields = {step.due_field for step in STEPS if step.state == referral.status}
+    return getattr(referral, fields.pop()) if fields else None
+
+
+def responsible(step: Step, *, referring_id, center_id, specialist_id, oncologist_id):
+    """("organization", id) when a side's coordinators must act, ("person", id) for one person."""
+    return {
+        rel.CENTER_COORDINATOR: ("organization", center_id),
+        rel.REFERRING_COORDINATOR: ("organization", referring_id),
+        rel.ASSIGNED_SPECIALIST: ("person", specialist_id),
+        rel.REFERRING_ONCOLOGIST: ("person", oncologist_id),
+    }[step.turn]
+
+
+def current_step(referral: Referral) -> Step | None:
+    """The step one referral waits on now (reads its record items when it is accepted)."""
+    from referrals.rules.workflow import required_records_missing
+
+    outstanding = referral.status == Status.ACCEPTED and bool(required_records_missing(referral))
+    return step_waited_on(status=referral.status, records_outstanding=outstanding)

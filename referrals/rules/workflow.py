@@ -1,0 +1,249 @@
+"""The workflow of DESIGN §2: actions, their source and target states, who may act, and each
+guard as a pure condition that says what is still missing.
+
+`referrals.services.workflow.referral_transition` is the only code that moves a referral; it
+checks this table, and its effects (due dates, the specialist, reasons) live there, apart
+from the guards. Interfaces ask `actions_available` and show each action with its unmet
+reasons ("waiting for: pathology slides") instead of a button that fails.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from referrals.errors import InvalidData
+from referrals.models import RecordItem, Referral
+from referrals.rules import relations as rel
+from referrals.rules.relations import relations_to
+from referrals.rules.states import OPEN_STATES
+
+Status = Referral.Status
+
+# A guard looks at the referral and its parts (read through `.all()`, so prefetched rows are
+# used) and returns {field: reason} for each condition not met; {} means it may go ahead.
+Guard = Callable[[Referral], dict[str, str]]
+
+
+def required_records_missing(referral: Referral) -> list[RecordItem]:
+    return [item for item in referral.record_items.all() if item.required and not item.is_complete]
+
+
+def recommendation_in_force(referral: Referral):
+    return next((r for r in referral.recommendations.all() if r.in_force), None)
+
+
+def ready_to_submit(referral: Referral) -> dict[str, str]:
+    from referrals.services.intake import ensure_center_accepts
+
+    unmet = {}
+    if not referral.patient.consent_to_share_records:
+        unmet["patient"] = "the patient's consent to share records"
+    if not referral.reasons:
+        unmet["reasons"] = "at least one reason for the second opinion"
+    if not referral.clinical_question.strip():
+        unmet["clinical_question"] = "the clinical question for the expert"
+    if not any(item.required for item in referral.record_items.all()):
+        unmet["record_items"] = "at least one required record item"
+    try:
+        ensure_center_accepts(center=referral.receiving_center, cancer_site=referral.cancer_site)
+    except InvalidData as error:
+        for name, messages in error.fields.items():
+            unmet[name] = "a center that accepts this cancer site (" + " ".join(messages) + ")"
+    return unmet
+
+
+def records_complete(referral: Referral) -> dict[str, str]:
+    missing = [item.get_kind_display() for item in required_records_missing(referral)]
+    return {"record_items": f"required records: {', '.join(missing)}"} if missing else {}
+
+
+def ready_to_issue(referral: Referral) -> dict[str, str]:
+    unmet = {}
+    if recommendation_in_force(referral) is None:
+        unmet["recommendation"] = "a signed recommendation"
+    physical_required = any(
+        item.required and item.is_physical and item.status != RecordItem.Status.WAIVED
+        for item in referral.record_items.all()
+    )
+    if physical_required and not any(r.is_signed for r in referral.pathology_reviews.all()):
+        unmet["pathology_review"] = "a signed pathology review (slides or blocks were required)"
+    if referral.modality != Referral.Modality.RECORDS_ONLY:
+        consultation = getattr(referral, "consultation", None)
+        if consultation is None or consultation.completed_at is None:
+            unmet["consultation"] = "the completed consultation"
+    return unmet
+
+
+def specialist_follows(referral: Referral) -> dict[str, str]:
+    recommendation = recommendation_in_force(referral)
+    if recommendation is None or not recommendation.specialist_follows:
+        return {"recommendation": "a recommendation that says the specialist follows up"}
+    return {}
+
+
+def no_guard(referral: Referral) -> dict[str, str]:
+    return {}
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: str
+    sources: frozenset[str]
+    target: str
+    actors: frozenset[str]
+    milestone: str
+    guard: Guard = no_guard
+    # Data the action needs from the user, beyond the referral's own state.
+    needs: tuple[str, ...] = ()
+    # A button label that warns the user the action cannot be undone.
+    destructive: bool = False
+
+
+ACTIONS: dict[str, Action] = {
+    action.name: action
+    for action in [
+        Action(
+            "submit",
+            "Submit",
+            frozenset({Status.DRAFT}),
+            Status.SUBMITTED,
+            frozenset({rel.REFERRING_ONCOLOGIST, rel.REFERRING_COORDINATOR}),
+            "submitted_at",
+            guard=ready_to_submit,
+        ),
+        Action(
+            "accept",
+            "Accept",
+            frozenset({Status.SUBMITTED}),
+            Status.ACCEPTED,
+            frozenset({rel.CENTER_COORDINATOR}),
+            "accepted_at",
+            needs=("specialist",),
+        ),
+        Action(
+            "decline",
+            "Decline",
+            frozenset({Status.SUBMITTED}),
+            Status.DECLINED,
+            frozenset({rel.CENTER_COORDINATOR}),
+            "declined_at",
+            needs=("reason",),
+            destructive=True,
+        ),
+        Action(
+            "start_review",
+            "Start review",
+            frozenset({Status.ACCEPTED}),
+            Status.UNDER_REVIEW,
+            frozenset({rel.CENTER_COORDINATOR}),
+            "review_started_at",
+            guard=records_complete,
+        ),
+        Action(
+            "issue_recommendation",
+            "Issue recommendation",
+            frozenset({Status.UNDER_REVIEW}),
+            Status.RECOMMENDATION_ISSUED,
+            frozenset({rel.ASSIGNED_SPECIALIST}),
+            "recommendation_issued_at",
+            guard=ready_to_issue,
+        ),
+        Action(
+            "acknowledge_return",
+            "Acknowledge return",
+            frozenset({Status.RECOMMENDATION_ISSUED}),
+            Status.RETURNED,
+            frozenset({rel.REFERRING_ONCOLOGIST, rel.REFERRING_COORDINATOR}),
+            "returned_at",
+        ),
+        Action(
+            "start_monitoring",
+            "Start monitoring",
+            frozenset({Status.RETURNED}),
+            Status.MONITORING,
+            frozenset({rel.ASSIGNED_SPECIALIST, rel.CENTER_COORDINATOR}),
+            "monitoring_started_at",
+            guard=specialist_follows,
+        ),
+        Action(
+            "close",
+            "Close",
+            frozenset({Status.RETURNED, Status.MONITORING}),
+            Status.CLOSED,
+            frozenset({rel.REFERRING_COORDINATOR, rel.CENTER_COORDINATOR}),
+            "closed_at",
+        ),
+        Action(
+            "cancel",
+            "Cancel",
+            OPEN_STATES,
+            Status.CANCELLED,
+            frozenset(
+                {rel.REFERRING_COORDINATOR, rel.CENTER_COORDINATOR, rel.REFERRING_ONCOLOGIST}
+            ),
+            "cancelled_at",
+            needs=("reason",),
+            destructive=True,
+        ),
+    ]
+}
+
+MILESTONES = tuple(action.milestone for action in ACTIONS.values())
+
+
+@dataclass(frozen=True)
+class ActionOption:
+    """An action of this user in the referral's state, and what its guard still waits for."""
+
+    action: Action
+    unmet: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.action.name
+
+    @property
+    def label(self) -> str:
+        return self.action.label
+
+    @property
+    def offered(self) -> bool:
+        return not self.unmet
+
+    @property
+    def waiting_for(self) -> str:
+        return "; ".join(self.unmet.values())
+
+
+def get_action(name: str) -> Action | None:
+    return ACTIONS.get(name)
+
+
+def may_perform(relations: frozenset[str] | set[str], action: Action) -> bool:
+    return bool(set(relations) & action.actors)
+
+
+def actions_available(
+    user, referral: Referral, *, relations: frozenset[str] | None = None
+) -> list[ActionOption]:
+    """Every action this user may take in the referral's state, each with its unmet reasons.
+
+    An option with no unmet reasons is offered: performing it succeeds (given the data it
+    `needs`). Options that wait for something are for showing why a button is disabled.
+    """
+    if relations is None:
+        relations = relations_to(user, referral)
+    return [
+        ActionOption(action, action.guard(referral))
+        for action in ACTIONS.values()
+        if referral.status in action.sources and may_perform(relations, action)
+    ]
+
+
+def actions_offered(user, referral: Referral, *, relations=None) -> list[Action]:
+    """The actions that would succeed now (their guards are met)."""
+    return [
+        option.action
+        for option in actions_available(user, referral, relations=relations)
+        if option.offered
+    ]
