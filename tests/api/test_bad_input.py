@@ -177,7 +177,7 @@ def test_the_admin_pages_of_a_referrals_parts_open(client, who):
     client.force_login(user)
     for part in parts:
         opts = part._meta
-        page = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=(part.pk,))
+        page = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=(part.uuid,))
         response = client.get(page)
         assert response.status_code == 200, (opts.model_name, response.status_code)
         assert str(referral) in response.content.decode()
