@@ -130,9 +130,7 @@ def people() -> dict:
         "specialists": [
             user(f"spec{i}@bench.example", c, "specialist").pk for i, c in enumerate(centers)
         ],
-        "coordinator": user(
-            "coordinator@bench.example", centers[0], "coordinator", is_staff=True
-        ),
+        "coordinator": user("coordinator@bench.example", centers[0], "coordinator", is_staff=True),
     }
 
 

@@ -10,7 +10,6 @@ from referrals.api.pagination import NewestFirstCursorPagination
 from referrals.api.renderers import FastJSONRenderer
 from referrals.api.schema import id_parameter
 from referrals.api.serializers.referrals import (
-    LIST_COLUMNS,
     EventSerializer,
     ReferralCreateSerializer,
     ReferralDetailSerializer,
@@ -18,6 +17,7 @@ from referrals.api.serializers.referrals import (
     ReferralListSerializer,
     TransitionSerializer,
     list_rows,
+    list_values,
 )
 from referrals.api.views.base import ApiView, input_data, visible_referral
 from referrals.errors import InvalidData
@@ -57,7 +57,7 @@ class ReferralListView(ApiView):
         # The filter set (a form, its fields, validation) only when the query uses a filter.
         if LIST_FILTERS.intersection(request.query_params):
             queryset = self.filter_queryset(queryset)
-        page = self.paginate_queryset(queryset.values(*LIST_COLUMNS))
+        page = self.paginate_queryset(list_values(queryset))
         return self.get_paginated_response(list_rows(page))
 
     @extend_schema(
