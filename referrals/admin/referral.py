@@ -4,11 +4,12 @@ import datetime
 
 from django.contrib import admin
 from django.contrib.admin.views.main import ORDER_VAR
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from accounts.models import Membership, Organization, User
 from audit.services import audit_record
 from referrals import roles, workflow
 from referrals.admin import bulk_actions
@@ -41,7 +42,7 @@ from referrals.admin.workflow_views import (
 )
 from referrals.errors import DomainError
 from referrals.models import Referral
-from referrals.selectors import referrals_overdue, referrals_visible_to
+from referrals.selectors import destination_centers, referrals_overdue
 from referrals.services.referrals import EDITABLE_FIELDS, referral_update
 
 
@@ -71,16 +72,29 @@ class DueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class VisibleRelatedFilter(admin.RelatedFieldListFilter):
-    """The related objects of the user's visible referrals, as RelatedOnlyFieldListFilter
-    offers, found with one EXISTS probe per candidate (an index look-up each) rather than
-    by reading every visible referral."""
+class DirectoryFilter(admin.RelatedFieldListFilter):
+    """Choices from the directory, not from the referrals: RelatedOnlyFieldListFilter reads
+    every visible referral on every page to find the centers and specialists in use.
+
+    Centers: the destination centers and the user's own. Specialists: those of the user's
+    organizations (all of them for a superuser). Nothing listed that the directory does not
+    already show the user."""
 
     def field_choices(self, field, request, model_admin):
-        visible = referrals_visible_to(user=request.user)
-        used = Exists(visible.filter(**{field.name: OuterRef("pk")}))
-        ordering = self.field_admin_ordering(field, request, model_admin)
-        return field.get_choices(include_blank=False, ordering=ordering, limit_choices_to=Q(used))
+        user = request.user
+        own = roles.organizations_where(user, *Membership.Role.values)
+        if field.name == "receiving_center":
+            choices = Organization.objects.filter(
+                Q(pk__in=destination_centers().values("pk"))
+                | Q(pk__in=own, kind=Organization.Kind.CANCER_CENTER)
+            )
+        else:
+            specialists = Membership.objects.filter(role=Membership.Role.SPECIALIST)
+            if not user.is_superuser:
+                specialists = specialists.filter(organization_id__in=own)
+            choices = User.objects.filter(pk__in=specialists.values("user_id"))
+        ordering = self.field_admin_ordering(field, request, model_admin) or ()
+        return [(obj.pk, str(obj)) for obj in choices.order_by(*ordering)]
 
 
 class OpinionFilter(admin.SimpleListFilter):
@@ -175,10 +189,10 @@ class ReferralAdmin(ReferralAddMixin, ServiceBackedAdmin):
     list_filter = [
         DueFilter,
         "status",
-        ("receiving_center", VisibleRelatedFilter),
+        ("receiving_center", DirectoryFilter),
         "cancer_site",
         "urgency",
-        ("specialist", VisibleRelatedFilter),
+        ("specialist", DirectoryFilter),
         OpinionFilter,
         # Not date_hierarchy: its year links read every visible referral on every page.
         ("created_at", admin.DateFieldListFilter),
