@@ -207,9 +207,14 @@ class Referral(models.Model):
             # The API's list pages newest first (cursor pagination on created_at, id).
             models.Index(fields=["-created_at", "-id"], name="referral_newest_first"),
             # The admin change list's default order, read slice by slice in index order
-            # (referrals/admin/paging.py); closed referrals with a past due date apart.
+            # (referrals/admin/paging.py), also within one state (the status filter); closed
+            # referrals with a past due date apart.
             models.Index(
                 fields=["urgency", "next_due", "-created_at", "-id"], name="referral_queue_order"
+            ),
+            models.Index(
+                fields=["status", "urgency", "next_due", "-created_at", "-id"],
+                name="referral_queue_order_status",
             ),
             models.Index(
                 fields=["urgency", "next_due", "-created_at", "-id"],
