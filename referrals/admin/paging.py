@@ -20,6 +20,7 @@ from django.utils.functional import cached_property
 from referrals.models import Patient, Referral
 
 EXACT_COUNT_LIMIT = 1000
+REFERENCE_START = "SO-"  # every human reference: SO-2026-000123
 # What `referrals_for_workspace` annotates and the change list's default order; `-pk` breaks
 # ties as Django's change list does.
 URGENCY_ORDER = ["-overdue_now", "urgency_rank", F("next_due").asc(nulls_last=True), "-created_at"]
@@ -78,12 +79,20 @@ class UrgencyOrderPaginator(EstimatedCountPaginator):
 
 def referral_search(visible: QuerySet, search_term: str) -> QuerySet:
     """Referrals of `visible` whose reference, patient MRN or patient name contains each word
-    of `search_term` (as Django's admin search did), found through the trigram indexes."""
+    of `search_term` (as Django's admin search did), found through the trigram indexes.
+
+    A word that starts like a reference ("SO-...") is a reference or MRN typed from its start:
+    matched as a prefix through the btree indexes (its trigrams, "SO-", "000", are in every
+    reference and the trigram index would read them all)."""
     for term in search_term.split():
+        if term.upper().startswith(REFERENCE_START):
+            reference, mrn = Q(reference__istartswith=term), Q(mrn__istartswith=term)
+        else:
+            reference, mrn = Q(reference__icontains=term), Q(mrn__icontains=term)
         patients = Patient.objects.filter(
-            Q(mrn__icontains=term) | Q(family_name__icontains=term) | Q(given_name__icontains=term)
+            mrn | Q(family_name__icontains=term) | Q(given_name__icontains=term)
         )
-        by_reference = visible.filter(reference__icontains=term).order_by().values("pk")
+        by_reference = visible.filter(reference).order_by().values("pk")
         by_patient = visible.filter(patient__in=patients).order_by().values("pk")
         visible = visible.filter(pk__in=by_reference.union(by_patient, all=True))
     return visible

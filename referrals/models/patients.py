@@ -50,6 +50,8 @@ class Patient(models.Model):
         indexes = [
             GinIndex(OpClass(Upper(name), name="gin_trgm_ops"), name=f"patient_{name}_trgm")
             for name in ("mrn", "family_name", "given_name")
+        ] + [
+            models.Index(OpClass(Upper("mrn"), name="text_pattern_ops"), name="patient_mrn_prefix")
         ]
 
     def __str__(self):

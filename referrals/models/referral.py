@@ -241,6 +241,11 @@ class Referral(models.Model):
             GinIndex(
                 OpClass(Upper("reference"), name="gin_trgm_ops"), name="referral_reference_trgm"
             ),
+            # ... and from its start ("SO-2026-0001"), where every trigram is in every row.
+            models.Index(
+                OpClass(Upper("reference"), name="text_pattern_ops"),
+                name="referral_reference_prefix",
+            ),
         ]
 
     def __str__(self):
