@@ -30,9 +30,9 @@ def referrals_for_workspace(*, user: User, today: datetime.date | None = None) -
     )
 
 
-# The home page counts up to this many referrals in each of its figures, then shows "500+":
+# The home page counts up to this many referrals in each of its figures, then shows "100+":
 # an exact count of a center's open referrals would read them all on every visit.
-COUNT_CAP = 500
+COUNT_CAP = 100
 
 
 def capped_count(queryset: QuerySet) -> int:
