@@ -36,7 +36,7 @@ COUNT_CAP = 100
 
 
 def capped_count(queryset: QuerySet) -> int:
-    """How many rows `queryset` has, up to COUNT_CAP + 1 (more than COUNT_CAP: "500+")."""
+    """How many rows `queryset` has, up to COUNT_CAP + 1 (more than COUNT_CAP: "100+")."""
     return queryset.order_by()[: COUNT_CAP + 1].count()
 
 
