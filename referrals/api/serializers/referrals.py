@@ -66,7 +66,7 @@ REQUIRED = "This field is required."
 
 
 def list_rows(rows: list[dict], today=None) -> list[dict]:
-    """A page of `values(*LIST_COLUMNS)` rows as the API shows them (ReferralListSerializer
+    """A page of `list_values` rows as the API shows them (ReferralListSerializer
     describes them in the schema; tests/api/test_list_output.py holds the two together)."""
     today = today or timezone.localdate()
     zone = timezone.get_current_timezone()
@@ -115,8 +115,8 @@ class ReferralPartiesSerializer(serializers.ModelSerializer):
 
 
 class ReferralListSerializer(ReferralPartiesSerializer):
-    """A list row, from a `values(*LIST_COLUMNS)` row. Its fields describe the schema; the
-    rows are written by `list_rows` (the list is the API's busiest read)."""
+    """A list row, from a `list_values` row. Its fields describe the schema; the rows are
+    written by `list_rows` (the list is the API's busiest read)."""
 
     is_overdue = serializers.BooleanField(read_only=True)
 
