@@ -6,8 +6,9 @@
   visible row in SQL. `UrgencyOrderPaginator` reads a page from eight slices, each an ordered
   scan of `referral_queue_order` (or its partial twin for closed referrals with a past due
   date) that stops after the page's last row, and merges them in that same order.
-- Search: references and patients (MRN, names) are matched through trigram indexes, each
-  side on its own table, and the referrals found are kept to the visible ones.
+- Search: references and names through trigram indexes (any part), MRNs and words that start
+  like a reference as prefixes through btree indexes, each side on its own table; the
+  referrals found are kept to the visible ones.
 """
 
 import json
@@ -78,19 +79,22 @@ class UrgencyOrderPaginator(EstimatedCountPaginator):
 
 
 def referral_search(visible: QuerySet, search_term: str) -> QuerySet:
-    """Referrals of `visible` whose reference, patient MRN or patient name contains each word
-    of `search_term` (as Django's admin search did), found through the trigram indexes.
+    """Referrals of `visible` whose reference or patient name contains each word of
+    `search_term`, or whose patient's MRN starts with it, found through indexes.
 
-    A word that starts like a reference ("SO-...") is a reference or MRN typed from its start:
-    matched as a prefix through the btree indexes (its trigrams, "SO-", "000", are in every
-    reference and the trigram index would read them all)."""
+    MRNs are typed from their start and matched as a prefix (btree on UPPER(mrn)): their
+    trigrams ("M00", "000") are in nearly every MRN, and a trigram index would read them all.
+    So is a word that starts like a reference ("SO-..."), matched as a reference prefix. The
+    rest (parts of references, names) goes through the trigram indexes."""
     for term in search_term.split():
         if term.upper().startswith(REFERENCE_START):
-            reference, mrn = Q(reference__istartswith=term), Q(mrn__istartswith=term)
+            reference = Q(reference__istartswith=term)
         else:
-            reference, mrn = Q(reference__icontains=term), Q(mrn__icontains=term)
+            reference = Q(reference__icontains=term)
         patients = Patient.objects.filter(
-            mrn | Q(family_name__icontains=term) | Q(given_name__icontains=term)
+            Q(mrn__istartswith=term)
+            | Q(family_name__icontains=term)
+            | Q(given_name__icontains=term)
         )
         by_reference = visible.filter(reference).order_by().values("pk")
         by_patient = visible.filter(patient__in=patients).order_by().values("pk")
