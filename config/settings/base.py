@@ -63,6 +63,7 @@ DJANGO_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",  # trigram index operator classes (search)
 ]
 THIRD_PARTY_APPS = [
     "rest_framework",

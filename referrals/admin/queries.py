@@ -1,8 +1,9 @@
 """The coordinator workspace's reads, all built on the one visibility layer."""
 
 import datetime
+from collections import Counter
 
-from django.db.models import BooleanField, Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from accounts.models import User
@@ -35,16 +36,30 @@ def referrals_for_workspace(*, user: User, today: datetime.date | None = None) -
     )
 
 
+# The home page counts up to this many referrals in each of its figures, then shows "100+":
+# an exact count of a center's open referrals would read them all on every visit.
+COUNT_CAP = 100
+
+
+def capped_count(queryset: QuerySet) -> int:
+    """How many rows `queryset` has, up to COUNT_CAP + 1 (more than COUNT_CAP: "100+")."""
+    return queryset.order_by()[: COUNT_CAP + 1].count()
+
+
 def work_queue(*, user: User, today: datetime.date | None = None) -> dict:
-    """The home page: open referrals by state with counts, late now, due this week."""
+    """The home page: open referrals by state with counts, late now, due this week.
+
+    Every figure is capped at COUNT_CAP and every list is read in due-date order from the
+    partial index of open referrals (`referral_open_due`): the page costs what it shows.
+    """
     today = today or timezone.localdate()
     visible = referrals_visible_to(user=user)
-    counts = dict(
-        visible.filter(status__in=OPEN_STATES)
-        .values_list("status")
-        .annotate(total=Count("pk"))
-        .order_by()
-    )
+    # One query: up to COUNT_CAP + 1 rows of each open state, counted here.
+    per_state = [
+        visible.filter(status=status).order_by().values_list("status")[: COUNT_CAP + 1]
+        for status in OPEN_STATES
+    ]
+    counts = Counter(status for (status,) in per_state[0].union(*per_state[1:], all=True))
     open_visible = visible.filter(status__in=OPEN_STATES).select_related(
         "patient", "receiving_center", "specialist"
     )
@@ -53,15 +68,23 @@ def work_queue(*, user: User, today: datetime.date | None = None) -> dict:
     due_this_week = open_visible.filter(
         Q(next_due__gte=today) & Q(next_due__lte=week_end)
     ).order_by("next_due", "reference")
+    late_count, due_this_week_count = capped_count(late), capped_count(due_this_week)
     return {
         "by_status": [
-            {"status": value, "label": label, "count": counts.get(value, 0)}
+            {
+                "status": value,
+                "label": label,
+                "count": min(counts[value], COUNT_CAP),
+                "more": counts[value] > COUNT_CAP,
+            }
             for value, label in Referral.Status.choices
             if value in OPEN_STATES
         ],
-        "late_count": late.count(),
+        "late_count": min(late_count, COUNT_CAP),
+        "late_more": late_count > COUNT_CAP,
         "late": list(late[:HOME_LIST_LENGTH]),
-        "due_this_week_count": due_this_week.count(),
+        "due_this_week_count": min(due_this_week_count, COUNT_CAP),
+        "due_this_week_more": due_this_week_count > COUNT_CAP,
         "due_this_week": list(due_this_week[:HOME_LIST_LENGTH]),
         "today": today,
     }

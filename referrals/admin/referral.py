@@ -3,11 +3,14 @@
 import datetime
 
 from django.contrib import admin
-from django.db.models import F
+from django.contrib.admin.views.main import ORDER_VAR
+from django.db.models import F, Q
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from accounts.memberships import organizations_where
+from accounts.models import Membership, Organization, User
 from audit.services import audit_record
 from referrals.admin import bulk_actions
 from referrals.admin.common import (
@@ -25,6 +28,11 @@ from referrals.admin.inlines import (
     RecordItemInline,
     ReferralEventInline,
 )
+from referrals.admin.paging import (
+    EstimatedCountPaginator,
+    UrgencyOrderPaginator,
+    referral_search,
+)
 from referrals.admin.queries import referrals_for_workspace
 from referrals.admin.referral_add import ReferralAddMixin
 from referrals.admin.workflow_views import (
@@ -36,7 +44,7 @@ from referrals.errors import DomainError
 from referrals.models import Referral
 from referrals.rules import workflow
 from referrals.rules.steps import LATE_STATES
-from referrals.selectors import referrals_overdue
+from referrals.selectors import destination_centers, referrals_overdue
 from referrals.services.referrals import referral_update
 
 
@@ -63,6 +71,46 @@ class DueFilter(admin.SimpleListFilter):
             )
         if self.value() == "on_time":
             return queryset.exclude(pk__in=referrals_overdue(queryset, today).values("pk"))
+        return queryset
+
+
+class DirectoryFilter(admin.RelatedFieldListFilter):
+    """Choices from the directory, not from the referrals: RelatedOnlyFieldListFilter reads
+    every visible referral on every page to find the centers and specialists in use.
+
+    Centers: the destination centers and the user's own. Specialists: those of the user's
+    organizations (all of them for a superuser). Nothing listed that the directory does not
+    already show the user."""
+
+    def field_choices(self, field, request, model_admin):
+        user = request.user
+        own = organizations_where(user, *Membership.Role.values)
+        if field.name == "receiving_center":
+            choices = Organization.objects.filter(
+                Q(pk__in=destination_centers().values("pk"))
+                | Q(pk__in=own, kind=Organization.Kind.CANCER_CENTER)
+            )
+        else:
+            specialists = Membership.objects.filter(role=Membership.Role.SPECIALIST)
+            if not user.is_superuser:
+                specialists = specialists.filter(organization_id__in=own)
+            choices = User.objects.filter(pk__in=specialists.values("user_id"))
+        ordering = self.field_admin_ordering(field, request, model_admin) or ()
+        return [(obj.pk, str(obj)) for obj in choices.order_by(*ordering)]
+
+
+class OpinionFilter(admin.SimpleListFilter):
+    """Which opinion the referral asks for; fixed choices (no scan for the values in use)."""
+
+    title = "opinion number"
+    parameter_name = "opinion_number"
+
+    def lookups(self, request, model_admin):
+        return [("2", "Second"), ("3", "Third"), ("4", "Fourth"), ("5", "Fifth")]
+
+    def queryset(self, request, queryset):
+        if self.value() in {"2", "3", "4", "5"}:
+            return queryset.filter(opinion_number=int(self.value()))
         return queryset
 
 
@@ -143,17 +191,20 @@ class ReferralAdmin(ReferralAddMixin, ServiceBackedAdmin):
     list_filter = [
         DueFilter,
         "status",
-        ("receiving_center", admin.RelatedOnlyFieldListFilter),
+        ("receiving_center", DirectoryFilter),
         "cancer_site",
         "urgency",
-        ("specialist", admin.RelatedOnlyFieldListFilter),
-        "opinion_number",
+        ("specialist", DirectoryFilter),
+        OpinionFilter,
+        # Not date_hierarchy: its year links read every visible referral on every page.
+        ("created_at", admin.DateFieldListFilter),
     ]
     list_select_related = ["patient", "receiving_center", "specialist"]
     search_fields = ["reference", "patient__mrn", "patient__family_name", "patient__given_name"]
     search_help_text = "Reference, MRN or patient name."
-    date_hierarchy = "created_at"
     list_per_page = 100
+    # No exact COUNT of every visible referral on each page (paging.py).
+    show_full_result_count = False
     actions = [
         bulk_actions.mark_records_received,
         bulk_actions.send_reminder_now,
@@ -173,6 +224,15 @@ class ReferralAdmin(ReferralAddMixin, ServiceBackedAdmin):
 
     def get_queryset(self, request):
         return referrals_for_workspace(user=request.user)
+
+    def get_search_results(self, request, queryset, search_term):
+        return referral_search(queryset, search_term), False
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        # The default order is read slice by slice; a column the user sorts on, in SQL.
+        ordered_by_user = ORDER_VAR in request.GET
+        paginator = EstimatedCountPaginator if ordered_by_user else UrgencyOrderPaginator
+        return paginator(queryset, per_page, orphans, allow_empty_first_page)
 
     def get_ordering(self, request):
         # Most urgent first: overdue, then urgent, then the soonest due.

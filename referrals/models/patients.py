@@ -2,7 +2,9 @@
 
 import uuid
 
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
+from django.db.models.functions import Upper
 
 from accounts.models import Organization
 from referrals.models.common import DateRulesMixin, choices_check
@@ -44,6 +46,13 @@ class Patient(DateRulesMixin, models.Model):
         constraints = [
             models.UniqueConstraint(fields=["organization", "mrn"], name="patient_mrn_unique"),
             choices_check("patient_sex_valid", "sex", PatientSex),
+        ]
+        # Search by MRN or name, any part of it (admin and API: icontains on UPPER()).
+        indexes = [
+            GinIndex(OpClass(Upper(name), name="gin_trgm_ops"), name=f"patient_{name}_trgm")
+            for name in ("mrn", "family_name", "given_name")
+        ] + [
+            models.Index(OpClass(Upper("mrn"), name="text_pattern_ops"), name="patient_mrn_prefix")
         ]
 
     def __str__(self):

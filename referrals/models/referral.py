@@ -3,8 +3,10 @@
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from accounts.models import CancerSite, Organization
@@ -196,6 +198,46 @@ class Referral(DateRulesMixin, models.Model):
             models.Index(fields=["submitted_at"]),
             # The API's list pages newest first (cursor pagination on created_at, id).
             models.Index(fields=["-created_at", "-id"], name="referral_newest_first"),
+            # The admin change list's default order, read slice by slice in index order
+            # (referrals/admin/paging.py), also within one state (the status filter); closed
+            # referrals with a past due date apart.
+            models.Index(
+                fields=["urgency", "next_due", "-created_at", "-id"], name="referral_queue_order"
+            ),
+            models.Index(
+                fields=["status", "urgency", "next_due", "-created_at", "-id"],
+                name="referral_queue_order_status",
+            ),
+            models.Index(
+                fields=["urgency", "next_due", "-created_at", "-id"],
+                name="referral_queue_order_final",
+                condition=Q(status__in=["closed", "declined", "cancelled"], next_due__isnull=False),
+            ),
+            # The admin home's queues: open referrals, soonest due first.
+            models.Index(
+                fields=["next_due", "reference"],
+                name="referral_open_due",
+                condition=Q(
+                    status__in=[
+                        "draft",
+                        "submitted",
+                        "accepted",
+                        "under_review",
+                        "recommendation_issued",
+                        "returned",
+                        "monitoring",
+                    ]
+                ),
+            ),
+            # Search by reference, any part of it (admin and API: icontains on UPPER()).
+            GinIndex(
+                OpClass(Upper("reference"), name="gin_trgm_ops"), name="referral_reference_trgm"
+            ),
+            # ... and from its start ("SO-2026-0001"), where every trigram is in every row.
+            models.Index(
+                OpClass(Upper("reference"), name="text_pattern_ops"),
+                name="referral_reference_prefix",
+            ),
         ]
 
     def __str__(self):

@@ -1,22 +1,23 @@
-from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
+from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 
 from accounts.models import Organization, User
 from referrals.api.filters import ReferralFilter
 from referrals.api.pagination import NewestFirstCursorPagination
+from referrals.api.renderers import FastJSONRenderer
 from referrals.api.schema import id_parameter
 from referrals.api.serializers.referrals import (
-    LIST_COLUMNS,
     EventSerializer,
     ReferralCreateSerializer,
     ReferralDetailSerializer,
     ReferralFieldsSerializer,
     ReferralListSerializer,
     TransitionSerializer,
-    list_related_uuids,
+    list_rows,
+    list_values,
 )
 from referrals.api.views.base import ApiView, input_data, visible_referral
 from referrals.errors import InvalidData
@@ -34,6 +35,7 @@ from referrals.services.referrals import (
 from referrals.services.workflow import referral_transition
 
 REFERRAL_ID = id_parameter("id", "The referral's id.")
+LIST_FILTERS = frozenset(ReferralFilter.base_filters)
 
 
 class ReferralListView(ApiView):
@@ -47,13 +49,16 @@ class ReferralListView(ApiView):
     def get_queryset(self):
         return referrals_visible_to(user=self.request.user)
 
+    renderer_classes = (FastJSONRenderer, BrowsableAPIRenderer)
+
     @extend_schema(operation_id="referrals_list", responses=ReferralListSerializer(many=True))
     def get(self, request):
-        rows = self.filter_queryset(self.get_queryset()).values(*LIST_COLUMNS)
-        page = self.paginate_queryset(rows)
-        context = {"today": timezone.localdate(), "uuids": list_related_uuids(page)}
-        serializer = self.get_serializer(page, many=True, context=context)
-        return self.get_paginated_response(serializer.data)
+        queryset = self.get_queryset()
+        # The filter set (a form, its fields, validation) only when the query uses a filter.
+        if LIST_FILTERS.intersection(request.query_params):
+            queryset = self.filter_queryset(queryset)
+        page = self.paginate_queryset(list_values(queryset))
+        return self.get_paginated_response(list_rows(page))
 
     @extend_schema(
         operation_id="referrals_create",

@@ -1,0 +1,103 @@
+"""The referral change list at scale: counts, order and search that cost what a page shows.
+
+- The paginator counts exactly up to EXACT_COUNT_LIMIT rows and beyond that shows
+  PostgreSQL's estimate ("about 98,000"): an exact COUNT(*) reads every visible row.
+- The default order (overdue first, then urgent, then soonest due, newest) is a sort of every
+  visible row in SQL. `UrgencyOrderPaginator` reads a page from eight slices, each an ordered
+  scan of `referral_queue_order` (or its partial twin for closed referrals with a past due
+  date) that stops after the page's last row, and merges them in that same order.
+- Search: references and names through trigram indexes (any part), MRNs and words that start
+  like a reference as prefixes through btree indexes, each side on its own table; the
+  referrals found are kept to the visible ones.
+"""
+
+import json
+
+from django.core.paginator import Paginator
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+from django.utils.functional import cached_property
+
+from referrals.models import Patient, Referral
+from referrals.selectors import overdue_condition
+
+EXACT_COUNT_LIMIT = 1000
+REFERENCE_START = "SO-"  # every human reference: SO-2026-000123
+# What `referrals_for_workspace` annotates and the change list's default order; `-pk` breaks
+# ties as Django's change list does.
+URGENCY_ORDER = ["-overdue_now", "urgency_rank", F("next_due").asc(nulls_last=True), "-created_at"]
+URGENCY_RANKED = [Referral.Urgency.URGENT, Referral.Urgency.ROUTINE]
+
+
+def planner_estimate(queryset: QuerySet) -> int:
+    plan = json.loads(queryset.order_by().explain(format="json"))
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+class EstimatedCountPaginator(Paginator):
+    @cached_property
+    def count(self) -> int:
+        rows = self.object_list.order_by().values("pk")
+        exact = rows[: EXACT_COUNT_LIMIT + 1].count()
+        if exact <= EXACT_COUNT_LIMIT:
+            return exact
+        return max(planner_estimate(rows), EXACT_COUNT_LIMIT + 1)
+
+    @property
+    def estimated(self) -> bool:
+        return self.count > EXACT_COUNT_LIMIT
+
+
+class UrgencyOrderPaginator(EstimatedCountPaginator):
+    """Pages of `referrals_for_workspace` rows in URGENCY_ORDER (see the module docstring)."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        return self._get_page(self.rows(bottom, bottom + self.per_page), number, self)
+
+    def rows(self, bottom: int, top: int) -> list[Referral]:
+        base = self.object_list.order_by()
+        today = timezone.localdate()
+        slices = []
+        for urgency in URGENCY_RANKED:
+            same = base.filter(urgency=urgency)
+            for part in (
+                same.filter(overdue_condition(today)),  # overdue
+                same.filter(next_due__lt=today).exclude(overdue_condition(today)),
+                same.filter(next_due__gte=today),
+                same.filter(next_due__isnull=True),
+            ):
+                ordered = part.order_by("next_due", "-created_at", "-pk")
+                keys = ordered.values_list(
+                    "pk", "overdue_now", "urgency_rank", "next_due", "created_at"
+                )
+                slices.append(keys[:top])
+        merged = slices[0].union(*slices[1:], all=True).order_by(*URGENCY_ORDER, "-pk")
+        page = [pk for pk, *_keys in merged[bottom:top]]
+        found = base.in_bulk(page)
+        return [found[pk] for pk in page]
+
+
+def referral_search(visible: QuerySet, search_term: str) -> QuerySet:
+    """Referrals of `visible` whose reference or patient name contains each word of
+    `search_term`, or whose patient's MRN starts with it, found through indexes.
+
+    MRNs are typed from their start and matched as a prefix (btree on UPPER(mrn)): their
+    trigrams ("M00", "000") are in nearly every MRN, and a trigram index would read them all.
+    So is a word that starts like a reference ("SO-..."), matched as a reference prefix. The
+    rest (parts of references, names) goes through the trigram indexes."""
+    for term in search_term.split():
+        if term.upper().startswith(REFERENCE_START):
+            reference = Q(reference__istartswith=term)
+        else:
+            reference = Q(reference__icontains=term)
+        patients = Patient.objects.filter(
+            Q(mrn__istartswith=term)
+            | Q(family_name__icontains=term)
+            | Q(given_name__icontains=term)
+        )
+        by_reference = visible.filter(reference).order_by().values("pk")
+        by_patient = visible.filter(patient__in=patients).order_by().values("pk")
+        visible = visible.filter(pk__in=by_reference.union(by_patient, all=True))
+    return visible
