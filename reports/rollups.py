@@ -18,9 +18,10 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from referrals.models import Referral
+from reports import postgres
 from reports.access import ReportViewer
 from reports.filters import ReportFilters
-from reports.queries import DISTRIBUTION_BUCKETS, STAGES, STEP_BY_STATUS
+from reports.queries import DISTRIBUTION_BUCKETS, STAGES, STEP_BY_STATUS, histogram_figures
 
 FLAGS = ["issued", "returned", "second_opinions_issued"]
 FLAGS += [f"bucket_{index}" for index in range(len(DISTRIBUTION_BUCKETS))]
@@ -54,17 +55,40 @@ SELECT (
     ) AS counted
 ) AS issued_weeks, (
     SELECT json_object_agg(status, count) FROM ({overdue}) AS late
-) AS overdue
+) AS overdue, (
+    SELECT row_to_json(linked) FROM (
+        SELECT {linked_sums} FROM reports_referral_linked_rollup AS rollup WHERE {condition}
+    ) AS linked
+) AS linked, (
+    SELECT followed FROM ({further}) AS further
+) AS followed, (
+    SELECT json_agg(json_build_array(stage, centidays, referrals) ORDER BY stage, centidays)
+    FROM (
+        SELECT stage, centidays, SUM(referrals) AS referrals
+        FROM reports_stage_histogram AS histogram WHERE {level} GROUP BY 1, 2
+        HAVING SUM(referrals) > 0
+    ) AS counted
+) AS histogram
 """
+LINKED_COLUMNS = [
+    "in_force", "naming_a_trial", "suggesting_third_opinion", "concurs", "modifies", "differs",
+    "signed_reviews", "major_discrepancies",
+]  # fmt: skip
 
 
 def rollup_counts(
     referrals: QuerySet[Referral], *, viewer: ReportViewer, filters: ReportFilters
 ) -> dict:
     """Totals, stage counts, and referrals per center, state, overdue step, site, reason and
-    week of `referrals` (report_referrals(viewer, filters)), as reports.queries.grouped_counts
-    gives them, from the rollups."""
+    week of `referrals` (report_referrals(viewer, filters)), their recommendations, reviews
+    and further opinions, as reports.queries.grouped_counts gives them, from the rollups; and
+    "percentiles" (as reports.queries.referral_figures gives them) from the stage histograms
+    when the report has no period and one of their levels answers it, else None."""
     condition, params = _condition(viewer, filters)
+    level, level_params = _histogram_level(viewer, filters)
+    further, further_params = postgres.further_opinions_sql(
+        referrals, every_referral=viewer.scope is None and filters == ReportFilters()
+    )
     overdue, overdue_params = (
         referrals.filter(next_due__lt=timezone.localdate(), status__in=list(STEP_BY_STATUS))
         .values("status")
@@ -76,10 +100,20 @@ def rollup_counts(
         condition=condition,
         monday=MONDAY.format(day="rollup.day"),
         overdue=overdue,
+        linked_sums=", ".join(
+            f"COALESCE(SUM(rollup.{column}), 0) AS {column}" for column in LINKED_COLUMNS
+        ),
+        further=further,
+        level=level or "false",
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params * 4 + list(overdue_params))
-        counts, reasons, submitted_weeks, issued_weeks, late = cursor.fetchone()
+        cursor.execute(
+            sql,
+            params * 4 + list(overdue_params) + params + list(further_params) + level_params,
+        )
+        counts, reasons, submitted_weeks, issued_weeks, late, linked, followed, histogram = (
+            cursor.fetchone()
+        )
     totals = dict.fromkeys(["total", *FLAGS], 0)
     centers: dict[tuple[str, str], int] = {}
     statuses: dict[str, int] = {}
@@ -104,7 +138,49 @@ def rollup_counts(
         "reasons": {reason: int(count) for reason, count in (reasons or {}).items()},
         "submitted_weeks": _weeks(submitted_weeks),
         "issued_weeks": _weeks(issued_weeks),
+        "recommendations": {
+            name: int(linked[name]) for name in LINKED_COLUMNS if name in RECOMMENDATION_FIGURES
+        },
+        "pathology": {
+            "signed": int(linked["signed_reviews"]),
+            "major": int(linked["major_discrepancies"]),
+        },
+        "followed": int(followed),
+        "percentiles": None if level is None else histogram_figures(histogram or []),
     }
+
+
+RECOMMENDATION_FIGURES = LINKED_COLUMNS[:6]
+
+
+def _histogram_level(viewer: ReportViewer, filters: ReportFilters) -> tuple[str | None, list]:
+    """The stage histogram rows (migration reports 0006) that hold exactly the durations of
+    the report's referrals, as SQL; None when no level does (a period, or a scope of both
+    centers and practices, or a practice's scope filtered by center)."""
+    if filters.submitted_from or filters.submitted_to:
+        return None, []
+    conditions = ["histogram.cancer_site = %s"]
+    params: list = [filters.cancer_site or ""]
+    center = "(SELECT id FROM accounts_organization WHERE uuid = %s)"
+    if viewer.scope is not None and viewer.practices:
+        if viewer.centers or filters.center_uuid:
+            return None, []
+        conditions += [
+            "histogram.receiving_center_id = 0",
+            "histogram.referring_organization_id = ANY(%s)",
+        ]
+        params.append(list(viewer.practices))
+        return " AND ".join(conditions), params
+    conditions.append("histogram.referring_organization_id = 0")
+    if viewer.scope is not None:
+        conditions.append("histogram.receiving_center_id = ANY(%s)")
+        params.append(list(viewer.centers))
+    if filters.center_uuid:
+        conditions.append(f"histogram.receiving_center_id = {center}")
+        params.append(filters.center_uuid)
+    elif viewer.scope is None:
+        conditions.append("histogram.receiving_center_id = 0")
+    return " AND ".join(conditions), params
 
 
 def rollups_apply() -> bool:
