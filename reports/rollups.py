@@ -11,6 +11,7 @@ due date (index-only, migration reports 0004), in the same query.
 """
 
 import datetime
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection
@@ -181,6 +182,22 @@ def _histogram_level(viewer: ReportViewer, filters: ReportFilters) -> tuple[str 
     elif viewer.scope is None:
         conditions.append("histogram.receiving_center_id = 0")
     return " AND ".join(conditions), params
+
+
+class RollupChange(NamedTuple):
+    version: int
+    changed_at: datetime.datetime
+
+
+def rollups_changed() -> RollupChange | None:
+    """The version and time of the last write to anything the summary shows (migration
+    reports 0006: every statement writing referrals, recommendations, pathology reviews or
+    organizations moves them), or None when the rollups do not apply."""
+    if not rollups_apply():
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version, changed_at FROM reports_rollup_change")
+        return RollupChange(*cursor.fetchone())
 
 
 def rollups_apply() -> bool:
