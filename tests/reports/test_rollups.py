@@ -10,12 +10,14 @@ from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Membership
-from referrals.models import Referral
+from referrals.models import PathologyReview, Recommendation, Referral
 from reports.access import report_viewer
+from reports.aggregates import centidays
 from reports.filters import ReportFilters
+from reports.queries import STAGES
 from reports.selectors import report_summary
-from tests.factories import UserFactory, member
-from tests.reports.conftest import T0, days
+from tests.factories import RecommendationFactory, UserFactory, member
+from tests.reports.conftest import T0, days, sign_review
 
 Role = Membership.Role
 S = Referral.Status
@@ -51,10 +53,71 @@ def live_per_status() -> dict[str, int]:
     return {row["status"]: row["count"] for row in rows}
 
 
+def rolled_up_histograms() -> dict[tuple[str, int], int]:
+    """The stage histograms' every-referral level: (stage, centidays) -> referrals."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT stage, centidays, SUM(referrals) FROM reports_stage_histogram"
+            " WHERE receiving_center_id = 0 AND referring_organization_id = 0"
+            " AND cancer_site = '' GROUP BY 1, 2 HAVING SUM(referrals) <> 0"
+        )
+        return {(stage, value): count for stage, value, count in cursor.fetchall()}
+
+
+def live_histograms() -> dict[tuple[str, int], int]:
+    histograms: dict[tuple[str, int], int] = {}
+    for referral in Referral.objects.filter(submitted_at__isnull=False):
+        for stage, _, start, end in STAGES:
+            value = centidays(getattr(referral, start), getattr(referral, end))
+            if value is not None:
+                histograms[stage, value] = histograms.get((stage, value), 0) + 1
+    return histograms
+
+
+def rolled_up_linked() -> tuple[int, int, int, int]:
+    """Recommendations in force, differing ones, signed reviews, major discrepancies."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT SUM(in_force), SUM(differs), SUM(signed_reviews), SUM(major_discrepancies)"
+            " FROM reports_referral_linked_rollup"
+        )
+        return tuple(int(value or 0) for value in cursor.fetchone())
+
+
+def live_linked() -> tuple[int, int, int, int]:
+    in_force = Recommendation.objects.filter(
+        referral__submitted_at__isnull=False, signed_at__isnull=False, superseded_at__isnull=True
+    )
+    signed = PathologyReview.objects.filter(
+        referral__submitted_at__isnull=False, signed_at__isnull=False
+    )
+    return (
+        in_force.count(),
+        in_force.filter(concordance="differs").count(),
+        signed.count(),
+        signed.filter(discrepancy="major").count(),
+    )
+
+
 def write_in_every_way(data) -> None:
     """Status changes, center, site and reason edits, a submission and deletes, by the ORM
-    and by raw SQL (which no Django signal would see)."""
+    and by raw SQL (which no Django signal would see); recommendations amended and added,
+    reviews signed, changed and deleted, and a referral with both moved to another center."""
     r = data.referrals
+    r2 = r["r2"]
+    r2.receiving_center = data.center_b
+    r2.save()
+    Recommendation.objects.filter(referral=r["r3"]).update(superseded_at=r["r3"].submitted_at)
+    RecommendationFactory(
+        referral=r["r3"], version=2, concordance="modifies", amendment_reason="New imaging."
+    )
+    sign_review(r["r3"], "major")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE referrals_pathologyreview SET discrepancy = 'minor' WHERE referral_id = %s",
+            [r["r1"].pk],
+        )
+        cursor.execute("DELETE FROM referrals_pathologyreview WHERE referral_id = %s", [r2.pk])
     r5 = r["r5"]
     r5.status, r5.accepted_at = S.ACCEPTED, r5.submitted_at + days(1)
     r5.save()
@@ -90,8 +153,14 @@ def write_in_every_way(data) -> None:
 @pytest.mark.django_db
 def test_rollups_count_the_referrals_after_every_kind_of_write(known_data):
     assert rolled_up_per_status() == live_per_status()
+    assert rolled_up_histograms() == live_histograms()
+    assert rolled_up_linked() == live_linked() == (3, 1, 2, 1)
     write_in_every_way(known_data)
     assert rolled_up_per_status() == live_per_status()
+    assert rolled_up_histograms() == live_histograms()
+    # r1 (concurs), r2 v2 (modifies), r3 v2 (modifies; its v1 superseded); the reviews of r1
+    # (now minor) and r3 (major), r2's deleted.
+    assert rolled_up_linked() == live_linked() == (3, 0, 2, 1)
     # Nine submitted, the draft submitted, r7 and r10 deleted: eight remain.
     assert sum(rolled_up_per_status().values()) == 8
 
@@ -159,5 +228,7 @@ def test_truncating_the_referrals_empties_the_rollups(known_data):
             "SELECT (SELECT COUNT(*) FROM reports_referral_rollup)"
             " + (SELECT COUNT(*) FROM reports_referral_reason_rollup)"
             " + (SELECT COUNT(*) FROM reports_referral_issued_rollup)"
+            " + (SELECT COUNT(*) FROM reports_stage_histogram)"
+            " + (SELECT COUNT(*) FROM reports_referral_linked_rollup)"
         )
         assert cursor.fetchone()[0] == 0
