@@ -1,21 +1,21 @@
 """The report's queries in PostgreSQL: four, each an index-only pass over the scoped
 referrals (the covering indexes of migration reports 0001: narrower than the table, and
-without its wide rows to decode), or over two index entries per percentile.
+without its wide rows to decode).
 
-Queries 1 and 3 are the fallback: the report reads its counts and weekly series from the
-rollups (reports.rollups, migration reports 0003) whenever they apply.
+Queries 1, 3 and 4 are the fallback: the report reads its counts, weekly series,
+recommendations and reviews from the rollups (reports.rollups, migrations reports 0003 and
+0006) whenever they apply; query 2, when the report has a period (or a scope that no level of
+the stage histograms holds).
 
 1. `referral_counts`: a plain GROUP BY over the few dimensions (center, status, site,
    reasons, overdue, issued, returned, second opinion, turnaround bucket), with each stage's
    count; every breakdown and total is a sum of its few thousand rows, added up in Python.
    (PostgreSQL counts it in one process: it expects far more groups than there are;
    parallel counting was measured no faster on the 2-core development machine under load.)
-2. Per-stage median and 90th percentile, exactly as percentile_cont gives them:
-   `stage_percentiles_by_index` for all submitted referrals (no scope, no filter): each
-   percentile read from the stage's days index (migration reports 0002) at its rank, known
-   from the counts of query 1; otherwise `stage_percentiles`, percentile_cont in three
-   UNION ALL branches that PostgreSQL runs side by side (Parallel Append: an ordered-set
-   aggregate cannot be split across workers, separate ones can).
+2. `stage_percentiles`: per-stage median and 90th percentile, percentile_cont of the
+   durations in centidays (reports.aggregates), in three UNION ALL branches that PostgreSQL
+   runs side by side (Parallel Append: an ordered-set aggregate cannot be split across
+   workers, separate ones can). The fallback of the stage histograms (reports.rollups).
 3. `weekly_counts`: referrals submitted and recommendations issued per local week.
 4. `linked_counts`: recommendations in force, signed pathology reviews, further opinions
    (for every submitted referral, without matching them to a million referrals).

@@ -1,10 +1,10 @@
 """The report's queries: a fixed handful, whatever the number of referrals.
 
 On PostgreSQL (reports.postgres, four queries): the counts per combination of dimensions,
-the per-stage percentiles (by index order when the report covers every referral), the weekly
-series, and the recommendations in force, signed pathology reviews and further opinions; the
-counts and the weekly series are read from the rollups instead (reports.rollups, one query
-with the overdue steps) whenever these apply. SQLite (embedded `make run` only) gets simpler
+the per-stage percentiles, the weekly series, and the recommendations in force, signed
+pathology reviews and further opinions; all of these but the percentiles of a period are read
+from the rollups and stage histograms instead (reports.rollups, one query with the overdue
+steps and the further opinions) whenever these apply. SQLite (embedded `make run` only) gets simpler
 equivalents: percentiles computed in Python, one query per breakdown, and
 `recommendation_figures`, `pathology_figures` and `further_opinions` (semi-joins).
 """
@@ -75,8 +75,7 @@ def tune_report_transaction(*, one_snapshot: bool = False) -> None:
     """Apply REPORT_SETTINGS until the current transaction ends (PostgreSQL only).
 
     one_snapshot (only as the transaction's first statement): REPEATABLE READ, so that all
-    the report's queries see the same referrals (the percentiles by index order rely on the
-    counts of an earlier query).
+    the report's queries see the same referrals.
     """
     if connection.vendor != "postgresql":
         return
