@@ -62,12 +62,35 @@ SELECT (
     ) AS linked
 ) AS linked, (
     SELECT followed FROM ({further}) AS further
-) AS followed, (
+) AS followed
+"""
+# A report without a period: its counts from reports_level_count, its percentiles from the
+# stage histograms (migration reports 0006, 0008), a few hundred rows whatever the referrals.
+LEVEL_SQL = """
+SELECT (
+    SELECT json_agg(json_build_array(center.uuid, center.name, counted.cancer_site,
+        counted.value, counted.referrals))
+    FROM (
+        SELECT level.receiving_center_id, level.cancer_site, level.value,
+            SUM(level.referrals) AS referrals
+        FROM reports_level_count AS level WHERE level.measure = 'status' AND {breakdown}
+        GROUP BY 1, 2, 3 HAVING SUM(level.referrals) <> 0
+    ) AS counted JOIN accounts_organization AS center ON center.id = counted.receiving_center_id
+) AS statuses, (
+    SELECT json_agg(json_build_array(counted.measure, counted.value, counted.referrals))
+    FROM (
+        SELECT level.measure, level.value, SUM(level.referrals) AS referrals
+        FROM reports_level_count AS level
+        WHERE level.measure <> 'status' AND {level}
+            AND (level.measure NOT LIKE 'due:%%' OR level.value < %s)
+        GROUP BY 1, 2 HAVING SUM(level.referrals) <> 0
+    ) AS counted
+) AS measures, (
     SELECT json_agg(json_build_array(stage, centidays, referrals) ORDER BY stage, centidays)
     FROM (
-        SELECT stage, centidays, SUM(referrals) AS referrals
-        FROM reports_stage_histogram AS histogram WHERE {level} GROUP BY 1, 2
-        HAVING SUM(referrals) > 0
+        SELECT level.stage, level.centidays, SUM(level.referrals) AS referrals
+        FROM reports_stage_histogram AS level WHERE {level} GROUP BY 1, 2
+        HAVING SUM(level.referrals) > 0
     ) AS counted
 ) AS histogram
 """
@@ -85,8 +108,10 @@ def rollup_counts(
     and further opinions, as reports.queries.grouped_counts gives them, from the rollups; and
     "percentiles" (as reports.queries.referral_figures gives them) from the stage histograms
     when the report has no period and one of their levels answers it, else None."""
+    level, level_params = _level(viewer, filters)
+    if level is not None:
+        return _level_counts(viewer, filters, level, level_params)
     condition, params = _condition(viewer, filters)
-    level, level_params = _histogram_level(viewer, filters)
     further, further_params = postgres.further_opinions_sql(
         referrals, every_referral=viewer.scope is None and filters == ReportFilters()
     )
@@ -105,16 +130,10 @@ def rollup_counts(
             f"COALESCE(SUM(rollup.{column}), 0) AS {column}" for column in LINKED_COLUMNS
         ),
         further=further,
-        level=level or "false",
     )
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            params * 4 + list(overdue_params) + params + list(further_params) + level_params,
-        )
-        counts, reasons, submitted_weeks, issued_weeks, late, linked, followed, histogram = (
-            cursor.fetchone()
-        )
+        cursor.execute(sql, params * 4 + list(overdue_params) + params + list(further_params))
+        counts, reasons, submitted_weeks, issued_weeks, late, linked, followed = cursor.fetchone()
     totals = dict.fromkeys(["total", *FLAGS], 0)
     centers: dict[tuple[str, str], int] = {}
     statuses: dict[str, int] = {}
@@ -147,41 +166,115 @@ def rollup_counts(
             "major": int(linked["major_discrepancies"]),
         },
         "followed": int(followed),
-        "percentiles": None if level is None else histogram_figures(histogram or []),
+        "percentiles": None,
     }
 
 
 RECOMMENDATION_FIGURES = LINKED_COLUMNS[:6]
+CENTER_OF_UUID = "(SELECT id FROM accounts_organization WHERE uuid = %s)"
 
 
-def _histogram_level(viewer: ReportViewer, filters: ReportFilters) -> tuple[str | None, list]:
-    """The stage histogram rows (migration reports 0006) that hold exactly the durations of
-    the report's referrals, as SQL; None when no level does (a period, or a scope of both
+def _level(viewer: ReportViewer, filters: ReportFilters) -> tuple[str | None, list]:
+    """The level rows (migrations reports 0006, 0008) that count exactly the report's
+    referrals, as SQL on alias `level`; None when no level does (a period, a scope of both
     centers and practices, or a practice's scope filtered by center)."""
     if filters.submitted_from or filters.submitted_to:
         return None, []
-    conditions = ["histogram.cancer_site = %s"]
+    conditions = ["level.cancer_site = %s"]
     params: list = [filters.cancer_site or ""]
-    center = "(SELECT id FROM accounts_organization WHERE uuid = %s)"
     if viewer.scope is not None and viewer.practices:
         if viewer.centers or filters.center_uuid:
             return None, []
-        conditions += [
-            "histogram.receiving_center_id = 0",
-            "histogram.referring_organization_id = ANY(%s)",
-        ]
+        conditions += ["level.receiving_center_id = 0", "level.referring_organization_id = ANY(%s)"]
         params.append(list(viewer.practices))
         return " AND ".join(conditions), params
-    conditions.append("histogram.referring_organization_id = 0")
+    conditions.append("level.referring_organization_id = 0")
     if viewer.scope is not None:
-        conditions.append("histogram.receiving_center_id = ANY(%s)")
+        conditions.append("level.receiving_center_id = ANY(%s)")
         params.append(list(viewer.centers))
     if filters.center_uuid:
-        conditions.append(f"histogram.receiving_center_id = {center}")
+        conditions.append(f"level.receiving_center_id = {CENTER_OF_UUID}")
         params.append(filters.center_uuid)
     elif viewer.scope is None:
-        conditions.append("histogram.receiving_center_id = 0")
+        conditions.append("level.receiving_center_id = 0")
     return " AND ".join(conditions), params
+
+
+def _breakdown(viewer: ReportViewer, filters: ReportFilters) -> tuple[str, list]:
+    """The level rows of the referrals' states per center and site (for the breakdowns):
+    center × site, or center × practice × site for a practice's scope."""
+    conditions = ["level.receiving_center_id <> 0", "level.cancer_site <> ''"]
+    params: list = []
+    if viewer.scope is not None and viewer.practices:
+        conditions.append("level.referring_organization_id = ANY(%s)")
+        params.append(list(viewer.practices))
+    else:
+        conditions.append("level.referring_organization_id = 0")
+        if viewer.scope is not None:
+            conditions.append("level.receiving_center_id = ANY(%s)")
+            params.append(list(viewer.centers))
+    if filters.center_uuid:
+        conditions.append(f"level.receiving_center_id = {CENTER_OF_UUID}")
+        params.append(filters.center_uuid)
+    if filters.cancer_site:
+        conditions.append("level.cancer_site = %s")
+        params.append(filters.cancer_site)
+    return " AND ".join(conditions), params
+
+
+def _level_counts(viewer: ReportViewer, filters: ReportFilters, level: str, params: list) -> dict:
+    """rollup_counts of a report that a level answers, in one query of a few hundred rows."""
+    breakdown, breakdown_params = _breakdown(viewer, filters)
+    today = timezone.localdate().isoformat()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            LEVEL_SQL.format(breakdown=breakdown, level=level),
+            breakdown_params + params + [today] + params,
+        )
+        statuses, measures, histogram = cursor.fetchone()
+    counts: dict = {
+        "totals": dict.fromkeys(["total", *FLAGS], 0),
+        "centers": {},
+        "status": {},
+        "cancer_site": {},
+        "overdue": {},
+        "reasons": {},
+        "submitted_weeks": {},
+        "issued_weeks": {},
+        "linked": dict.fromkeys([*LINKED_COLUMNS, "followed"], 0),
+    }
+    for uuid, name, site, status, count in statuses or []:
+        counts["totals"]["total"] += count
+        for breakdown_name, key in (("centers", (str(uuid), name)), ("status", status)):
+            _add(counts[breakdown_name], key, count)
+        _add(counts["cancer_site"], site, count)
+    for measure, value, count in measures or []:
+        if measure.startswith("due:"):
+            _add(counts["overdue"], measure.removeprefix("due:"), count)
+        elif measure == "flag":
+            counts["totals"][value] += count
+        elif measure == "linked":
+            counts["linked"][value] += count
+        elif measure == "reason":
+            counts["reasons"][value] = count
+        else:  # submitted_week, issued_week
+            counts[f"{measure}s"][datetime.date.fromisoformat(value)] = count
+    totals, linked = counts.pop("totals"), counts.pop("linked")
+    counts["stage_counts"] = {name: totals.pop(name) for name in FLAGS if name.startswith("count_")}
+    counts["totals"] = totals
+    counts["centers"] = [(uuid, name, count) for (uuid, name), count in counts["centers"].items()]
+    counts["recommendations"] = {name: linked[name] for name in RECOMMENDATION_FIGURES}
+    counts["pathology"] = {
+        "signed": linked["signed_reviews"],
+        "major": linked["major_discrepancies"],
+    }
+    counts["followed"] = linked["followed"]
+    counts["percentiles"] = histogram_figures(histogram or [])
+    return counts
+
+
+def _add(totals: dict, key, count: int) -> None:
+    totals[key] = totals.get(key, 0) + count
 
 
 class RollupChange(NamedTuple):

@@ -15,11 +15,12 @@ from tests.factories import CancerCenterFactory, CommunityPracticeFactory, UserF
 Role = Membership.Role
 S = Referral.Status
 STATES = [S.SUBMITTED, S.ACCEPTED, S.UNDER_REVIEW, S.RECOMMENDATION_ISSUED, S.RETURNED, S.CLOSED]
-# The summary's own queries: session settings; one query of the rollups (reports.rollups:
-# counts, weekly series, overdue steps, recommendations, pathology reviews, further opinions
-# and the stage histograms); and a savepoint and its release (the test runs inside a
-# transaction). With a period, the percentiles are counted from the referrals: one more.
-SUMMARY_QUERIES = 4
+# The summary's own queries: the change marker (its ETag); session settings; one query of
+# the rollups (reports.rollups: counts, weekly series, overdue steps, recommendations,
+# pathology reviews, further opinions and the stage histograms); and a savepoint and its
+# release (the test runs inside a transaction). With a period, the percentiles are counted
+# from the referrals: one more.
+SUMMARY_QUERIES = 5
 
 
 def bulk_referrals(count: int) -> Membership:

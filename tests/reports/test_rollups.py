@@ -17,7 +17,7 @@ from reports.filters import ReportFilters
 from reports.queries import STAGES
 from reports.selectors import report_summary
 from tests.factories import RecommendationFactory, UserFactory, member
-from tests.reports.conftest import T0, days, sign_review
+from tests.reports.conftest import T0, days, make_referral, sign_review
 
 Role = Membership.Role
 S = Referral.Status
@@ -148,6 +148,15 @@ def write_in_every_way(data) -> None:
             [r["r1"].pk],
         )
         cursor.execute("DELETE FROM referrals_referral WHERE id = %s", [r["r10"].pk])
+        # r3's further opinion is corrected to follow r1; r2's is submitted (below).
+        cursor.execute(
+            "UPDATE referrals_referral SET previous_referral_id = %s WHERE id = %s",
+            [r["r1"].pk, r["r3b"].pk],
+        )
+    make_referral(
+        data, "r2b", center=data.center_b, status=S.SUBMITTED, site="lung", reasons=["other"],
+        submitted_day=30, opinion_number=3, previous_referral=r2,
+    )  # fmt: skip
 
 
 @pytest.mark.django_db
@@ -161,8 +170,8 @@ def test_rollups_count_the_referrals_after_every_kind_of_write(known_data):
     # r1 (concurs), r2 v2 (modifies), r3 v2 (modifies; its v1 superseded); the reviews of r1
     # (now minor) and r3 (major), r2's deleted.
     assert rolled_up_linked() == live_linked() == (3, 0, 2, 1)
-    # Nine submitted, the draft submitted, r7 and r10 deleted: eight remain.
-    assert sum(rolled_up_per_status().values()) == 8
+    # Nine submitted, the draft and r2b submitted, r7 and r10 deleted: nine remain.
+    assert sum(rolled_up_per_status().values()) == 9
 
 
 @pytest.mark.django_db
@@ -187,6 +196,8 @@ def test_summary_from_rollups_equals_the_counted_one(known_data, center_a_coordi
     assert sum(week["recommendations_issued"] for week in everything["weekly"]) == 4
     statuses = {row["status"]: row["count"] for row in everything["by_status"]}
     assert statuses[S.ACCEPTED] == 2 and statuses[S.DECLINED] == 0
+    # r1 followed by r3b, r2 by r2b; r3 no longer.
+    assert everything["third_opinion"]["followed_by_another_opinion"] == 2
 
 
 @pytest.mark.django_db
