@@ -1,13 +1,20 @@
-"""The report's counts and weekly series read from the rollups of migration reports 0003.
+"""The report's counts, weekly series and percentiles read from the trigger-kept rollups.
 
-The rollups hold, per local submission date, receiving center, referring organization and
-cancer site, the submitted referrals' counts by state (with the flags the rates and
-turnaround buckets need and each stage's count), by reason, and by week of their
-recommendation. Every filter of the report (period by local day, center, site) and every
-viewer's scope (a center's or a practice's referrals, or all) is a condition on those keys,
-so one query sums a few tens of thousands of rows instead of a million referrals. The overdue
-steps depend on today's date and are counted live, from the (few) open referrals past their
-due date (index-only, migration reports 0004), in the same query.
+Without a period (the dashboard's default, for every viewer), everything comes from the level
+counts and stage histograms of migrations reports 0006 and 0008: a few hundred rows per
+level (everything, a center, a practice, a site, a center's or a practice's site), whatever
+the number of referrals; the report's scope and filters pick one level or a sum of disjoint
+ones.
+
+With a period, from the day-keyed rollups of migration reports 0003 (per local submission
+date, receiving center, referring organization and cancer site: counts by state, with the
+flags the rates and turnaround buckets need and each stage's count, by reason, and by week
+of the recommendation) and the linked rollup of 0006 (recommendations and reviews): every
+filter and scope is a condition on their keys, so one query sums a few tens of thousands of
+rows instead of a million referrals. The overdue steps depend on today's date and the
+further opinions on pairs of referrals: there they are counted live, from the (few) open
+referrals past their due date (index-only, migration reports 0004) and the (few) referrals
+naming a previous one, in the same query; the percentiles are computed from the referrals.
 """
 
 import datetime
