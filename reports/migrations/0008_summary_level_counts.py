@@ -271,6 +271,8 @@ def create(apps, schema_editor):
         return
     zone = settings.TIME_ZONE
     schema_editor.execute(f"LOCK TABLE {histograms.LOCKED} IN SHARE ROW EXCLUSIVE MODE")
+    # The back-fill's sums in memory (until the migration's transaction ends).
+    schema_editor.execute("SET LOCAL work_mem = '256MB'")
     statements = [
         *TABLES,
         _referral_function(zone),

@@ -221,6 +221,8 @@ def test_rollups_follow_statements_that_write_many_referrals_at_once(known_data)
             [known_data.center_b.pk],
         )
     assert rolled_up_per_status() == live_per_status()
+    assert rolled_up_histograms() == live_histograms()
+    assert rolled_up_linked() == live_linked()
     assert live_per_status()[S.CLOSED] >= len(copies)
     superuser = UserFactory(is_superuser=True)
     for filters in (ReportFilters(), ReportFilters(cancer_site="lung")):
