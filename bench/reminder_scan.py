@@ -4,11 +4,11 @@ Loads 1,000,000 referrals (1% late) into its own PostgreSQL database and times t
 reloads 100,000 referrals with the same number late and times it again. Prints both times and
 their ratio (target: under 1.5). Not run by the tests. From the repository root:
 
-    createdb -h 127.0.0.1 -U postgres so_bench_reminders   # once
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/so_bench_reminders \\
-        .venv/bin/python bench/reminder_scan.py [--total 1000000] [--small 100000] [--late 10000]
+    .venv/bin/python bench/reminder_scan.py [--total 1000000] [--small 100000] [--late 10000]
 
-The database is emptied and reloaded on every run: never point it at real data.
+It creates (when missing) and migrates its own database, so_bench_reminders (another with
+DATABASE_URL=postgres://...). The database is emptied and reloaded on every run: never point
+it at real data. The last line is the ratio.
 """
 
 import argparse
@@ -21,6 +21,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/so_bench_reminders")
+
+from bench.database import ensure_database  # noqa: E402
+
+if os.environ["DATABASE_URL"].startswith("postgres"):
+    ensure_database(os.environ["DATABASE_URL"])
 
 import django  # noqa: E402
 

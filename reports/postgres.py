@@ -1,42 +1,43 @@
 """The report's queries in PostgreSQL: four, each an index-only pass over the scoped
 referrals (the covering indexes of migration reports 0001: narrower than the table, and
-without its wide rows to decode), or over two index entries per percentile.
+without its wide rows to decode).
 
-Queries 1 and 3 are the fallback: the report reads its counts and weekly series from the
-rollups (reports.rollups, migration reports 0003) whenever they apply.
+Queries 1, 3 and 4 are the fallback: the report reads its counts, weekly series,
+recommendations and reviews from the rollups (reports.rollups, migrations reports 0003 and
+0006) whenever they apply; query 2, when the report has a period (or a scope that no level of
+the stage histograms holds).
 
 1. `referral_counts`: a plain GROUP BY over the few dimensions (center, status, site,
    reasons, overdue, issued, returned, second opinion, turnaround bucket), with each stage's
    count; every breakdown and total is a sum of its few thousand rows, added up in Python.
    (PostgreSQL counts it in one process: it expects far more groups than there are;
    parallel counting was measured no faster on the 2-core development machine under load.)
-2. Per-stage median and 90th percentile, exactly as percentile_cont gives them:
-   `stage_percentiles_by_index` for all submitted referrals (no scope, no filter): each
-   percentile read from the stage's days index (migration reports 0002) at its rank, known
-   from the counts of query 1; otherwise `stage_percentiles`, percentile_cont in three
-   UNION ALL branches that PostgreSQL runs side by side (Parallel Append: an ordered-set
-   aggregate cannot be split across workers, separate ones can).
+2. `stage_percentiles`: per-stage median and 90th percentile, percentile_cont of the
+   durations in centidays (reports.aggregates), in three UNION ALL branches that PostgreSQL
+   runs side by side (Parallel Append: an ordered-set aggregate cannot be split across
+   workers, separate ones can). The fallback of the stage histograms (reports.rollups).
 3. `weekly_counts`: referrals submitted and recommendations issued per local week.
 4. `linked_counts`: recommendations in force, signed pathology reviews, further opinions
    (for every submitted referral, without matching them to a million referrals).
 """
 
 import datetime
-import math
 
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from referrals.models import PathologyReview, Recommendation, Referral
-from reports.aggregates import ElapsedDays
+from reports.aggregates import ElapsedCentidays
 
 SECONDS_PER_DAY = 86400
 
 # Two stages per branch: three branches for the three processes (leader and two workers) of
 # max_parallel_workers_per_gather = 2; one scan of the index serves both sorts of a branch.
 STAGES_PER_BRANCH = 2
-STAGE_FIGURES = "COUNT({days}), PERCENTILE_CONT(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY {days})"
+STAGE_FIGURES = (
+    "COUNT({centidays}), PERCENTILE_CONT(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY {centidays})"
+)
 NO_STAGE = "NULL::bigint, NULL::float8[]"
 
 
@@ -49,13 +50,14 @@ def _inner_sql(referrals: QuerySet[Referral], *fields: str) -> tuple[str, tuple]
 
 
 def stage_percentiles(referrals: QuerySet[Referral], stages: list[tuple]) -> dict:
-    """Count, median and 90th percentile of days per stage (percentile_cont, in one query)."""
+    """Count, median and 90th percentile of days per stage: percentile_cont of the durations
+    in centidays (reports.aggregates.ElapsedCentidays), in days; in one query."""
     branches, params = [], []
     for first in range(0, len(stages), STAGES_PER_BRANCH):
         chunk = stages[first : first + STAGES_PER_BRANCH]
-        days = {f"days_{stage}": ElapsedDays(start, end) for stage, _, start, end in chunk}
+        days = {f"days_{stage}": ElapsedCentidays(start, end) for stage, _, start, end in chunk}
         inner, inner_params = referrals.annotate(**days).values(*days).query.sql_with_params()
-        figures = [STAGE_FIGURES.format(days=f"scoped.{quote_name(name)}") for name in days]
+        figures = [STAGE_FIGURES.format(centidays=f"scoped.{quote_name(name)}") for name in days]
         figures += [NO_STAGE] * (STAGES_PER_BRANCH - len(chunk))
         branches.append(f"SELECT %s, {', '.join(figures)} FROM ({inner}) AS scoped")
         params += [first, *inner_params]
@@ -66,57 +68,11 @@ def stage_percentiles(referrals: QuerySet[Referral], stages: list[tuple]) -> dic
     for first, *values in rows:
         for offset, (stage, *_) in enumerate(stages[first : first + STAGES_PER_BRANCH]):
             count, percentiles = values[2 * offset : 2 * offset + 2]
+            median, p90 = percentiles or (None, None)
             figures[f"count_{stage}"] = count
-            figures[f"median_{stage}"], figures[f"p90_{stage}"] = percentiles or (None, None)
-    return figures
-
-
-# Percentiles of all submitted referrals by index order (migration reports 0002 indexes each
-# stage's days, written exactly as ElapsedDays computes them): with the stage's count n known,
-# percentile_cont(p) is v[lo] + (p(n-1) - lo) * (v[hi] - v[lo]), lo and hi the floor and
-# ceiling of p(n-1), v the sorted days; each walk reads the index up to those one or two
-# entries, from its nearer end.
-DAYS = "DATE_PART('epoch', {end} - {start}) / 86400.0"
-WALK_SQL = """
-SELECT %s, MIN(walked.days), MAX(walked.days) FROM (
-    SELECT {days} AS days FROM referrals_referral
-    WHERE submitted_at IS NOT NULL AND {start} IS NOT NULL AND {end} IS NOT NULL
-    ORDER BY {days} {direction} OFFSET %s LIMIT %s
-) AS walked
-"""
-
-
-def stage_percentiles_by_index(stages: list[tuple], counts: dict[str, int]) -> dict:
-    """Count, median and 90th percentile of days per stage of ALL submitted referrals, exactly
-    as percentile_cont gives them, in one query. `counts`: count_<stage> of the referrals with
-    both milestones, read in the same snapshot (tune_report_transaction)."""
-    branches, params, walks = [], [], []
-    for stage, _, start, end in stages:
-        count = counts[f"count_{stage}"]
-        for name, fraction in (("median", 0.5), ("p90", 0.9)):
-            # As PostgreSQL's percentile_cont_final_common computes them, in doubles.
-            position = fraction * (count - 1)
-            lower, upper = math.floor(position), math.ceil(position)
-            from_start = lower <= count - 1 - upper
-            days = DAYS.format(start=start, end=end)
-            branches.append(
-                WALK_SQL.format(
-                    days=days, start=start, end=end, direction="ASC" if from_start else "DESC"
-                )
-            )
-            offset = lower if from_start else count - 1 - upper
-            params += [len(walks), max(offset, 0), upper - lower + 1]
-            walks.append((f"{name}_{stage}", position, lower, upper))
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(branches), params)
-        values = {walk: (low, high) for walk, low, high in cursor.fetchall()}
-    figures = dict(counts)
-    for walk, (figure, position, lower, upper) in enumerate(walks):
-        low, high = values[walk]
-        if low is None or lower == upper:
-            figures[figure] = low
-        else:
-            figures[figure] = low + (position - lower) * (high - low)
+            # Divided as reports.queries.histogram_figures does: the same doubles.
+            figures[f"median_{stage}"] = None if median is None else median / 100.0
+            figures[f"p90_{stage}"] = None if p90 is None else p90 / 100.0
     return figures
 
 
@@ -265,6 +221,18 @@ def linked_counts(referrals: QuerySet[Referral], every_referral: bool = False) -
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return _dicts(cursor)[0]
+
+
+def further_opinions_sql(
+    referrals: QuerySet[Referral], every_referral: bool = False
+) -> tuple[str, list]:
+    """The query of linked_counts' `followed` alone (for reports.rollups), and its params."""
+    if every_referral:
+        return EVERY_FURTHER, []
+    issued, params = _inner_sql(
+        referrals.filter(recommendation_issued_at__isnull=False, opinion_number=2), "id"
+    )
+    return SCOPED_FURTHER.format(issued_second_opinions=issued), list(params)
 
 
 def _rows(template: str, table: str, columns: str, condition: str) -> str:

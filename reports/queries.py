@@ -1,10 +1,10 @@
 """The report's queries: a fixed handful, whatever the number of referrals.
 
 On PostgreSQL (reports.postgres, four queries): the counts per combination of dimensions,
-the per-stage percentiles (by index order when the report covers every referral), the weekly
-series, and the recommendations in force, signed pathology reviews and further opinions; the
-counts and the weekly series are read from the rollups instead (reports.rollups, one query
-with the overdue steps) whenever these apply. SQLite (embedded `make run` only) gets simpler
+the per-stage percentiles, the weekly series, and the recommendations in force, signed
+pathology reviews and further opinions; all of these but the percentiles of a period are read
+from the rollups and stage histograms instead (reports.rollups, one query with the overdue
+steps and the further opinions) whenever these apply. SQLite (embedded `make run` only) gets simpler
 equivalents: percentiles computed in Python, one query per breakdown, and
 `recommendation_figures`, `pathology_figures` and `further_opinions` (semi-joins).
 """
@@ -20,7 +20,7 @@ from django.utils import timezone
 from referrals.models import PathologyReview, Recommendation, Referral, ReminderStep
 from referrals.rules.steps import STEPS
 from reports import postgres
-from reports.aggregates import ElapsedDays, percentile_cont
+from reports.aggregates import centidays, percentile_of_counts
 
 Status = Referral.Status
 
@@ -79,8 +79,7 @@ def tune_report_transaction(*, one_snapshot: bool = False) -> None:
     """Apply REPORT_SETTINGS until the current transaction ends (PostgreSQL only).
 
     one_snapshot (only as the transaction's first statement): REPEATABLE READ, so that all
-    the report's queries see the same referrals (the percentiles by index order rely on the
-    counts of an earlier query).
+    the report's queries see the same referrals.
     """
     if connection.vendor != "postgresql":
         return
@@ -99,33 +98,43 @@ def reason_condition(reason: str, prefix: str = "") -> Q:
     return Q(**{f"{prefix}reasons__icontains": f'"{reason}"'})
 
 
-def referral_figures(referrals: QuerySet[Referral], stage_counts: dict | None = None) -> dict:
-    """Count, median and 90th percentile of days of each stage.
-
-    stage_counts (count_<stage>, from grouped_counts in the same snapshot) when `referrals`
-    are all the submitted referrals, unfiltered: the percentiles are then read by index order.
-    """
+def referral_figures(referrals: QuerySet[Referral]) -> dict:
+    """Count, median and 90th percentile of days of each stage (reports.aggregates), counted
+    from the referrals (the stage histograms answer most reports: reports.rollups)."""
     if connection.vendor != "postgresql":
         return _percentiles_in_python(referrals)
-    if stage_counts is not None:
-        return postgres.stage_percentiles_by_index(STAGES, stage_counts)
     return postgres.stage_percentiles(referrals, STAGES)
+
+
+def histogram_figures(histogram: list) -> dict:
+    """referral_figures from stage histogram rows: [stage, centidays, referrals], in order."""
+    counts: dict[str, list[tuple[int, int]]] = {stage: [] for stage, *_ in STAGES}
+    for stage, value, count in histogram:
+        counts[stage].append((value, int(count)))
+    return _figures(counts)
+
+
+def _figures(counts: dict[str, list[tuple[int, int]]]) -> dict:
+    figures = {}
+    for stage, *_ in STAGES:
+        histogram = counts[stage]
+        figures[f"count_{stage}"] = sum(count for _, count in histogram)
+        for name, fraction in (("median", 0.5), ("p90", 0.9)):
+            value = percentile_of_counts(histogram, fraction)
+            figures[f"{name}_{stage}"] = None if value is None else value / 100.0
+    return figures
 
 
 def _percentiles_in_python(referrals: QuerySet[Referral]) -> dict:
     """SQLite fallback (embedded `make run` only): one more query, percentiles computed here."""
-    names = [f"days_{stage}" for stage, *_ in STAGES]
-    durations = referrals.annotate(
-        **{f"days_{stage}": ElapsedDays(start, end) for stage, _, start, end in STAGES}
-    ).values_list(*names)
-    columns = list(zip(*durations, strict=True)) or [()] * len(names)
-    figures = {}
-    for (stage, *_), column in zip(STAGES, columns, strict=True):
-        values = sorted(value for value in column if value is not None)
-        figures[f"median_{stage}"] = percentile_cont(values, 0.5)
-        figures[f"p90_{stage}"] = percentile_cont(values, 0.9)
-        figures[f"count_{stage}"] = len(values)
-    return figures
+    columns = dict.fromkeys(column for _, _, *pair in STAGES for column in pair)
+    histograms: dict[str, dict[int, int]] = {stage: {} for stage, *_ in STAGES}
+    for row in referrals.values(*columns):
+        for stage, _, start, end in STAGES:
+            value = centidays(row[start], row[end])
+            if value is not None:
+                histograms[stage][value] = histograms[stage].get(value, 0) + 1
+    return _figures({stage: sorted(values.items()) for stage, values in histograms.items()})
 
 
 def further_opinions(referrals: QuerySet[Referral]) -> int:
@@ -190,6 +199,8 @@ def grouped_counts(
     groups = _empty_groups()
     if counts is not None:
         groups |= counts
+        if "followed" in counts:  # recommendations and reviews read from the rollups too
+            return groups
     else:
         _count_referrals(referrals, groups)
     linked = postgres.linked_counts(referrals, every_referral)

@@ -1,16 +1,24 @@
-"""The report's counts and weekly series read from the rollups of migration reports 0003.
+"""The report's counts, weekly series and percentiles read from the trigger-kept rollups.
 
-The rollups hold, per local submission date, receiving center, referring organization and
-cancer site, the submitted referrals' counts by state (with the flags the rates and
-turnaround buckets need and each stage's count), by reason, and by week of their
-recommendation. Every filter of the report (period by local day, center, site) and every
-viewer's scope (a center's or a practice's referrals, or all) is a condition on those keys,
-so one query sums a few tens of thousands of rows instead of a million referrals. The overdue
-steps depend on today's date and are counted live, from the (few) open referrals past their
-due date (index-only, migration reports 0004), in the same query.
+Without a period (the dashboard's default, for every viewer), everything comes from the level
+counts and stage histograms of migrations reports 0006 and 0008: a few hundred rows per
+level (everything, a center, a practice, a site, a center's or a practice's site), whatever
+the number of referrals; the report's scope and filters pick one level or a sum of disjoint
+ones.
+
+With a period, from the day-keyed rollups of migration reports 0003 (per local submission
+date, receiving center, referring organization and cancer site: counts by state, with the
+flags the rates and turnaround buckets need and each stage's count, by reason, and by week
+of the recommendation) and the linked rollup of 0006 (recommendations and reviews): every
+filter and scope is a condition on their keys, so one query sums a few tens of thousands of
+rows instead of a million referrals. The overdue steps depend on today's date and the
+further opinions on pairs of referrals: there they are counted live, from the (few) open
+referrals past their due date (index-only, migration reports 0004) and the (few) referrals
+naming a previous one, in the same query; the percentiles are computed from the referrals.
 """
 
 import datetime
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection
@@ -18,9 +26,10 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from referrals.models import Referral
+from reports import postgres
 from reports.access import ReportViewer
 from reports.filters import ReportFilters
-from reports.queries import DISTRIBUTION_BUCKETS, STAGES, STEP_BY_STATUS
+from reports.queries import DISTRIBUTION_BUCKETS, STAGES, STEP_BY_STATUS, histogram_figures
 
 FLAGS = ["issued", "returned", "second_opinions_issued"]
 FLAGS += [f"bucket_{index}" for index in range(len(DISTRIBUTION_BUCKETS))]
@@ -54,17 +63,65 @@ SELECT (
     ) AS counted
 ) AS issued_weeks, (
     SELECT json_object_agg(status, count) FROM ({overdue}) AS late
-) AS overdue
+) AS overdue, (
+    SELECT row_to_json(linked) FROM (
+        SELECT {linked_sums} FROM reports_referral_linked_rollup AS rollup WHERE {condition}
+    ) AS linked
+) AS linked, (
+    SELECT followed FROM ({further}) AS further
+) AS followed
 """
+# A report without a period: its counts from reports_level_count, its percentiles from the
+# stage histograms (migration reports 0006, 0008), a few hundred rows whatever the referrals.
+LEVEL_SQL = """
+SELECT (
+    SELECT json_agg(json_build_array(center.uuid, center.name, counted.cancer_site,
+        counted.value, counted.referrals))
+    FROM (
+        SELECT level.receiving_center_id, level.cancer_site, level.value,
+            SUM(level.referrals) AS referrals
+        FROM reports_level_count AS level WHERE level.measure = 'status' AND {breakdown}
+        GROUP BY 1, 2, 3 HAVING SUM(level.referrals) <> 0
+    ) AS counted JOIN accounts_organization AS center ON center.id = counted.receiving_center_id
+) AS statuses, (
+    SELECT json_agg(json_build_array(counted.measure, counted.value, counted.referrals))
+    FROM (
+        SELECT level.measure, level.value, SUM(level.referrals) AS referrals
+        FROM reports_level_count AS level
+        WHERE level.measure <> 'status' AND {level}
+            AND (level.measure NOT LIKE 'due:%%' OR level.value < %s)
+        GROUP BY 1, 2 HAVING SUM(level.referrals) <> 0
+    ) AS counted
+) AS measures, (
+    SELECT json_agg(json_build_array(stage, centidays, referrals) ORDER BY stage, centidays)
+    FROM (
+        SELECT level.stage, level.centidays, SUM(level.referrals) AS referrals
+        FROM reports_stage_histogram AS level WHERE {level} GROUP BY 1, 2
+        HAVING SUM(level.referrals) > 0
+    ) AS counted
+) AS histogram
+"""
+LINKED_COLUMNS = [
+    "in_force", "naming_a_trial", "suggesting_third_opinion", "concurs", "modifies", "differs",
+    "signed_reviews", "major_discrepancies",
+]  # fmt: skip
 
 
 def rollup_counts(
     referrals: QuerySet[Referral], *, viewer: ReportViewer, filters: ReportFilters
 ) -> dict:
     """Totals, stage counts, and referrals per center, state, overdue step, site, reason and
-    week of `referrals` (report_referrals(viewer, filters)), as reports.queries.grouped_counts
-    gives them, from the rollups."""
+    week of `referrals` (report_referrals(viewer, filters)), their recommendations, reviews
+    and further opinions, as reports.queries.grouped_counts gives them, from the rollups; and
+    "percentiles" (as reports.queries.referral_figures gives them) from the stage histograms
+    when the report has no period and one of their levels answers it, else None."""
+    level, level_params = _level(viewer, filters)
+    if level is not None:
+        return _level_counts(viewer, filters, level, level_params)
     condition, params = _condition(viewer, filters)
+    further, further_params = postgres.further_opinions_sql(
+        referrals, every_referral=viewer.scope is None and filters == ReportFilters()
+    )
     overdue, overdue_params = (
         referrals.filter(next_due__lt=timezone.localdate(), status__in=list(STEP_BY_STATUS))
         .values("status")
@@ -76,10 +133,14 @@ def rollup_counts(
         condition=condition,
         monday=MONDAY.format(day="rollup.day"),
         overdue=overdue,
+        linked_sums=", ".join(
+            f"COALESCE(SUM(rollup.{column}), 0) AS {column}" for column in LINKED_COLUMNS
+        ),
+        further=further,
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params * 4 + list(overdue_params))
-        counts, reasons, submitted_weeks, issued_weeks, late = cursor.fetchone()
+        cursor.execute(sql, params * 4 + list(overdue_params) + params + list(further_params))
+        counts, reasons, submitted_weeks, issued_weeks, late, linked, followed = cursor.fetchone()
     totals = dict.fromkeys(["total", *FLAGS], 0)
     centers: dict[tuple[str, str], int] = {}
     statuses: dict[str, int] = {}
@@ -104,7 +165,139 @@ def rollup_counts(
         "reasons": {reason: int(count) for reason, count in (reasons or {}).items()},
         "submitted_weeks": _weeks(submitted_weeks),
         "issued_weeks": _weeks(issued_weeks),
+        "recommendations": {
+            name: int(linked[name]) for name in LINKED_COLUMNS if name in RECOMMENDATION_FIGURES
+        },
+        "pathology": {
+            "signed": int(linked["signed_reviews"]),
+            "major": int(linked["major_discrepancies"]),
+        },
+        "followed": int(followed),
+        "percentiles": None,
     }
+
+
+RECOMMENDATION_FIGURES = LINKED_COLUMNS[:6]
+CENTER_OF_UUID = "(SELECT id FROM accounts_organization WHERE uuid = %s)"
+
+
+def _level(viewer: ReportViewer, filters: ReportFilters) -> tuple[str | None, list]:
+    """The level rows (migrations reports 0006, 0008) that count exactly the report's
+    referrals, as SQL on alias `level`; None when no level does (a period, a scope of both
+    centers and practices, or a practice's scope filtered by center)."""
+    if filters.submitted_from or filters.submitted_to:
+        return None, []
+    conditions = ["level.cancer_site = %s"]
+    params: list = [filters.cancer_site or ""]
+    if viewer.scope is not None and viewer.practices:
+        if viewer.centers or filters.center_uuid:
+            return None, []
+        conditions += ["level.receiving_center_id = 0", "level.referring_organization_id = ANY(%s)"]
+        params.append(list(viewer.practices))
+        return " AND ".join(conditions), params
+    conditions.append("level.referring_organization_id = 0")
+    if viewer.scope is not None:
+        conditions.append("level.receiving_center_id = ANY(%s)")
+        params.append(list(viewer.centers))
+    if filters.center_uuid:
+        conditions.append(f"level.receiving_center_id = {CENTER_OF_UUID}")
+        params.append(filters.center_uuid)
+    elif viewer.scope is None:
+        conditions.append("level.receiving_center_id = 0")
+    return " AND ".join(conditions), params
+
+
+def _breakdown(viewer: ReportViewer, filters: ReportFilters) -> tuple[str, list]:
+    """The level rows of the referrals' states per center and site (for the breakdowns):
+    center × site, or center × practice × site for a practice's scope."""
+    conditions = ["level.receiving_center_id <> 0", "level.cancer_site <> ''"]
+    params: list = []
+    if viewer.scope is not None and viewer.practices:
+        conditions.append("level.referring_organization_id = ANY(%s)")
+        params.append(list(viewer.practices))
+    else:
+        conditions.append("level.referring_organization_id = 0")
+        if viewer.scope is not None:
+            conditions.append("level.receiving_center_id = ANY(%s)")
+            params.append(list(viewer.centers))
+    if filters.center_uuid:
+        conditions.append(f"level.receiving_center_id = {CENTER_OF_UUID}")
+        params.append(filters.center_uuid)
+    if filters.cancer_site:
+        conditions.append("level.cancer_site = %s")
+        params.append(filters.cancer_site)
+    return " AND ".join(conditions), params
+
+
+def _level_counts(viewer: ReportViewer, filters: ReportFilters, level: str, params: list) -> dict:
+    """rollup_counts of a report that a level answers, in one query of a few hundred rows."""
+    breakdown, breakdown_params = _breakdown(viewer, filters)
+    today = timezone.localdate().isoformat()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            LEVEL_SQL.format(breakdown=breakdown, level=level),
+            breakdown_params + params + [today] + params,
+        )
+        statuses, measures, histogram = cursor.fetchone()
+    counts: dict = {
+        "totals": dict.fromkeys(["total", *FLAGS], 0),
+        "centers": {},
+        "status": {},
+        "cancer_site": {},
+        "overdue": {},
+        "reasons": {},
+        "submitted_weeks": {},
+        "issued_weeks": {},
+        "linked": dict.fromkeys([*LINKED_COLUMNS, "followed"], 0),
+    }
+    for uuid, name, site, status, count in statuses or []:
+        counts["totals"]["total"] += count
+        for breakdown_name, key in (("centers", (str(uuid), name)), ("status", status)):
+            _add(counts[breakdown_name], key, count)
+        _add(counts["cancer_site"], site, count)
+    for measure, value, count in measures or []:
+        if measure.startswith("due:"):
+            _add(counts["overdue"], measure.removeprefix("due:"), count)
+        elif measure == "flag":
+            counts["totals"][value] += count
+        elif measure == "linked":
+            counts["linked"][value] += count
+        elif measure == "reason":
+            counts["reasons"][value] = count
+        else:  # submitted_week, issued_week
+            counts[f"{measure}s"][datetime.date.fromisoformat(value)] = count
+    totals, linked = counts.pop("totals"), counts.pop("linked")
+    counts["stage_counts"] = {name: totals.pop(name) for name in FLAGS if name.startswith("count_")}
+    counts["totals"] = totals
+    counts["centers"] = [(uuid, name, count) for (uuid, name), count in counts["centers"].items()]
+    counts["recommendations"] = {name: linked[name] for name in RECOMMENDATION_FIGURES}
+    counts["pathology"] = {
+        "signed": linked["signed_reviews"],
+        "major": linked["major_discrepancies"],
+    }
+    counts["followed"] = linked["followed"]
+    counts["percentiles"] = histogram_figures(histogram or [])
+    return counts
+
+
+def _add(totals: dict, key, count: int) -> None:
+    totals[key] = totals.get(key, 0) + count
+
+
+class RollupChange(NamedTuple):
+    version: int
+    changed_at: datetime.datetime
+
+
+def rollups_changed() -> RollupChange | None:
+    """The version and time of the last write to anything the summary shows (migration
+    reports 0006: every statement writing referrals, recommendations, pathology reviews or
+    organizations moves them), or None when the rollups do not apply."""
+    if not rollups_apply():
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version, changed_at FROM reports_rollup_change")
+        return RollupChange(*cursor.fetchone())
 
 
 def rollups_apply() -> bool:

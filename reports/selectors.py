@@ -7,7 +7,8 @@ Drafts are not yet referrals to anybody and are left out.
 Definitions (also in the README):
 - turnaround: days between milestone timestamps, which hold the time a step actually happened
   (back-dated entries included), so late data entry does not distort them. Median and 90th
-  percentile are PostgreSQL's percentile_cont (linear interpolation).
+  percentile are PostgreSQL's percentile_cont (linear interpolation) of the durations in
+  hundredths of a day (rounded half up; reports.aggregates), shown to 0.01 day.
 - overdue now: open referrals whose current step's due date (`next_due`) is before today,
   grouped by the step they wait on.
 - concordance, clinical-trial share, third opinion suggested: over the recommendations in
@@ -64,23 +65,26 @@ def report_summary(
 ) -> dict:
     """Every figure of the dashboard, as JSON-ready data, in a fixed handful of queries.
 
-    use_rollups: on PostgreSQL, counts read from the rollups (reports.rollups); False counts
-    the referrals themselves (the same figures, slower: for tests comparing both).
+    use_rollups: on PostgreSQL, counts, recommendations, reviews and (when a histogram level
+    answers) percentiles read from the rollups (reports.rollups); False counts the referrals
+    themselves (the same figures, slower: for tests comparing both).
     """
     referrals = report_referrals(viewer=viewer, filters=filters)
-    # Every submitted referral: the stage percentiles can be read by index order, and the
-    # recommendations and reviews counted without matching them to the referrals.
+    # Every submitted referral: the recommendations, reviews and further opinions can be
+    # counted without matching them to the referrals.
     unfiltered = viewer.scope is None and filters == ReportFilters()
     # Its own transaction (not one inside a caller's): then one snapshot for all its queries.
     own_transaction = not connection.in_atomic_block
     with transaction.atomic():
         tune_report_transaction(one_snapshot=own_transaction)
-        counts = None
+        counts = percentiles = None
         if use_rollups and rollups_apply():
             counts = rollup_counts(referrals, viewer=viewer, filters=filters)
+            percentiles = counts.pop("percentiles")
         groups = grouped_counts(referrals, every_referral=unfiltered, counts=counts)
-        stage_counts = groups["stage_counts"] if unfiltered else None
-        figures = {**referral_figures(referrals, stage_counts), **groups["totals"]}
+        if percentiles is None:
+            percentiles = referral_figures(referrals)
+        figures = {**percentiles, **groups["totals"]}
     recommendations, pathology = groups["recommendations"], groups["pathology"]
     followed = groups["followed"]
     issued, second_opinions = figures["issued"], figures["second_opinions_issued"]

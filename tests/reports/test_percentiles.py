@@ -1,13 +1,18 @@
-"""The SQLite fallbacks (embedded `make run`) agree with what PostgreSQL computes."""
+"""The percentiles: from the stage histograms (migration reports 0006) as from the durations,
+within half a hundredth of a day of the unrounded ones; the SQLite fallbacks (embedded
+`make run`) agree with what PostgreSQL computes."""
+
+from collections import Counter
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from reports import postgres, queries
 from reports.access import report_viewer
-from reports.aggregates import percentile_cont
+from reports.aggregates import percentile_of_counts
 from reports.filters import ReportFilters
+from reports.rollups import rollup_counts
 from reports.selectors import report_referrals
 from tests.factories import (
     PathologyReviewFactory,
@@ -19,13 +24,14 @@ from tests.reports.conftest import Role, S, make_referral
 from tests.reports.test_query_count import bulk_referrals
 from tests.reports.test_summary import summary_for
 
-SAMPLES = [[12.0, 22.0, 36.0], [1.0, 1.0, 2.0, 1.0, 1.0], [4.0, 8.0, 4.0, 3.0], [2.5], []]
+SAMPLES = [[1200, 2200, 3600], [100, 100, 200, 100, 100], [400, 800, 400, 300], [250], [],
+           [101, 437, 437, 9001, 12, 12, 12, 77, 5000, 3]]  # fmt: skip
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("values", SAMPLES)
 @pytest.mark.parametrize("fraction", [0.5, 0.9])
-def test_python_percentile_matches_postgresql(values, fraction):
+def test_percentile_of_a_histogram_is_postgresql_percentile_cont_of_its_values(values, fraction):
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT percentile_cont(%s) WITHIN GROUP (ORDER BY v) FROM unnest(%s::float8[]) AS v",
@@ -33,7 +39,8 @@ def test_python_percentile_matches_postgresql(values, fraction):
         )
         expected = cursor.fetchone()[0]
 
-    assert percentile_cont(sorted(values), fraction) == pytest.approx(expected)
+    histogram = sorted(Counter(values).items())
+    assert percentile_of_counts(histogram, fraction) == expected  # to the last bit
 
 
 @pytest.mark.django_db
@@ -66,26 +73,92 @@ WHERE submitted_at IS NOT NULL AND recommendation_issued_at IS NOT NULL
 """
 
 
+# The exact percentiles of the unrounded durations in days, as one hand-written query would.
+EXACT_SQL = """
+SELECT percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (
+    ORDER BY DATE_PART('epoch', {end} - {start}) / 86400.0)
+FROM referrals_referral WHERE submitted_at IS NOT NULL AND {condition}
+"""
+
+
+def exact_percentiles(stage: str, condition: str = "true") -> tuple:
+    _, _, start, end = next(s for s in queries.STAGES if s[0] == stage)
+    with connection.cursor() as cursor:
+        cursor.execute(EXACT_SQL.format(start=start, end=end, condition=condition))
+        return tuple(cursor.fetchone()[0] or (None, None))
+
+
+def stage_figures(summary: dict) -> dict:
+    return {
+        s["stage"]: (s["count"], s["median"], s["p90"])
+        for s in summary["turnaround_days"]["stages"]
+    }
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("count", [1, 2, 5, 40, 301])
-def test_percentiles_by_index_order_are_exactly_percentile_cont(count):
-    bulk_referrals(count)
+def test_percentiles_from_the_histograms_are_those_of_the_durations(count):
+    coordinator = bulk_referrals(count)
     with connection.cursor() as cursor:
         cursor.execute(SPREAD_MILESTONES)
     superuser = UserFactory(is_superuser=True)
-    referrals = report_referrals(viewer=report_viewer(user=superuser), filters=ReportFilters())
+    center_id = report_viewer(user=coordinator).centers[0]
+    for user, filters, condition in [
+        (superuser, ReportFilters(), "true"),
+        (superuser, ReportFilters(cancer_site="lung"), "cancer_site = 'lung'"),
+        (coordinator, ReportFilters(), f"receiving_center_id = {center_id}"),
+    ]:
+        viewer = report_viewer(user=user)
+        referrals = report_referrals(viewer=viewer, filters=filters)
+        with transaction.atomic():
+            from_histograms = rollup_counts(referrals, viewer=viewer, filters=filters)
+        counted = queries.referral_figures(referrals)
 
-    stage_counts = queries.grouped_counts(referrals)["stage_counts"]
-    by_index = queries.referral_figures(referrals, stage_counts)
-    by_sorting = queries.referral_figures(referrals)
+        # percentile_cont of the durations in centidays, to the last bit.
+        assert from_histograms["percentiles"] == counted
+        for stage, *_ in queries.STAGES:
+            exact = exact_percentiles(stage, condition)
+            shown = [counted[f"median_{stage}"], counted[f"p90_{stage}"]]
+            for figure, exact_figure in zip(shown, exact, strict=True):
+                if exact_figure is None:
+                    assert figure is None
+                    continue
+                # Within half a centiday of the unrounded percentile (each duration moved
+                # by at most that much), so the figure shown differs by 0.01 at most.
+                assert abs(figure - exact_figure) <= 0.005 + 1e-9
+                assert abs(round(figure, 2) - round(exact_figure, 2)) <= 0.01 + 1e-9
+        assert stage_figures(summary_for(user, **filters.as_query())) == {
+            stage: tuple(
+                _rounded(counted[f"{figure}_{stage}"]) for figure in ("count", "median", "p90")
+            )
+            for stage, *_ in queries.STAGES
+        }
 
-    assert by_index == by_sorting  # exactly, not approximately
-    # The superuser's unfiltered summary is the one that reads them by index order.
-    stages = summary_for(superuser)["turnaround_days"]["stages"]
-    assert [(s["count"], s["median"], s["p90"]) for s in stages] == [
-        tuple(_rounded(by_sorting[f"{figure}_{stage}"]) for figure in ("count", "median", "p90"))
-        for stage, *_ in queries.STAGES
-    ]
+
+@pytest.mark.django_db
+def test_a_duration_counts_in_hundredths_of_a_day_rounded_half_up():
+    bulk_referrals(5)
+    # Submitted to accepted: 1 day and 431 s (1.00499 d), 1 day and 432 s (1.005 d: up),
+    # 2 days, 3 days, 10 days.
+    seconds = [86400 + 431, 86400 + 432, 2 * 86400, 3 * 86400, 10 * 86400]
+    with connection.cursor() as cursor:
+        for rank, duration in enumerate(seconds):
+            cursor.execute(
+                "UPDATE referrals_referral SET accepted_at = submitted_at + make_interval("
+                "secs => %s) WHERE id = (SELECT id FROM referrals_referral ORDER BY id "
+                "OFFSET %s LIMIT 1)",
+                [duration, rank],
+            )
+        cursor.execute(
+            "SELECT stage, centidays, SUM(referrals) FROM reports_stage_histogram"
+            " WHERE receiving_center_id = 0 AND referring_organization_id = 0"
+            " AND cancer_site = '' AND stage = 'triage' GROUP BY 1, 2 ORDER BY 2"
+        )
+        histogram = [(centidays, count) for _, centidays, count in cursor.fetchall()]
+    assert histogram == [(100, 1), (101, 1), (200, 1), (300, 1), (1000, 1)]
+    triage = stage_figures(summary_for(UserFactory(is_superuser=True)))["triage"]
+    # Median: the third of five (2 days); 90th: 3 + 0.6 × (10 − 3) days.
+    assert triage == (5, 2.0, 7.2)
 
 
 def _rounded(value):

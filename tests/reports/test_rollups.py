@@ -9,13 +9,15 @@ from django.db import connection
 from django.db.models import Count
 
 from accounts.models import Membership
-from referrals.models import Referral
+from referrals.models import PathologyReview, Recommendation, Referral
 from reports.access import report_viewer
+from reports.aggregates import centidays
 from reports.filters import ReportFilters
+from reports.queries import STAGES
 from reports.selectors import report_summary
-from tests.factories import UserFactory, member
+from tests.factories import RecommendationFactory, UserFactory, member
 from tests.queries import counted_queries
-from tests.reports.conftest import T0, days
+from tests.reports.conftest import T0, days, make_referral, sign_review
 
 Role = Membership.Role
 S = Referral.Status
@@ -51,10 +53,71 @@ def live_per_status() -> dict[str, int]:
     return {row["status"]: row["count"] for row in rows}
 
 
+def rolled_up_histograms() -> dict[tuple[str, int], int]:
+    """The stage histograms' every-referral level: (stage, centidays) -> referrals."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT stage, centidays, SUM(referrals) FROM reports_stage_histogram"
+            " WHERE receiving_center_id = 0 AND referring_organization_id = 0"
+            " AND cancer_site = '' GROUP BY 1, 2 HAVING SUM(referrals) <> 0"
+        )
+        return {(stage, value): count for stage, value, count in cursor.fetchall()}
+
+
+def live_histograms() -> dict[tuple[str, int], int]:
+    histograms: dict[tuple[str, int], int] = {}
+    for referral in Referral.objects.filter(submitted_at__isnull=False):
+        for stage, _, start, end in STAGES:
+            value = centidays(getattr(referral, start), getattr(referral, end))
+            if value is not None:
+                histograms[stage, value] = histograms.get((stage, value), 0) + 1
+    return histograms
+
+
+def rolled_up_linked() -> tuple[int, int, int, int]:
+    """Recommendations in force, differing ones, signed reviews, major discrepancies."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT SUM(in_force), SUM(differs), SUM(signed_reviews), SUM(major_discrepancies)"
+            " FROM reports_referral_linked_rollup"
+        )
+        return tuple(int(value or 0) for value in cursor.fetchone())
+
+
+def live_linked() -> tuple[int, int, int, int]:
+    in_force = Recommendation.objects.filter(
+        referral__submitted_at__isnull=False, signed_at__isnull=False, superseded_at__isnull=True
+    )
+    signed = PathologyReview.objects.filter(
+        referral__submitted_at__isnull=False, signed_at__isnull=False
+    )
+    return (
+        in_force.count(),
+        in_force.filter(concordance="differs").count(),
+        signed.count(),
+        signed.filter(discrepancy="major").count(),
+    )
+
+
 def write_in_every_way(data) -> None:
     """Status changes, center, site and reason edits, a submission and deletes, by the ORM
-    and by raw SQL (which no Django signal would see)."""
+    and by raw SQL (which no Django signal would see); recommendations amended and added,
+    reviews signed, changed and deleted, and a referral with both moved to another center."""
     r = data.referrals
+    r2 = r["r2"]
+    r2.receiving_center = data.center_b
+    r2.save()
+    Recommendation.objects.filter(referral=r["r3"]).update(superseded_at=r["r3"].submitted_at)
+    RecommendationFactory(
+        referral=r["r3"], version=2, concordance="modifies", amendment_reason="New imaging."
+    )
+    sign_review(r["r3"], "major")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE referrals_pathologyreview SET discrepancy = 'minor' WHERE referral_id = %s",
+            [r["r1"].pk],
+        )
+        cursor.execute("DELETE FROM referrals_pathologyreview WHERE referral_id = %s", [r2.pk])
     r5 = r["r5"]
     r5.status, r5.accepted_at = S.ACCEPTED, r5.submitted_at + days(1)
     r5.save()
@@ -85,15 +148,30 @@ def write_in_every_way(data) -> None:
             [r["r1"].pk],
         )
         cursor.execute("DELETE FROM referrals_referral WHERE id = %s", [r["r10"].pk])
+        # r3's further opinion is corrected to follow r1; r2's is submitted (below).
+        cursor.execute(
+            "UPDATE referrals_referral SET previous_referral_id = %s WHERE id = %s",
+            [r["r1"].pk, r["r3b"].pk],
+        )
+    make_referral(
+        data, "r2b", center=data.center_b, status=S.SUBMITTED, site="lung", reasons=["other"],
+        submitted_day=30, opinion_number=3, previous_referral=r2,
+    )  # fmt: skip
 
 
 @pytest.mark.django_db
 def test_rollups_count_the_referrals_after_every_kind_of_write(known_data):
     assert rolled_up_per_status() == live_per_status()
+    assert rolled_up_histograms() == live_histograms()
+    assert rolled_up_linked() == live_linked() == (3, 1, 2, 1)
     write_in_every_way(known_data)
     assert rolled_up_per_status() == live_per_status()
-    # Nine submitted, the draft submitted, r7 and r10 deleted: eight remain.
-    assert sum(rolled_up_per_status().values()) == 8
+    assert rolled_up_histograms() == live_histograms()
+    # r1 (concurs), r2 v2 (modifies), r3 v2 (modifies; its v1 superseded); the reviews of r1
+    # (now minor) and r3 (major), r2's deleted.
+    assert rolled_up_linked() == live_linked() == (3, 0, 2, 1)
+    # Nine submitted, the draft and r2b submitted, r7 and r10 deleted: nine remain.
+    assert sum(rolled_up_per_status().values()) == 9
 
 
 @pytest.mark.django_db
@@ -118,6 +196,8 @@ def test_summary_from_rollups_equals_the_counted_one(known_data, center_a_coordi
     assert sum(week["recommendations_issued"] for week in everything["weekly"]) == 4
     statuses = {row["status"]: row["count"] for row in everything["by_status"]}
     assert statuses[S.ACCEPTED] == 2 and statuses[S.DECLINED] == 0
+    # r1 followed by r3b, r2 by r2b; r3 no longer.
+    assert everything["third_opinion"]["followed_by_another_opinion"] == 2
 
 
 @pytest.mark.django_db
@@ -141,6 +221,8 @@ def test_rollups_follow_statements_that_write_many_referrals_at_once(known_data)
             [known_data.center_b.pk],
         )
     assert rolled_up_per_status() == live_per_status()
+    assert rolled_up_histograms() == live_histograms()
+    assert rolled_up_linked() == live_linked()
     assert live_per_status()[S.CLOSED] >= len(copies)
     superuser = UserFactory(is_superuser=True)
     for filters in (ReportFilters(), ReportFilters(cancer_site="lung")):
@@ -159,5 +241,7 @@ def test_truncating_the_referrals_empties_the_rollups(known_data):
             "SELECT (SELECT COUNT(*) FROM reports_referral_rollup)"
             " + (SELECT COUNT(*) FROM reports_referral_reason_rollup)"
             " + (SELECT COUNT(*) FROM reports_referral_issued_rollup)"
+            " + (SELECT COUNT(*) FROM reports_stage_histogram)"
+            " + (SELECT COUNT(*) FROM reports_referral_linked_rollup)"
         )
         assert cursor.fetchone()[0] == 0
