@@ -36,8 +36,8 @@ from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import Membership, Organization, User  # noqa: E402
-from referrals.models import Reminder  # noqa: E402
-from referrals.reminders.scan import reminders_scan  # noqa: E402
+from reminders.models import Reminder  # noqa: E402
+from reminders.scan import reminders_scan  # noqa: E402
 
 Role = Membership.Role
 

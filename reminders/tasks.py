@@ -1,4 +1,5 @@
-"""Delivery of the outbox (DESIGN §5). Arguments are ids only; every task is safe to run twice.
+"""The reminders' tasks and the delivery of the outbox (DESIGN §5). Arguments are ids only;
+every task is safe to run twice.
 
 The services import these tasks to queue them; the tasks import the services in their bodies.
 """
@@ -54,8 +55,8 @@ def queue_unsent_email() -> dict:
 
     Also the reminders whose send task was lost before they reached the outbox.
     """
-    from referrals.reminders.services import reminders_requeue
     from reminders import outbox
+    from reminders.services import reminders_requeue
 
     try:
         reminders = reminders_requeue()
@@ -64,3 +65,57 @@ def queue_unsent_email() -> dict:
         logger.warning("Outbox scan: %s", error)
         return {"broker": "unavailable"}
     return {"reminders": reminders, "emails": emails}
+
+
+# The reminder tasks keep the names they had in referrals.tasks: beat's schedule rows
+# (django_celery_beat) and messages already in the queue name them so.
+
+# smtplib.SMTPException and socket errors are OSErrors; a database that went away is retried too.
+TRANSIENT_ERRORS = (OSError, OperationalError, InterfaceError)
+
+RELIABLE = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": TRANSIENT_ERRORS,
+    "retry_backoff": 5,
+    # Under the broker's visibility timeout: a longer countdown would be delivered twice.
+    "retry_backoff_max": 240,
+    "retry_jitter": True,
+    "max_retries": 6,
+}
+
+
+@shared_task(name="referrals.tasks.send_reminder", **RELIABLE)
+def send_reminder(reminder_id: int) -> str:
+    """Hand one reminder to the outbox, once (after the last retry, a scan queues it again)."""
+    from reminders import delivery
+
+    return delivery.reminder_send(reminder_id=reminder_id)
+
+
+@shared_task(name="referrals.tasks.send_reminder_digest", **RELIABLE)
+def send_reminder_digest(recipient_id: int) -> int:
+    """One person's daily digest of waiting reminders."""
+    from reminders import delivery
+
+    return delivery.reminder_digest_send(recipient_id=recipient_id)
+
+
+@shared_task(name="referrals.tasks.scan_reminders", **RELIABLE)
+def scan_reminders() -> dict:
+    """Beat's periodic scan: create the late steps' reminders and queue what is unsent."""
+    from reminders.services import reminders_scan_and_queue
+
+    result = reminders_scan_and_queue()
+    return {"ran": result.ran, "created": result.created, "queued": len(result.pending)}
+
+
+@shared_task(name="referrals.tasks.queue_reminder_digests", **RELIABLE)
+def queue_reminder_digests() -> int:
+    """Beat's daily job: one digest task per person on the digest with reminders waiting."""
+    from reminders import delivery
+
+    recipients = delivery.digest_recipient_ids()
+    for recipient_id in recipients:
+        send_reminder_digest.delay(recipient_id)
+    return len(recipients)

@@ -17,8 +17,9 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Quer
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from referrals.models import PathologyReview, Recommendation, Referral, ReminderStep
+from referrals.models import PathologyReview, Recommendation, Referral
 from referrals.rules.steps import STEPS
+from reminders.models import ReminderStep
 from reports import postgres
 from reports.aggregates import centidays, percentile_of_counts
 

@@ -33,7 +33,7 @@ DELETABLE_MODELS = {
     "accounts.User_groups": "a coordinator membership ends (the Coordinators group)",
     "accounts.User_user_permissions": "an administrator edits a user's permissions",
     "auth.Group_permissions": "the Coordinators group's permissions are kept in step",
-    "referrals.Holiday": "an administrator corrects the holiday calendar",
+    "reminders.Holiday": "an administrator corrects the holiday calendar",
     "django_celery_beat.PeriodicTask": "beat keeps its schedule in step with the settings",
     "django_celery_beat.PeriodicTasks": "beat's change marker",
     "django_celery_beat.CrontabSchedule": "beat's schedules",

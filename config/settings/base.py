@@ -369,6 +369,8 @@ HOLIDAY_COUNTRY = env("HOLIDAY_COUNTRY", default="US")
 HOLIDAY_SUBDIVISION = env("HOLIDAY_SUBDIVISION", default="") or None
 # The one beat scheduler (django-celery-beat's DatabaseScheduler copies these entries into
 # its tables). The scan also takes a database lock, so a second beat cannot double the work.
+# The referrals.tasks.* names are those of tasks defined in reminders/tasks.py: kept from before
+# the reminder engine moved there, as the copied rows and queued messages name them.
 CELERY_BEAT_SCHEDULE = {
     "reminders-scan": {
         "task": "referrals.tasks.scan_reminders",

@@ -2,14 +2,15 @@
 
 - referral: the referral change list and change page (with `inlines` and `workflow_views`);
 - bulk_actions: mark records received, remind now, export to CSV;
-- patients, details (read-only parts), sla (SLA policy and holidays);
+- patients, details (read-only parts of a referral; the SLA policy, holidays and reminders
+  are in reminders/admin.py);
 - access: the "Coordinators" group that role memberships give;
 - queries: the workspace's reads (home page work queue), on the visibility layer.
 """
 
 from django.contrib import admin
 
-from referrals.admin import access, details, patients, referral, sla  # noqa: F401  (registers)
+from referrals.admin import access, details, patients, referral  # noqa: F401  (registers)
 
 admin.site.site_header = "Second Opinion Tracker"
 admin.site.site_title = "Second Opinion Tracker"

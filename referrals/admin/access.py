@@ -25,8 +25,10 @@ COORDINATOR_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "recommendation": ("view",),
         "progressupdate": ("view",),
         "referralevent": ("view",),
-        "reminder": ("view",),
         "patient": ("view", "add", "change"),
+    },
+    "reminders": {
+        "reminder": ("view",),
         "slapolicy": ("view", "add", "change"),
         "holiday": ("view",),
     },

@@ -12,7 +12,7 @@ from referrals.errors import DomainError
 from referrals.models import RecordItem
 from referrals.selectors import is_overdue
 from referrals.services.records import record_items_mark_received
-from referrals.services.reminders_manual import referral_remind_now
+from reminders.manual import referral_remind_now
 
 # Enough detail to act on; a long list of failures is summarised.
 MAX_ERRORS_SHOWN = 8

@@ -18,7 +18,6 @@ from referrals.models import (
     RecordAttachment,
     RecordItem,
     ReferralEvent,
-    Reminder,
 )
 from referrals.selectors import referrals_visible_to
 
@@ -106,9 +105,3 @@ class ReferralEventAdmin(VisibleThroughReferralAdmin):
         else:
             remember_subject(request, found)
         return found
-
-
-@admin.register(Reminder)
-class ReminderAdmin(VisibleThroughReferralAdmin):
-    list_display = ["referral", "step", "recipient", "due_date", "sent_at"]
-    list_select_related = ["referral", "recipient"]

@@ -28,12 +28,10 @@ from referrals.models.referral import (
     ReferralStatus,
     ReferralUrgency,
 )
-from referrals.models.reminders import Holiday, Reminder, ReminderStep, SLAPolicy
 
 __all__ = [
     "NCT_PATTERN",
     "Consultation",
-    "Holiday",
     "PathologyReview",
     "PathologyReviewDiscrepancy",
     "Patient",
@@ -55,9 +53,6 @@ __all__ = [
     "ReferralReason",
     "ReferralStatus",
     "ReferralUrgency",
-    "Reminder",
-    "ReminderStep",
-    "SLAPolicy",
     "attachment_upload_to",
     "nct_validator",
 ]

@@ -8,8 +8,9 @@ passed. Adding a step (e.g. an information request, a no-show) is adding a row.
 
 from dataclasses import dataclass
 
-from referrals.models import Referral, ReminderStep
+from referrals.models import Referral
 from referrals.rules import relations as rel
+from reminders.models import ReminderStep
 
 Status = Referral.Status
 

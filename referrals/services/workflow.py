@@ -6,12 +6,12 @@ from django.db import transaction
 
 from accounts.models import Membership, User
 from audit.services import audit_record
-from referrals import sla
 from referrals.errors import Conflict, InvalidData, NotPermitted
 from referrals.models import Referral
 from referrals.rules import steps, workflow
 from referrals.rules.relations import relations_to
 from referrals.services.common import occurred_at_from, parse_uuid, record_event, require_text
+from reminders import sla
 
 # What the guard of each action waits for, said as the reason the action is refused.
 GUARD_MESSAGES = {

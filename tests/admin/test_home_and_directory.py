@@ -4,7 +4,8 @@ from django.urls import reverse
 
 from accounts.models import IntakeRule
 from audit.models import AuditEntry
-from referrals.models import Referral, SLAPolicy
+from referrals.models import Referral
+from reminders.models import SLAPolicy
 from tests.admin.helpers import form_data
 from tests.admin.test_change_form import workflow_url
 from tests.factories import CancerCenterFactory
@@ -93,7 +94,7 @@ def test_another_centers_directory_entry_is_read_only(coordinator_client, settin
 
 
 def test_a_coordinator_sets_their_centers_sla_policy_only(coordinator_client, setting):
-    url = reverse("admin:referrals_slapolicy_add")
+    url = reverse("admin:reminders_slapolicy_add")
     form = coordinator_client.get(url).context["adminform"].form
     assert list(form.fields["center"].queryset) == [setting.center]
 
@@ -139,3 +140,14 @@ def test_submitting_to_a_center_that_does_not_take_the_site_names_centers_that_d
     assert breast_center.name in page
     draft.refresh_from_db()
     assert draft.status == S.DRAFT
+
+
+def test_the_sla_policy_and_holidays_are_listed_under_the_reminders_app(coordinator_client):
+    index = coordinator_client.get(reverse("admin:index"))
+    models_by_app = {
+        app["app_label"]: {model["object_name"] for model in app["models"]}
+        for app in index.context["app_list"]
+    }
+
+    assert {"SLAPolicy", "Holiday"} <= models_by_app["reminders"]
+    assert not {"SLAPolicy", "Holiday", "Reminder"} & models_by_app.get("referrals", set())

@@ -8,16 +8,16 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from accounts.models import User
-from referrals.models import Holiday, Referral, ReferralEvent, Reminder
-from referrals.reminders.delivery import (
+from referrals.models import Referral, ReferralEvent
+from reminders import outbox
+from reminders.delivery import (
     Outcome,
     digest_recipient_ids,
     reminder_digest_send,
     reminder_send,
 )
-from referrals.reminders.scan import reminders_scan
-from reminders import outbox
-from reminders.models import OutgoingEmail
+from reminders.models import Holiday, OutgoingEmail, Reminder
+from reminders.scan import reminders_scan
 from tests.queries import assert_queries
 from tests.reminders.conftest import PrivateRedis, drop_producer_pools, route_tasks_to
 from tests.reminders.world import Clinic, patient_details
@@ -183,6 +183,21 @@ def test_beat_runs_the_scan_and_the_digest_through_registered_tasks():
     ):
         task = app.tasks[name]
         assert task.acks_late and task.reject_on_worker_lost and task.autoretry_for
+
+
+def test_the_reminder_tasks_live_in_the_reminders_app_under_the_names_beat_knows():
+    """Beat's schedule rows and messages queued before the move name them referrals.tasks.*."""
+    from reminders import tasks
+
+    moved = {
+        "send_reminder": tasks.send_reminder,
+        "send_reminder_digest": tasks.send_reminder_digest,
+        "scan_reminders": tasks.scan_reminders,
+        "queue_reminder_digests": tasks.queue_reminder_digests,
+    }
+    for function_name, task in moved.items():
+        assert task.name == f"referrals.tasks.{function_name}"
+        assert task.run.__module__ == "reminders.tasks"
 
 
 def test_a_scan_while_redis_is_down_says_so_and_leaves_nothing_marked_queued(

@@ -7,11 +7,12 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from referrals import sla
-from referrals.models import Holiday, Referral, ReferralEvent, Reminder
-from referrals.reminders.delivery import reminder_send
-from referrals.reminders.scan import SCAN_LOCK_KEY, late_steps, reminders_scan
+from referrals.models import Referral, ReferralEvent
 from referrals.services.workflow import referral_transition
+from reminders import sla
+from reminders.delivery import reminder_send
+from reminders.models import Holiday, Reminder
+from reminders.scan import SCAN_LOCK_KEY, late_steps, reminders_scan
 from tests.factories import Cast, referral_in_state
 from tests.queries import assert_queries
 from tests.reminders.world import Clinic

@@ -17,12 +17,11 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from referrals.models import Referral, ReferralEvent, Reminder
-from referrals.reminders.services import reminders_scan_and_queue
+from referrals.models import Referral, ReferralEvent
 from referrals.services.workflow import referral_transition
-from referrals.tasks import send_reminder
-from reminders.models import OutgoingEmail
-from reminders.tasks import deliver_email, queue_unsent_email
+from reminders.models import OutgoingEmail, Reminder
+from reminders.services import reminders_scan_and_queue
+from reminders.tasks import deliver_email, queue_unsent_email, send_reminder
 from tests.reminders.conftest import (
     WORKER_APPLICATION_NAME,
     PrivateRedis,

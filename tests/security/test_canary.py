@@ -24,12 +24,12 @@ from kombu import pools
 
 from accounts.models import Membership
 from config.celery_app import app
-from referrals.models import Referral, Reminder
+from referrals.models import Referral
 from referrals.services import records
 from referrals.services import referrals as referral_services
 from referrals.services.workflow import referral_transition
-from referrals.tasks import scan_reminders
-from reminders.models import OutgoingEmail
+from reminders.models import OutgoingEmail, Reminder
+from reminders.tasks import scan_reminders
 from tests.api.conftest import client_for
 from tests.factories import CancerCenterFactory, member
 from tests.workflow_steps import SARCOMA_QUESTION, CareTeams, review_to_follow_up

@@ -16,9 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from referrals.models import ReferralEvent, Reminder
-from referrals.reminders import emails, steps
-from reminders import outbox
+from referrals.models import ReferralEvent
+from reminders import emails, outbox, steps
+from reminders.models import Reminder
 
 DIGEST = User.ReminderDelivery.DAILY_DIGEST
 

@@ -4,7 +4,7 @@ import bisect
 import datetime
 from dataclasses import dataclass
 
-from referrals.models import Holiday
+from reminders.models import Holiday
 
 
 @dataclass(frozen=True)

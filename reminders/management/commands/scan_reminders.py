@@ -3,11 +3,10 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from referrals.reminders import delivery
-from referrals.reminders.scan import reminders_scan
-from referrals.reminders.services import reminders_scan_and_queue
-from reminders import outbox
+from reminders import delivery, outbox
 from reminders.models import OutgoingEmail
+from reminders.scan import reminders_scan
+from reminders.services import reminders_scan_and_queue
 
 
 class Command(BaseCommand):
@@ -63,7 +62,7 @@ class Command(BaseCommand):
             if in_process:
                 delivery.reminder_digest_send(recipient_id=recipient_id, in_process=True)
             else:
-                from referrals.tasks import send_reminder_digest
+                from reminders.tasks import send_reminder_digest
 
                 send_reminder_digest.delay(recipient_id)
         self.stdout.write(f"Daily digests for {len(recipients)} recipient(s) handled.")

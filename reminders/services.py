@@ -5,10 +5,10 @@ from collections.abc import Callable
 
 from django.utils import timezone
 
-from referrals.models import Reminder
-from referrals.reminders.scan import ScanResult, reminders_scan, reminders_to_queue
-from referrals.tasks import send_reminder
+from reminders.models import Reminder
 from reminders.outbox import publish_marked
+from reminders.scan import ScanResult, reminders_scan, reminders_to_queue
+from reminders.tasks import send_reminder
 
 
 def reminders_scan_and_queue(

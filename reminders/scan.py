@@ -15,9 +15,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from referrals.models import Referral, Reminder
-from referrals.reminders import steps
-from referrals.reminders.calendar import BusinessCalendar, reminder_round
+from referrals.models import Referral
+from reminders import steps
+from reminders.calendar import BusinessCalendar, reminder_round
+from reminders.models import Reminder
 
 # Any fixed number: the key of the PostgreSQL advisory lock that lets one scan run at a time.
 SCAN_LOCK_KEY = 6_050_001

@@ -5,8 +5,9 @@ import datetime
 from django.db.models import Q
 from django.utils import timezone
 
-from referrals.models import Referral, SLAPolicy
-from referrals.reminders.calendar import BusinessCalendar
+from referrals.models import Referral
+from reminders.calendar import BusinessCalendar
+from reminders.models import SLAPolicy
 
 DEFAULT_DAYS = {
     Referral.Urgency.ROUTINE: {"triage": 2, "records": 7, "recommendation": 10, "return": 5},

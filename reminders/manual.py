@@ -10,14 +10,14 @@ from django.db import transaction
 from accounts.models import Membership, User
 from audit.services import audit_record
 from referrals.errors import Conflict, InvalidData
-from referrals.models import Referral, ReminderStep
+from referrals.models import Referral
 from referrals.notifications import referral_link
 from referrals.rules import relations as rel
 from referrals.rules import steps
 from referrals.rules.capabilities import ensure_can
 from referrals.services.common import record_event
 from reminders import outbox
-from reminders.models import OutgoingEmail
+from reminders.models import OutgoingEmail, ReminderStep
 
 
 def _coordinators_of(organization_id: int) -> list[User]:

@@ -3,8 +3,9 @@
 from django.db.models import Exists, OuterRef, QuerySet
 
 from accounts.models import Membership, User
-from referrals.models import RecordItem, Referral, Reminder
+from referrals.models import RecordItem, Referral
 from referrals.rules import steps as rulebook_steps
+from reminders.models import Reminder
 
 Step = Reminder.Step
 

@@ -9,10 +9,9 @@ from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 
-from referrals.models import Reminder
 from referrals.notifications import referral_link
-from referrals.reminders import steps
-from reminders.models import OutgoingEmail
+from reminders import steps
+from reminders.models import OutgoingEmail, Reminder
 from reminders.outbox import Message
 
 

@@ -6,7 +6,7 @@ import holidays
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from referrals.models import Holiday
+from reminders.models import Holiday
 
 
 class Command(BaseCommand):
