@@ -9,7 +9,7 @@ from reminders import outbox
 from reminders.models import OutgoingEmail
 
 Role = Membership.Role
-K = ReferralEvent.Kind
+Kind = ReferralEvent.Kind
 
 
 def referral_link(referral: Referral) -> str:
@@ -35,20 +35,20 @@ def recipients_for(event: ReferralEvent) -> list[User]:
     oncologist = [referral.referring_oncologist]
     specialist = [referral.specialist] if referral.specialist else []
     by_kind = {
-        K.SUBMIT: lambda: _coordinators(referral.receiving_center_id),
-        K.ACCEPT: lambda: oncologist + specialist,
-        K.DECLINE: lambda: oncologist,
-        K.START_REVIEW: lambda: specialist,
-        K.ISSUE_RECOMMENDATION: lambda: oncologist,
-        K.ACKNOWLEDGE_RETURN: lambda: specialist,
-        K.START_MONITORING: lambda: oncologist,
-        K.CANCEL: lambda: oncologist + specialist + _coordinators(referral.receiving_center_id),
-        K.PATHOLOGY_REQUESTED: lambda: [
+        Kind.SUBMIT: lambda: _coordinators(referral.receiving_center_id),
+        Kind.ACCEPT: lambda: oncologist + specialist,
+        Kind.DECLINE: lambda: oncologist,
+        Kind.START_REVIEW: lambda: specialist,
+        Kind.ISSUE_RECOMMENDATION: lambda: oncologist,
+        Kind.ACKNOWLEDGE_RETURN: lambda: specialist,
+        Kind.START_MONITORING: lambda: oncologist,
+        Kind.CANCEL: lambda: oncologist + specialist + _coordinators(referral.receiving_center_id),
+        Kind.PATHOLOGY_REQUESTED: lambda: [
             review.pathologist
             for review in referral.pathology_reviews.filter(signed_at__isnull=True)
         ],
-        K.PROGRESS_UPDATE: lambda: specialist,
-        K.ADVICE: lambda: oncologist,
+        Kind.PROGRESS_UPDATE: lambda: specialist,
+        Kind.ADVICE: lambda: oncologist,
     }
     people = by_kind.get(event.kind, list)()
     unique = {user.pk: user for user in people if user.is_active and user.pk != event.actor_id}

@@ -17,7 +17,7 @@ from referrals.models import (
 )
 
 Role = Membership.Role
-S = Referral.Status
+Status = Referral.Status
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -107,11 +107,11 @@ class ReferralFactory(factory.django.DjangoModelFactory):
     clinical_question = "Is neoadjuvant chemotherapy preferable to surgery first?"
     urgency = Referral.Urgency.ROUTINE
     modality = Referral.Modality.VIRTUAL
-    status = S.DRAFT
+    status = Status.DRAFT
     # Every referral past the draft was submitted once (pass submitted_at=None for a draft
     # cancelled before it was ever sent).
     submitted_at = factory.LazyAttribute(
-        lambda o: None if o.status == S.DRAFT else timezone.now() - datetime.timedelta(days=31)
+        lambda o: None if o.status == Status.DRAFT else timezone.now() - datetime.timedelta(days=31)
     )
 
     class Params:
@@ -216,36 +216,36 @@ def referral_in_state(status: str, *, ready: bool = False, **fields) -> Referral
     the guard of its next action: an accepted one has its records in, one under review a
     completed consult and a signed recommendation.
     """
-    past = status != S.DRAFT
-    reasons = {S.DECLINED: {"decline_reason": "Outside our programme."}}
-    reasons[S.CANCELLED] = {"cancel_reason": "Patient withdrew."}
+    past = status != Status.DRAFT
+    reasons = {Status.DECLINED: {"decline_reason": "Outside our programme."}}
+    reasons[Status.CANCELLED] = {"cancel_reason": "Patient withdrew."}
     fields.setdefault("with_specialist", past)
     referral = ReferralFactory(status=status, **{**reasons.get(status, {}), **fields})
     now = timezone.now()
     later = ["submitted_at", "accepted_at", "review_started_at", "recommendation_issued_at"]
     milestones = {
-        S.SUBMITTED: ["submitted_at"],
-        S.DECLINED: ["submitted_at", "declined_at"],
-        S.ACCEPTED: ["submitted_at", "accepted_at"],
-        S.UNDER_REVIEW: ["submitted_at", "accepted_at", "review_started_at"],
-        S.RECOMMENDATION_ISSUED: later,
-        S.RETURNED: [*later, "returned_at"],
-        S.MONITORING: [*later, "returned_at", "monitoring_started_at"],
-        S.CLOSED: [*later, "returned_at", "closed_at"],
-        S.CANCELLED: ["cancelled_at"],
+        Status.SUBMITTED: ["submitted_at"],
+        Status.DECLINED: ["submitted_at", "declined_at"],
+        Status.ACCEPTED: ["submitted_at", "accepted_at"],
+        Status.UNDER_REVIEW: ["submitted_at", "accepted_at", "review_started_at"],
+        Status.RECOMMENDATION_ISSUED: later,
+        Status.RETURNED: [*later, "returned_at"],
+        Status.MONITORING: [*later, "returned_at", "monitoring_started_at"],
+        Status.CLOSED: [*later, "returned_at", "closed_at"],
+        Status.CANCELLED: ["cancelled_at"],
     }
     for offset, name in enumerate(milestones.get(status, [])):
         setattr(referral, name, now - datetime.timedelta(days=30 - offset))
     if milestones.get(status):
         referral.created_at = now - datetime.timedelta(days=31)
     referral.save()
-    received = referral.review_started_at is not None or (ready and status == S.ACCEPTED)
+    received = referral.review_started_at is not None or (ready and status == Status.ACCEPTED)
     RecordItemFactory(
         referral=referral,
         status=RecordItem.Status.RECEIVED if received else RecordItem.Status.REQUESTED,
     )
-    if referral.recommendation_issued_at or (ready and status == S.UNDER_REVIEW):
+    if referral.recommendation_issued_at or (ready and status == Status.UNDER_REVIEW):
         RecommendationFactory(referral=referral, specialist_follows=True, update_interval_days=30)
-    if ready and status == S.UNDER_REVIEW:
+    if ready and status == Status.UNDER_REVIEW:
         ConsultationFactory(referral=referral)
     return referral

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from referrals.models import PathologyReview, RecordItem, Referral, ReferralEvent
 
-K = ReferralEvent.Kind
+Kind = ReferralEvent.Kind
 # An entry recorded this long after it happened is shown as recorded later.
 LATE_ENTRY = timedelta(hours=1)
 STATUS_LABELS = {**dict(Referral.Status.choices), **dict(RecordItem.Status.choices)}
@@ -31,21 +31,21 @@ def _status_change(event: ReferralEvent) -> str:
 
 def _details(event: ReferralEvent) -> str:
     data = event.data or {}
-    if event.kind == K.RECORD_STATUS:
+    if event.kind == Kind.RECORD_STATUS:
         kind = RecordItem.Kind(data["kind"]).label if data.get("kind") else "Record"
         return f"{kind}: {_status_change(event)}"
-    if event.kind == K.RECORD_ADDED and data.get("kind"):
+    if event.kind == Kind.RECORD_ADDED and data.get("kind"):
         required = "required" if data.get("required") else "if available"
         return f"{RecordItem.Kind(data['kind']).label} ({required})"
-    if event.kind == K.PATHOLOGY_SIGNED and data.get("discrepancy"):
+    if event.kind == Kind.PATHOLOGY_SIGNED and data.get("discrepancy"):
         label = PathologyReview.Discrepancy(data["discrepancy"]).label
         return f"Discrepancy: {label}"
-    if event.kind in (K.RECOMMENDATION_SIGNED, K.RECOMMENDATION_AMENDED):
+    if event.kind in (Kind.RECOMMENDATION_SIGNED, Kind.RECOMMENDATION_AMENDED):
         parts = [f"Version {data.get('version', 1)}"]
         if data.get("clinical_trials"):
             parts.append("trials " + ", ".join(data["clinical_trials"]))
         return "; ".join(parts)
-    if event.kind == K.CONSULT_UPDATED and data.get("completed"):
+    if event.kind == Kind.CONSULT_UPDATED and data.get("completed"):
         return "Consultation completed"
     return _status_change(event)
 

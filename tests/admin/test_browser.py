@@ -7,7 +7,7 @@ from referrals.models import Referral
 from tests.admin.helpers import change_url
 from tests.factories import PatientFactory
 
-S = Referral.Status
+Status = Referral.Status
 
 
 def admin_log_in(tab, email: str, password: str = "correct horse battery") -> None:
@@ -74,7 +74,7 @@ def test_a_coordinator_accepts_a_late_referral_collects_records_and_starts_revie
     expect(page.locator("#events-group")).to_contain_text("Accepted → Under review")
     screenshot(page, "admin-change-form-under-review")
     late.refresh_from_db()
-    assert (late.status, late.specialist) == (S.UNDER_REVIEW, setting.specialist)
+    assert (late.status, late.specialist) == (Status.UNDER_REVIEW, setting.specialist)
 
     # Another center's coordinator neither finds nor opens it.
     other = chromium_browser.new_context(base_url=live_server.url)

@@ -13,7 +13,7 @@ from tests.factories import PatientFactory, member
 
 Role = Membership.Role
 
-S = Referral.Status
+Status = Referral.Status
 
 
 def run_action(client, action: str, referrals, **extra):
@@ -22,9 +22,9 @@ def run_action(client, action: str, referrals, **extra):
 
 
 def test_mark_records_received_for_several_referrals(coordinator_client, setting):
-    first = setting.referral(status=S.ACCEPTED, specialist=setting.specialist, items=2)
-    second = setting.referral(status=S.ACCEPTED, specialist=setting.specialist, items=1)
-    untouched = setting.referral(status=S.ACCEPTED, specialist=setting.specialist, items=1)
+    first = setting.referral(status=Status.ACCEPTED, specialist=setting.specialist, items=2)
+    second = setting.referral(status=Status.ACCEPTED, specialist=setting.specialist, items=1)
+    untouched = setting.referral(status=Status.ACCEPTED, specialist=setting.specialist, items=1)
 
     response = run_action(coordinator_client, "mark_records_received", [first, second])
 
@@ -40,9 +40,9 @@ def test_remind_now_mails_whoever_the_referral_waits_on_without_phi(
 ):
     patient = PatientFactory(organization=setting.practice, given_name="Zelda", mrn="MRN777")
     waiting_on_records = setting.referral(
-        status=S.ACCEPTED, specialist=setting.specialist, patient=patient, items=1
+        status=Status.ACCEPTED, specialist=setting.specialist, patient=patient, items=1
     )
-    closed = setting.referral(status=S.CLOSED)
+    closed = setting.referral(status=Status.CLOSED)
 
     with django_capture_on_commit_callbacks(execute=True):
         response = run_action(coordinator_client, "send_reminder_now", [waiting_on_records, closed])
@@ -72,7 +72,7 @@ def test_remind_now_on_records_all_in_goes_to_the_center_which_must_start_the_re
     # Accepted, every required record in: the review step, the center's turn (not the
     # referring side's, whose records are all there).
     colleague = member(setting.center, Role.COORDINATOR)
-    records_in = setting.referral(status=S.ACCEPTED, specialist=setting.specialist, items=1)
+    records_in = setting.referral(status=Status.ACCEPTED, specialist=setting.specialist, items=1)
     records_in.record_items.update(status=RecordItem.Status.RECEIVED)
 
     with django_capture_on_commit_callbacks(execute=True):

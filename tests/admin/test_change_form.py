@@ -8,7 +8,7 @@ from tests.admin.helpers import change_url, form_data
 from tests.factories import member
 from tests.queries import counted_queries
 
-S = Referral.Status
+Status = Referral.Status
 
 
 def workflow_url(referral, action: str) -> str:
@@ -35,7 +35,7 @@ def test_another_centers_coordinator_gets_a_404(client, setting):
 
 def test_only_the_actions_allowed_now_are_offered(coordinator_client, setting):
     submitted = setting.referral()
-    accepted = setting.referral(status=S.ACCEPTED, specialist=setting.specialist)
+    accepted = setting.referral(status=Status.ACCEPTED, specialist=setting.specialist)
 
     def offered(referral):
         response = coordinator_client.get(change_url(referral))
@@ -47,7 +47,7 @@ def test_only_the_actions_allowed_now_are_offered(coordinator_client, setting):
     response = coordinator_client.post(workflow_url(submitted, "start_review"), follow=True)
     assert "not available" in response.content.decode()
     submitted.refresh_from_db()
-    assert submitted.status == S.SUBMITTED
+    assert submitted.status == Status.SUBMITTED
 
 
 def test_accept_needs_a_specialist_of_the_center(coordinator_client, setting):
@@ -70,18 +70,18 @@ def test_accept_needs_a_specialist_of_the_center(coordinator_client, setting):
     page = done.content.decode()
     assert "accept done. Now accepted, assigned to Sam Specialist, MD" in page
     referral.refresh_from_db()
-    assert (referral.status, referral.specialist) == (S.ACCEPTED, setting.specialist)
+    assert (referral.status, referral.specialist) == (Status.ACCEPTED, setting.specialist)
 
 
 def test_a_guard_not_met_is_shown_and_nothing_changes(coordinator_client, setting):
-    referral = setting.referral(status=S.ACCEPTED, specialist=setting.specialist, items=2)
+    referral = setting.referral(status=Status.ACCEPTED, specialist=setting.specialist, items=2)
 
     response = coordinator_client.post(workflow_url(referral, "start_review"))
 
     assert response.status_code == 200
     assert "Waiting for required records" in response.content.decode()
     referral.refresh_from_db()
-    assert referral.status == S.ACCEPTED
+    assert referral.status == Status.ACCEPTED
 
 
 def _record_rows(response):
@@ -91,7 +91,7 @@ def _record_rows(response):
 def test_marking_records_received_inline_goes_through_the_records_service(
     coordinator_client, setting
 ):
-    referral = setting.referral(status=S.ACCEPTED, specialist=setting.specialist, items=2)
+    referral = setting.referral(status=Status.ACCEPTED, specialist=setting.specialist, items=2)
     data = _record_rows(coordinator_client.get(change_url(referral)))
     data.update({"record_items-0-status": "received", "record_items-1-status": "received"})
     data["_continue"] = "Save and continue editing"
@@ -109,7 +109,7 @@ def test_marking_records_received_inline_goes_through_the_records_service(
 def test_a_refused_record_change_is_shown_on_its_row_and_nothing_is_saved(
     coordinator_client, setting
 ):
-    referral = setting.referral(status=S.ACCEPTED, specialist=setting.specialist, items=2)
+    referral = setting.referral(status=Status.ACCEPTED, specialist=setting.specialist, items=2)
     data = _record_rows(coordinator_client.get(change_url(referral)))
     # The first row is fine; the second asks for a change the other side makes (sent).
     data.update({"record_items-0-status": "received", "record_items-1-status": "sent"})
@@ -129,7 +129,7 @@ def test_a_refused_record_change_is_shown_on_its_row_and_nothing_is_saved(
 
 
 def test_a_waiver_without_a_reason_is_a_form_error(coordinator_client, setting):
-    referral = setting.referral(status=S.ACCEPTED, specialist=setting.specialist, items=1)
+    referral = setting.referral(status=Status.ACCEPTED, specialist=setting.specialist, items=1)
     data = _record_rows(coordinator_client.get(change_url(referral)))
     data["record_items-0-status"] = "waived"
 
@@ -147,8 +147,8 @@ def _change_page_queries(client, referral) -> int:
 
 
 def test_the_change_page_query_count_is_bounded(coordinator_client, setting):
-    small = setting.referral(status=S.ACCEPTED, specialist=setting.specialist, items=2)
-    large = setting.referral(status=S.ACCEPTED, specialist=setting.specialist, items=10)
+    small = setting.referral(status=Status.ACCEPTED, specialist=setting.specialist, items=2)
+    large = setting.referral(status=Status.ACCEPTED, specialist=setting.specialist, items=10)
     for _ in range(20):
         ReferralEvent.objects.create(referral=large, kind="edited", actor=setting.coordinator)
 
@@ -160,7 +160,7 @@ def test_the_change_page_query_count_is_bounded(coordinator_client, setting):
 
 
 def test_the_center_coordinator_schedules_the_consult(coordinator_client, setting):
-    referral = setting.referral(status=S.ACCEPTED, specialist=setting.specialist, items=1)
+    referral = setting.referral(status=Status.ACCEPTED, specialist=setting.specialist, items=1)
     data = form_data(coordinator_client.get(change_url(referral)), "referral_form")
     data.update(
         {
@@ -180,7 +180,7 @@ def test_the_center_coordinator_schedules_the_consult(coordinator_client, settin
 
 
 def test_recording_a_consult_without_the_patients_consent_is_refused(coordinator_client, setting):
-    referral = setting.referral(status=S.ACCEPTED, specialist=setting.specialist, items=1)
+    referral = setting.referral(status=Status.ACCEPTED, specialist=setting.specialist, items=1)
     referral.patient.consent_to_record_consult = False
     referral.patient.save()
     data = form_data(coordinator_client.get(change_url(referral)), "referral_form")
@@ -194,7 +194,7 @@ def test_recording_a_consult_without_the_patients_consent_is_refused(coordinator
 
 
 def test_the_center_coordinator_requests_a_pathology_review(coordinator_client, setting):
-    referral = setting.referral(status=S.ACCEPTED, specialist=setting.specialist, items=1)
+    referral = setting.referral(status=Status.ACCEPTED, specialist=setting.specialist, items=1)
     pathologist = member(setting.center, "pathologist", full_name="Pat Hologist")
     url = reverse("admin:referrals_referral_pathology_review", args=(referral.uuid,))
 

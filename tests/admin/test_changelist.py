@@ -5,7 +5,7 @@ from tests.admin.helpers import changelist_url
 from tests.factories import PatientFactory
 from tests.queries import assert_queries, counted_queries
 
-S = Referral.Status
+Status = Referral.Status
 
 
 def test_the_list_masks_patients_to_initials_and_mrn(coordinator_client, setting):

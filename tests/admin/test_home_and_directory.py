@@ -11,13 +11,13 @@ from tests.admin.test_change_form import workflow_url
 from tests.factories import CancerCenterFactory
 from tests.queries import assert_queries, counted_queries
 
-S = Referral.Status
+Status = Referral.Status
 
 
 def test_home_shows_my_centers_queue_late_now_and_due_this_week(coordinator_client, setting):
     late = setting.referral(days_late=3)
-    due_soon = setting.referral(status=S.ACCEPTED, specialist=setting.specialist, days_late=-2)
-    setting.referral(status=S.ACCEPTED, specialist=setting.specialist, days_late=-30)
+    due_soon = setting.referral(status=Status.ACCEPTED, specialist=setting.specialist, days_late=-2)
+    setting.referral(status=Status.ACCEPTED, specialist=setting.specialist, days_late=-30)
     elsewhere = setting.referral(receiving_center=setting.other_center, days_late=5)
 
     response = coordinator_client.get(reverse("admin:index"))
@@ -130,7 +130,7 @@ def test_a_coordinator_sets_their_centers_sla_policy_only(coordinator_client, se
 def test_submitting_to_a_center_that_does_not_take_the_site_names_centers_that_do(client, setting):
     IntakeRule.objects.create(center=setting.center, cancer_site="lung")
     breast_center = CancerCenterFactory(name="Breast Specialists Cancer Center")
-    draft = setting.referral(status=S.DRAFT, items=1, submitted_at=None)
+    draft = setting.referral(status=Status.DRAFT, items=1, submitted_at=None)
     client.force_login(setting.referring_coordinator)
 
     response = client.post(workflow_url(draft, "submit"))
@@ -139,7 +139,7 @@ def test_submitting_to_a_center_that_does_not_take_the_site_names_centers_that_d
     assert f"{setting.center.name} does not accept breast cancer referrals." in page
     assert breast_center.name in page
     draft.refresh_from_db()
-    assert draft.status == S.DRAFT
+    assert draft.status == Status.DRAFT
 
 
 def test_the_sla_policy_and_holidays_are_listed_under_the_reminders_app(coordinator_client):

@@ -11,12 +11,19 @@ from referrals.admin.queries import referrals_for_workspace
 from referrals.models import Referral
 from tests.admin.helpers import changelist_url
 
-S = Referral.Status
+Status = Referral.Status
 
 
 def _mixed(setting, count=36):
     """Open and closed, urgent and routine, late, due, past-due-but-closed and undated."""
-    statuses = [S.SUBMITTED, S.ACCEPTED, S.UNDER_REVIEW, S.CLOSED, S.MONITORING, S.RETURNED]
+    statuses = [
+        Status.SUBMITTED,
+        Status.ACCEPTED,
+        Status.UNDER_REVIEW,
+        Status.CLOSED,
+        Status.MONITORING,
+        Status.RETURNED,
+    ]
     for number in range(count):
         setting.referral(
             status=statuses[number % len(statuses)],
@@ -83,7 +90,7 @@ def test_each_change_list_page_costs_the_same_queries_for_few_and_many_rows(
 def test_home_counts_stop_at_the_cap(coordinator_client, setting, monkeypatch):
     monkeypatch.setattr(queries, "COUNT_CAP", 2)
     for _ in range(3):
-        setting.referral(status=S.SUBMITTED, days_late=2)
+        setting.referral(status=Status.SUBMITTED, days_late=2)
 
     response = coordinator_client.get(reverse("admin:index"))
 

@@ -18,7 +18,7 @@ from tests.factories import (
     referral_in_state,
 )
 
-S = Referral.Status
+Status = Referral.Status
 pytestmark = pytest.mark.django_db
 TAMPERED_CURSOR = "cD1ub3RhZGF0ZQ=="  # base64 of "p=notadate"
 
@@ -34,7 +34,7 @@ def error(response, status: int, code: str) -> dict:
 
 @pytest.fixture
 def coordinator():
-    referral = referral_in_state(S.UNDER_REVIEW)
+    referral = referral_in_state(Status.UNDER_REVIEW)
     return Cast(referral).referring_coordinator, referral
 
 
@@ -164,7 +164,7 @@ def test_a_user_who_sees_no_reports_gets_a_403_in_the_error_shape(api, coordinat
 
 @pytest.mark.parametrize("who", ["superuser", "center coordinator"])
 def test_the_admin_pages_of_a_referrals_parts_open(client, who):
-    referral = referral_in_state(S.MONITORING)
+    referral = referral_in_state(Status.MONITORING)
     parts = [
         referral.recommendations.get(),
         ProgressUpdateFactory(referral=referral),

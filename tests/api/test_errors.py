@@ -9,7 +9,7 @@ from tests.api.conftest import url
 from tests.factories import Cast, PatientFactory, referral_in_state
 
 Role = Membership.Role
-S = Referral.Status
+Status = Referral.Status
 pytestmark = pytest.mark.django_db
 
 
@@ -30,7 +30,7 @@ def ask_for_token(client, password: str = "not the password"):
 
 
 def test_missing_and_invalid_fields_are_named(api):
-    referral = referral_in_state(S.DRAFT)
+    referral = referral_in_state(Status.DRAFT)
     client = api(referral.referring_oncologist)
     body = error(
         client.post(
@@ -56,7 +56,7 @@ def test_missing_and_invalid_fields_are_named(api):
 
 
 def test_an_unknown_field_is_refused_rather_than_ignored(api):
-    referral = referral_in_state(S.DRAFT)
+    referral = referral_in_state(Status.DRAFT)
     body = error(
         api(referral.referring_oncologist).patch(
             url(f"referrals/{referral.uuid}/"), {"status": "closed"}, format="json"
@@ -68,7 +68,7 @@ def test_an_unknown_field_is_refused_rather_than_ignored(api):
 
 
 def test_a_field_not_editable_in_this_state_is_refused_with_its_reason(api):
-    referral = referral_in_state(S.ACCEPTED)
+    referral = referral_in_state(Status.ACCEPTED)
     body = error(
         api(Cast(referral).center_coordinator).patch(
             url(f"referrals/{referral.uuid}/"), {"diagnosis": "Changed"}, format="json"
@@ -80,7 +80,7 @@ def test_a_field_not_editable_in_this_state_is_refused_with_its_reason(api):
 
 
 def test_a_second_open_referral_to_the_same_center_points_to_the_first(api):
-    first = referral_in_state(S.SUBMITTED)
+    first = referral_in_state(Status.SUBMITTED)
     body = error(
         api(first.referring_oncologist).post(
             url("referrals/"),
@@ -102,7 +102,7 @@ def test_a_second_open_referral_to_the_same_center_points_to_the_first(api):
 def test_a_duplicate_names_the_first_referral_only_to_whom_may_see_it(api):
     from tests.factories import member
 
-    first = referral_in_state(S.SUBMITTED)
+    first = referral_in_state(Status.SUBMITTED)
     colleague = member(first.referring_organization, Role.REFERRING_ONCOLOGIST)
     response = api(colleague).post(
         url("referrals/"),
@@ -126,7 +126,7 @@ def test_a_duplicate_names_the_first_referral_only_to_whom_may_see_it(api):
 
 
 def test_workflow_errors_map_to_403_and_409(api):
-    referral = referral_in_state(S.SUBMITTED)
+    referral = referral_in_state(Status.SUBMITTED)
     cast = Cast(referral)
     path = url(f"referrals/{referral.uuid}/transitions/")
     error(
@@ -144,7 +144,7 @@ def test_workflow_errors_map_to_403_and_409(api):
 
 
 def test_a_concurrent_transition_loses_with_a_conflict(api):
-    referral = referral_in_state(S.SUBMITTED)
+    referral = referral_in_state(Status.SUBMITTED)
     cast = Cast(referral)
     client = api(cast.center_coordinator)
     path = url(f"referrals/{referral.uuid}/transitions/")
@@ -161,7 +161,7 @@ def test_a_concurrent_transition_loses_with_a_conflict(api):
 
 
 def test_authentication_errors(api, client):
-    referral = referral_in_state(S.DRAFT)
+    referral = referral_in_state(Status.DRAFT)
     response = api(None).get(url(f"referrals/{referral.uuid}/"))
     error(response, 401, "not_authenticated")
     assert response["WWW-Authenticate"] == "Token"
@@ -172,7 +172,7 @@ def test_authentication_errors(api, client):
 
 
 def test_not_found_method_media_type_and_parse_errors(api):
-    referral = referral_in_state(S.DRAFT)
+    referral = referral_in_state(Status.DRAFT)
     client = api(referral.referring_oncologist)
     error(client.get(url("referrals/not-a-uuid/")), 404, "not_found")
     error(client.get(url("referrals/00000000-0000-0000-0000-000000000000/")), 404, "not_found")

@@ -10,7 +10,7 @@ from referrals.models import Referral
 from tests.api.conftest import url
 from tests.factories import Cast, PathologyReviewFactory, referral_in_state
 
-S = Referral.Status
+Status = Referral.Status
 pytestmark = pytest.mark.django_db
 
 
@@ -23,12 +23,12 @@ def _export(api, referral):
     return response.json()
 
 
-@pytest.mark.parametrize("status", S.values)
+@pytest.mark.parametrize("status", Status.values)
 def test_the_bundle_of_a_referral_in_each_state_is_valid_fhir(api, status):
     # The row is written in its final state at once: a reason is needed from the start.
     reasons = {
-        S.DECLINED: {"decline_reason": "Out of scope."},
-        S.CANCELLED: {"cancel_reason": "Withdrawn."},
+        Status.DECLINED: {"decline_reason": "Out of scope."},
+        Status.CANCELLED: {"cancel_reason": "Withdrawn."},
     }
     referral = referral_in_state(status, **reasons.get(status, {}))
     data = _export(api, referral)
@@ -67,7 +67,7 @@ def test_the_bundle_of_a_referral_in_each_state_is_valid_fhir(api, status):
 
 
 def test_a_signed_pathology_review_is_exported_as_a_pathology_report(api):
-    referral = referral_in_state(S.UNDER_REVIEW)
+    referral = referral_in_state(Status.UNDER_REVIEW)
     review = PathologyReviewFactory(
         referral=referral,
         specimens_reviewed="A1",

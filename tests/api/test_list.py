@@ -18,7 +18,7 @@ from tests.factories import (
 )
 
 Role = Membership.Role
-S = Referral.Status
+Status = Referral.Status
 pytestmark = pytest.mark.django_db
 
 
@@ -47,11 +47,11 @@ def queue():
         )
 
     rows = {
-        "late": referral("Okafor", S.SUBMITTED, next_due=yesterday),
-        "mine": referral("Brennan", S.ACCEPTED, specialist=specialist),
-        "lung": referral("Castillo", S.SUBMITTED, site="lung"),
-        "elsewhere": referral("Dubois", S.SUBMITTED, to=other_center),
-        "reviewing": referral("Eriksen", S.UNDER_REVIEW, specialist=specialist),
+        "late": referral("Okafor", Status.SUBMITTED, next_due=yesterday),
+        "mine": referral("Brennan", Status.ACCEPTED, specialist=specialist),
+        "lung": referral("Castillo", Status.SUBMITTED, site="lung"),
+        "elsewhere": referral("Dubois", Status.SUBMITTED, to=other_center),
+        "reviewing": referral("Eriksen", Status.UNDER_REVIEW, specialist=specialist),
     }
     PathologyReviewFactory(referral=rows["reviewing"], pathologist=pathologist)
     people = {"coordinator": coordinator, "specialist": specialist, "pathologist": pathologist}
@@ -117,7 +117,7 @@ def test_cursor_pages_walk_every_row_once_even_when_new_ones_arrive(api, queue):
 def test_a_third_opinion_is_started_from_an_issued_recommendation(api):
     from tests.factories import referral_in_state
 
-    previous = referral_in_state(S.RETURNED)
+    previous = referral_in_state(Status.RETURNED)
     another_center = CancerCenterFactory()
     response = api(previous.referring_oncologist).post(
         url("referrals/"),

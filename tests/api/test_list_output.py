@@ -22,7 +22,7 @@ from tests.factories import (
 )
 
 Role = Membership.Role
-S = Referral.Status
+Status = Referral.Status
 pytestmark = pytest.mark.django_db
 
 # Captured from the serializer's output (ReferralListSerializer) before the fast path.
@@ -44,12 +44,12 @@ def rows():
     specialist = member(center, Role.SPECIALIST, uuid=_id(4))
     coordinator = member(center, Role.COORDINATOR, uuid=_id(5))
     shapes = [
-        (S.SUBMITTED, None, datetime.date(2020, 1, 2), "urgent", "in_person"),
-        (S.ACCEPTED, specialist, datetime.date(2099, 1, 2), "routine", "virtual"),
-        (S.UNDER_REVIEW, specialist, datetime.date(2021, 7, 4), "routine", "records_only"),
-        (S.MONITORING, specialist, None, "routine", "virtual"),
-        (S.CLOSED, specialist, datetime.date(2020, 1, 2), "routine", "virtual"),
-        (S.DECLINED, None, None, "urgent", "virtual"),
+        (Status.SUBMITTED, None, datetime.date(2020, 1, 2), "urgent", "in_person"),
+        (Status.ACCEPTED, specialist, datetime.date(2099, 1, 2), "routine", "virtual"),
+        (Status.UNDER_REVIEW, specialist, datetime.date(2021, 7, 4), "routine", "records_only"),
+        (Status.MONITORING, specialist, None, "routine", "virtual"),
+        (Status.CLOSED, specialist, datetime.date(2020, 1, 2), "routine", "virtual"),
+        (Status.DECLINED, None, None, "urgent", "virtual"),
     ]
     for number, (status, assigned, due, urgency, modality) in enumerate(shapes):
         created = datetime.datetime(2025, 1 + 2 * number, 10, 14, 30, 5, number * 1000, UTC)
@@ -61,7 +61,7 @@ def rows():
             referring_oncologist=oncologist,
             specialist=assigned,
             status=status,
-            decline_reason="Outside our programme." if status == S.DECLINED else "",
+            decline_reason="Outside our programme." if status == Status.DECLINED else "",
             cancer_site=["breast", "lung", "melanoma"][number % 3],
             urgency=urgency,
             modality=modality,

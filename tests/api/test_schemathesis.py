@@ -38,7 +38,7 @@ from tests.factories import (
 )
 
 Role = Membership.Role
-S = Referral.Status
+Status = Referral.Status
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "10"))
 SCENARIOS = int(os.environ.get("SCHEMATHESIS_SCENARIOS", "20"))
 CHECKS = [
@@ -63,14 +63,14 @@ def connection_kept_open_between_requests():
 @pytest.fixture
 def coordinator_with_data(db):
     """A coordinator of both sides, and a referral of each kind of object to point at."""
-    under_review = referral_in_state(S.UNDER_REVIEW)
+    under_review = referral_in_state(Status.UNDER_REVIEW)
     monitoring = referral_in_state(
-        S.MONITORING,
+        Status.MONITORING,
         patient__organization=under_review.referring_organization,
         receiving_center=under_review.receiving_center,
     )
     draft = referral_in_state(
-        S.DRAFT,
+        Status.DRAFT,
         patient__organization=under_review.referring_organization,
         receiving_center=under_review.receiving_center,
     )

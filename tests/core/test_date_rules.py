@@ -28,7 +28,7 @@ from tests.factories import (
 from tests.portal.test_forms import new_referral_data
 
 Role = Membership.Role
-S = Referral.Status
+Status = Referral.Status
 pytestmark = pytest.mark.django_db
 NEXT_YEAR = timezone.localdate().year + 1
 
@@ -207,25 +207,25 @@ def transition(referral, user, when: datetime.datetime):
     ids=["year 1000", "366 days ago"],
 )
 def test_a_step_back_dated_too_far_is_refused_and_nothing_moves(when, message):
-    referral = referral_in_state(S.SUBMITTED)
+    referral = referral_in_state(Status.SUBMITTED)
     response = transition(referral, Cast(referral).center_coordinator, when)
     assert refused(response, "occurred_at") == message
     referral.refresh_from_db()
-    assert (referral.status, referral.accepted_at) == (S.SUBMITTED, None)
+    assert (referral.status, referral.accepted_at) == (Status.SUBMITTED, None)
     assert not ReferralEvent.objects.filter(referral=referral, kind="accept").exists()
 
 
 def test_a_step_cannot_be_back_dated_before_the_referral_was_created():
     # The creation bound is checked before the previous milestone's (the referral stays
     # submitted: a referral never submitted is not the center's to see).
-    referral = referral_in_state(S.SUBMITTED)
+    referral = referral_in_state(Status.SUBMITTED)
     before_creation = referral.created_at - datetime.timedelta(hours=2)
     response = transition(referral, Cast(referral).center_coordinator, before_creation)
     assert refused(response, "occurred_at") == "Cannot be earlier than the referral was created."
 
 
 def test_a_step_back_dated_within_the_bound_is_recorded(settings):
-    referral = referral_in_state(S.SUBMITTED)
+    referral = referral_in_state(Status.SUBMITTED)
     when = referral.submitted_at + datetime.timedelta(days=2)
     response = transition(referral, Cast(referral).center_coordinator, when)
     assert response.status_code == 200, response.content
@@ -235,7 +235,7 @@ def test_a_step_back_dated_within_the_bound_is_recorded(settings):
 
 def test_the_back_dating_bound_is_a_setting(settings):
     settings.INPUT_LIMITS = {**settings.INPUT_LIMITS, "backdate_days": 7}
-    referral = referral_in_state(S.SUBMITTED)
+    referral = referral_in_state(Status.SUBMITTED)
     when = referral.submitted_at + datetime.timedelta(days=2)  # 28 days ago
     response = transition(referral, Cast(referral).center_coordinator, when)
     assert refused(response, "occurred_at") == (
@@ -255,7 +255,7 @@ def test_the_back_dating_bound_is_a_setting(settings):
     ids=["year 2", "in three days"],
 )
 def test_a_record_sent_at_an_impossible_date_is_refused(when, message):
-    referral = referral_in_state(S.SUBMITTED)
+    referral = referral_in_state(Status.SUBMITTED)
     item = referral.record_items.get()
     response = client_for(referral.referring_oncologist).patch(
         url(f"records/{item.uuid}/"),
@@ -268,7 +268,7 @@ def test_a_record_sent_at_an_impossible_date_is_refused(when, message):
 
 
 def test_a_record_cannot_be_sent_before_the_referral_was_created():
-    referral = referral_in_state(S.SUBMITTED)
+    referral = referral_in_state(Status.SUBMITTED)
     item = referral.record_items.get()
     when = referral.created_at - datetime.timedelta(days=1)
     response = client_for(referral.referring_oncologist).patch(
@@ -280,7 +280,7 @@ def test_a_record_cannot_be_sent_before_the_referral_was_created():
 
 
 def test_a_progress_update_cannot_predate_the_referral():
-    referral = referral_in_state(S.MONITORING)
+    referral = referral_in_state(Status.MONITORING)
     response = client_for(referral.referring_oncologist).post(
         url(f"referrals/{referral.uuid}/progress-updates/"),
         {"update_date": "2001-01-01", "response": "stable"},

@@ -22,7 +22,7 @@ from tests.factories import (
 from tests.portal.test_forms import new_referral_data
 
 Role = Membership.Role
-S = Referral.Status
+Status = Referral.Status
 pytestmark = pytest.mark.django_db
 
 
@@ -73,7 +73,7 @@ def test_sixty_record_items_are_accepted():
 
 
 def test_no_record_item_is_added_beyond_the_bound():
-    referral = referral_in_state(S.DRAFT)
+    referral = referral_in_state(Status.DRAFT)
     RecordItemFactory.create_batch(60 - referral.record_items.count(), referral=referral)
     response = client_for(referral.referring_oncologist).post(
         url(f"referrals/{referral.uuid}/records/"), {"kind": "lab_results"}, format="json"
@@ -83,7 +83,7 @@ def test_no_record_item_is_added_beyond_the_bound():
 
 
 def test_a_recommendation_names_at_most_twenty_trials():
-    referral = referral_in_state(S.UNDER_REVIEW)
+    referral = referral_in_state(Status.UNDER_REVIEW)
     specialist = Cast(referral).specialist
     body = {
         "concordance": "modifies",

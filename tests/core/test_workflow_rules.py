@@ -13,7 +13,7 @@ from tests.factories import Cast, PathologyReviewFactory, RecordItemFactory, ref
 from tests.rules.test_design_tables import DESIGN_WORKFLOW
 
 pytestmark = pytest.mark.django_db
-S = Referral.Status
+Status = Referral.Status
 
 # Who performs each action in these tests, and the data the action needs.
 PERFORMER = {
@@ -50,7 +50,7 @@ ROLE_OF_CAST = {
 }
 
 # Expectations come from DESIGN §2 spelled out in tests/rules (never from referrals.rules).
-STATE_ACTION_PAIRS = [(action, state) for action in DESIGN_WORKFLOW for state in S.values]
+STATE_ACTION_PAIRS = [(action, state) for action in DESIGN_WORKFLOW for state in Status.values]
 
 
 @pytest.mark.parametrize(("action", "state"), STATE_ACTION_PAIRS)
@@ -89,7 +89,7 @@ ROLE_ACTION_PAIRS = [
 @pytest.mark.parametrize(("action", "person"), ROLE_ACTION_PAIRS)
 def test_people_who_may_not_take_an_action_are_refused(action, person):
     sources, _target, _actors = DESIGN_WORKFLOW[action]
-    state = sorted(sources)[0] if action != "cancel" else S.SUBMITTED
+    state = sorted(sources)[0] if action != "cancel" else Status.SUBMITTED
     referral = referral_in_state(state, ready=True)
     cast = Cast(referral)
 
@@ -105,7 +105,7 @@ def test_people_who_may_not_take_an_action_are_refused(action, person):
 
 
 def test_unknown_action_is_invalid_data():
-    referral = referral_in_state(S.SUBMITTED, ready=True)
+    referral = referral_in_state(Status.SUBMITTED, ready=True)
     with pytest.raises(InvalidData) as error:
         referral_transition(referral=referral, actor=Cast(referral).center_coordinator, action="x")
     assert "action" in error.value.fields
@@ -123,23 +123,23 @@ def _expect_invalid(referral, actor, action, field, data=None):
 
 class TestSubmitGuard:
     def test_needs_the_patients_consent_to_share_records(self):
-        referral = referral_in_state(S.DRAFT, ready=True)
+        referral = referral_in_state(Status.DRAFT, ready=True)
         referral.patient.consent_to_share_records = False
         referral.patient.save()
         _expect_invalid(referral, referral.referring_oncologist, "submit", "patient")
 
     def test_needs_reasons_and_a_question(self):
-        referral = referral_in_state(S.DRAFT, reasons=[], clinical_question="", ready=True)
+        referral = referral_in_state(Status.DRAFT, reasons=[], clinical_question="", ready=True)
         error = _expect_invalid(referral, referral.referring_oncologist, "submit", "reasons")
         assert "clinical_question" in error.fields
 
     def test_needs_a_required_record_item(self):
-        referral = referral_in_state(S.DRAFT, ready=True)
+        referral = referral_in_state(Status.DRAFT, ready=True)
         referral.record_items.update(required=False)
         _expect_invalid(referral, referral.referring_oncologist, "submit", "record_items")
 
     def test_a_center_that_does_not_take_the_site_names_centers_that_do(self):
-        referral = referral_in_state(S.DRAFT, cancer_site="lung", ready=True)
+        referral = referral_in_state(Status.DRAFT, cancer_site="lung", ready=True)
         IntakeRule.objects.create(center=referral.receiving_center, cancer_site="breast")
         error = _expect_invalid(
             referral, referral.referring_oncologist, "submit", "receiving_center"
@@ -149,12 +149,12 @@ class TestSubmitGuard:
 
 class TestAcceptGuard:
     def test_needs_a_specialist(self):
-        referral = referral_in_state(S.SUBMITTED, ready=True)
+        referral = referral_in_state(Status.SUBMITTED, ready=True)
         _expect_invalid(referral, Cast(referral).center_coordinator, "accept", "specialist")
 
     def test_the_specialist_must_belong_to_the_center(self):
-        referral = referral_in_state(S.SUBMITTED, ready=True)
-        outsider = referral_in_state(S.SUBMITTED, ready=True).specialist
+        referral = referral_in_state(Status.SUBMITTED, ready=True)
+        outsider = referral_in_state(Status.SUBMITTED, ready=True).specialist
         _expect_invalid(
             referral,
             Cast(referral).center_coordinator,
@@ -164,7 +164,7 @@ class TestAcceptGuard:
         )
 
     def test_accepting_sends_the_record_requests(self):
-        referral = referral_in_state(S.SUBMITTED, ready=True)
+        referral = referral_in_state(Status.SUBMITTED, ready=True)
         cast = Cast(referral)
         referral_transition(
             referral=referral,
@@ -177,14 +177,14 @@ class TestAcceptGuard:
 
 @pytest.mark.parametrize("action", ["decline", "cancel"])
 def test_declining_and_cancelling_need_a_reason(action):
-    referral = referral_in_state(S.SUBMITTED, ready=True)
+    referral = referral_in_state(Status.SUBMITTED, ready=True)
     cast = Cast(referral)
     actor = cast.center_coordinator
     _expect_invalid(referral, actor, action, "reason", {"reason": "   "})
 
 
 def test_review_starts_only_when_every_required_record_is_in():
-    referral = referral_in_state(S.ACCEPTED, ready=True)
+    referral = referral_in_state(Status.ACCEPTED, ready=True)
     RecordItemFactory(referral=referral, kind="pathology_slides", status="sent")
     RecordItemFactory(referral=referral, kind="lab_results", required=False)
     error = _expect_invalid(
@@ -195,28 +195,28 @@ def test_review_starts_only_when_every_required_record_is_in():
 
 
 def test_a_waived_record_counts_as_in():
-    referral = referral_in_state(S.ACCEPTED, ready=True)
+    referral = referral_in_state(Status.ACCEPTED, ready=True)
     RecordItemFactory(referral=referral, status="waived", waived_reason="Scanned copy suffices")
     result = referral_transition(
         referral=referral, actor=Cast(referral).center_coordinator, action="start_review"
     )
-    assert result.status == S.UNDER_REVIEW
+    assert result.status == Status.UNDER_REVIEW
 
 
 class TestIssueRecommendationGuard:
     def test_needs_a_signed_recommendation(self):
-        referral = referral_in_state(S.UNDER_REVIEW, ready=True)
+        referral = referral_in_state(Status.UNDER_REVIEW, ready=True)
         referral.recommendations.update(signed_at=None)
         _expect_invalid(referral, referral.specialist, "issue_recommendation", "recommendation")
 
     def test_needs_a_signed_pathology_review_when_slides_were_required(self):
-        referral = referral_in_state(S.UNDER_REVIEW, ready=True)
+        referral = referral_in_state(Status.UNDER_REVIEW, ready=True)
         RecordItemFactory(referral=referral, kind="pathology_slides", status="received")
         PathologyReviewFactory(referral=referral)  # requested, not signed
         _expect_invalid(referral, referral.specialist, "issue_recommendation", "pathology_review")
 
     def test_needs_the_consult_completed_unless_records_only(self):
-        referral = referral_in_state(S.UNDER_REVIEW, ready=True)
+        referral = referral_in_state(Status.UNDER_REVIEW, ready=True)
         Consultation.objects.filter(referral=referral).update(completed_at=None)
         _expect_invalid(referral, referral.specialist, "issue_recommendation", "consultation")
 
@@ -225,17 +225,17 @@ class TestIssueRecommendationGuard:
         result = referral_transition(
             referral=referral, actor=referral.specialist, action="issue_recommendation"
         )
-        assert result.status == S.RECOMMENDATION_ISSUED and result.return_due
+        assert result.status == Status.RECOMMENDATION_ISSUED and result.return_due
 
 
 def test_monitoring_needs_a_specialist_who_follows_up():
-    referral = referral_in_state(S.RETURNED, ready=True)
+    referral = referral_in_state(Status.RETURNED, ready=True)
     referral.recommendations.update(specialist_follows=False, update_interval_days=None)
     _expect_invalid(referral, referral.specialist, "start_monitoring", "recommendation")
 
 
 def test_a_step_recorded_late_keeps_its_actual_time_and_needs_a_reason():
-    referral = referral_in_state(S.SUBMITTED, ready=True)
+    referral = referral_in_state(Status.SUBMITTED, ready=True)
     cast = Cast(referral)
     when = referral.submitted_at.replace(microsecond=0) + datetime.timedelta(days=1)
     data = {"specialist": str(cast.specialist.uuid), "occurred_at": when.isoformat()}
@@ -252,7 +252,7 @@ def test_a_step_recorded_late_keeps_its_actual_time_and_needs_a_reason():
 
 
 def test_a_step_cannot_be_dated_before_the_previous_one():
-    referral = referral_in_state(S.SUBMITTED, ready=True)
+    referral = referral_in_state(Status.SUBMITTED, ready=True)
     cast = Cast(referral)
     too_early = referral.submitted_at - datetime.timedelta(days=1)
     _expect_invalid(
@@ -269,7 +269,7 @@ def test_a_step_cannot_be_dated_before_the_previous_one():
 
 
 def test_record_status_follows_its_own_small_workflow():
-    referral = referral_in_state(S.ACCEPTED, ready=True)
+    referral = referral_in_state(Status.ACCEPTED, ready=True)
     cast = Cast(referral)
     from referrals.services.records import record_item_change
 

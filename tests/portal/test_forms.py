@@ -18,7 +18,7 @@ from tests.factories import (
 )
 
 Role = Membership.Role
-S = Referral.Status
+Status = Referral.Status
 pytestmark = pytest.mark.django_db
 
 
@@ -55,7 +55,7 @@ def test_an_existing_patient_is_referred_and_consent_is_recorded(client):
     response = client.post(reverse("portal:referral-create"), new_referral_data(patient, center))
     referral = Referral.objects.get()
     assert response.url == f"/referrals/{referral.uuid}/"
-    assert referral.status == S.SUBMITTED and referral.initiated_by == "patient"
+    assert referral.status == Status.SUBMITTED and referral.initiated_by == "patient"
     assert {(item.kind, item.required) for item in referral.record_items.all()} == {
         ("clinical_notes", True),
         ("pathology_report", True),
@@ -103,7 +103,7 @@ def test_the_new_referral_form_names_no_patient_and_finds_one_only_by_its_mrn(cl
 
 
 def test_a_second_open_referral_to_the_same_center_is_refused_with_a_link_to_the_first(client):
-    existing = referral_in_state(S.SUBMITTED)
+    existing = referral_in_state(Status.SUBMITTED)
     client.force_login(existing.referring_oncologist)
     response = client.post(
         reverse("portal:referral-create"),
@@ -122,7 +122,7 @@ def test_a_specialist_may_not_open_the_new_referral_form(client):
 
 
 def test_slides_sent_without_a_tracking_number_are_refused_next_to_that_field(client):
-    referral = referral_in_state(S.ACCEPTED)
+    referral = referral_in_state(Status.ACCEPTED)
     slides = RecordItemFactory(referral=referral, kind="pathology_slides")
     client.force_login(referral.referring_oncologist)
     url = reverse("portal:record-status", args=[referral.uuid, slides.uuid, "sent"])
@@ -137,7 +137,7 @@ def test_slides_sent_without_a_tracking_number_are_refused_next_to_that_field(cl
 
 
 def test_a_file_attached_on_the_referral_page_is_listed_there(client):
-    referral = referral_in_state(S.ACCEPTED)
+    referral = referral_in_state(Status.ACCEPTED)
     item = referral.record_items.get()
     client.force_login(referral.referring_oncologist)
     upload = SimpleUploadedFile("report.pdf", b"%PDF-1.4 x", content_type="application/pdf")
@@ -151,7 +151,7 @@ def test_a_file_attached_on_the_referral_page_is_listed_there(client):
 
 
 def test_a_file_of_the_wrong_type_is_refused(client):
-    referral = referral_in_state(S.ACCEPTED)
+    referral = referral_in_state(Status.ACCEPTED)
     item = referral.record_items.get()
     client.force_login(referral.referring_oncologist)
     upload = SimpleUploadedFile("run.sh", b"echo", content_type="application/x-sh")
@@ -164,7 +164,7 @@ def test_a_file_of_the_wrong_type_is_refused(client):
 
 
 def test_an_amendment_needs_a_reason_and_keeps_the_signed_version(client):
-    referral = referral_in_state(S.RETURNED)
+    referral = referral_in_state(Status.RETURNED)
     client.force_login(referral.specialist)
     url = reverse("portal:recommendation-edit", args=[referral.uuid])
     form = {"concordance": "differs", "summary": "Chemotherapy first after all."}
@@ -183,7 +183,7 @@ def test_an_amendment_needs_a_reason_and_keeps_the_signed_version(client):
 
 
 def test_a_third_opinion_is_a_new_draft_to_another_center(client):
-    referral = referral_in_state(S.RETURNED)
+    referral = referral_in_state(Status.RETURNED)
     other_center = CancerCenterFactory(name="Second Look Cancer Center")
     client.force_login(referral.referring_oncologist)
     detail = client.get(reverse("portal:referral-detail", args=[referral.uuid]))
@@ -199,14 +199,14 @@ def test_a_third_opinion_is_a_new_draft_to_another_center(client):
     )
     third = Referral.objects.get(previous_referral=referral)
     assert response.url == f"/referrals/{third.uuid}/"
-    assert third.opinion_number == 3 and third.status == S.DRAFT
+    assert third.opinion_number == 3 and third.status == Status.DRAFT
     assert third.receiving_center == other_center
     page = client.get(response.url).content.decode()
     assert "Opinion 3" in page and ">Submit</button>" in page
 
 
 def test_a_third_opinion_cannot_go_to_the_same_center(client):
-    referral = referral_in_state(S.RETURNED)
+    referral = referral_in_state(Status.RETURNED)
     client.force_login(referral.referring_oncologist)
     response = client.post(
         reverse("portal:next-opinion", args=[referral.uuid]),
@@ -229,7 +229,7 @@ def test_a_third_opinion_cannot_go_to_the_same_center(client):
     ],
 )
 def test_coordinators_and_analysts_are_pointed_to_their_tools(client, role, links):
-    cast = Cast(referral_in_state(S.SUBMITTED))
+    cast = Cast(referral_in_state(Status.SUBMITTED))
     client.force_login(getattr(cast, role))
     page = client.get("/").content.decode()
     for link in links:
@@ -238,7 +238,7 @@ def test_coordinators_and_analysts_are_pointed_to_their_tools(client, role, link
 
 
 def test_a_pathology_review_signed_incomplete_says_what_is_missing_and_keeps_the_draft(client):
-    referral = referral_in_state(S.UNDER_REVIEW)
+    referral = referral_in_state(Status.UNDER_REVIEW)
     review = PathologyReviewFactory(referral=referral)
     client.force_login(review.pathologist)
     url = reverse("portal:pathology-review", args=[referral.uuid, review.uuid])
@@ -252,7 +252,7 @@ def test_a_pathology_review_signed_incomplete_says_what_is_missing_and_keeps_the
 
 
 def test_only_the_named_pathologist_fills_in_a_review(client):
-    referral = referral_in_state(S.UNDER_REVIEW)
+    referral = referral_in_state(Status.UNDER_REVIEW)
     review = PathologyReviewFactory(referral=referral)
     client.force_login(referral.specialist)
     url = reverse("portal:pathology-review", args=[referral.uuid, review.uuid])
@@ -269,7 +269,7 @@ def test_only_the_named_pathologist_fills_in_a_review(client):
     ],
 )
 def test_forms_are_not_offered_to_people_who_may_not_save_them(client, path, role):
-    referral = referral_in_state(S.RETURNED if path == "updates/new/" else S.UNDER_REVIEW)
+    referral = referral_in_state(Status.RETURNED if path == "updates/new/" else Status.UNDER_REVIEW)
     cast = Cast(referral)
     PathologyReviewFactory(referral=referral, pathologist=cast.pathologist)
     client.force_login(getattr(cast, role))
@@ -278,7 +278,7 @@ def test_forms_are_not_offered_to_people_who_may_not_save_them(client, path, rol
 
 
 def test_a_draft_without_consent_is_corrected_and_submitted_from_its_edit_page(client):
-    referral = referral_in_state(S.DRAFT)
+    referral = referral_in_state(Status.DRAFT)
     patient = referral.patient
     patient.consent_to_share_records = False
     patient.save()
@@ -310,14 +310,14 @@ def test_a_draft_without_consent_is_corrected_and_submitted_from_its_edit_page(c
     assert response.status_code == 302
     referral.refresh_from_db()
     patient.refresh_from_db()
-    assert referral.status == S.SUBMITTED and referral.urgency == "urgent"
+    assert referral.status == Status.SUBMITTED and referral.urgency == "urgent"
     assert referral.stage == "IIB" and patient.consent_to_share_records
     edited = referral.events.get(kind="edited")
     assert edited.data["fields"] == ["reasons", "stage", "urgency"]
 
 
 def test_a_submitted_referral_offers_only_what_can_still_change(client):
-    referral = referral_in_state(S.SUBMITTED)
+    referral = referral_in_state(Status.SUBMITTED)
     client.force_login(referral.referring_oncologist)
     url = reverse("portal:referral-edit", args=[referral.uuid])
     page = client.get(url).content.decode()
@@ -337,14 +337,14 @@ def test_a_submitted_referral_offers_only_what_can_still_change(client):
 
 
 def test_a_finished_referral_cannot_be_edited(client):
-    referral = referral_in_state(S.RETURNED)
+    referral = referral_in_state(Status.RETURNED)
     client.force_login(referral.referring_oncologist)
     response = client.get(reverse("portal:referral-edit", args=[referral.uuid]), follow=True)
     assert "can no longer be edited" in response.content.decode()
 
 
 def test_an_action_that_needs_a_reason_asks_for_it_first(client):
-    referral = referral_in_state(S.SUBMITTED)
+    referral = referral_in_state(Status.SUBMITTED)
     client.force_login(referral.referring_oncologist)
     url = reverse("portal:referral-action", args=[referral.uuid, "cancel"])
     form = client.get(url).content.decode()
@@ -355,12 +355,12 @@ def test_an_action_that_needs_a_reason_asks_for_it_first(client):
     assert 'value="typed note"' in missing.content.decode()
     client.post(url, {"reason": "The patient chose to stay local."})
     referral.refresh_from_db()
-    assert referral.status == S.CANCELLED
+    assert referral.status == Status.CANCELLED
     assert referral.cancel_reason == "The patient chose to stay local."
 
 
 def test_the_action_form_offers_only_the_centers_specialists(client):
-    referral = referral_in_state(S.SUBMITTED)
+    referral = referral_in_state(Status.SUBMITTED)
     cast = Cast(referral)
     outsider = member(CancerCenterFactory(), Role.SPECIALIST)
     client.force_login(cast.center_coordinator)
@@ -369,4 +369,4 @@ def test_the_action_form_offers_only_the_centers_specialists(client):
     assert cast.specialist.display_name in form and outsider.display_name not in form
     client.post(url, {"specialist": cast.specialist.pk})
     referral.refresh_from_db()
-    assert referral.status == S.ACCEPTED and referral.specialist == cast.specialist
+    assert referral.status == Status.ACCEPTED and referral.specialist == cast.specialist

@@ -28,7 +28,7 @@ from tests.factories import (
 from tests.queries import assert_queries
 
 Role = Membership.Role
-S = Referral.Status
+Status = Referral.Status
 PASSWORD = "correct horse battery"
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +84,7 @@ def test_password_reset_by_email_sets_a_new_password(client):
 
 @pytest.mark.parametrize("who", ["other_center_specialist", "other_oncologist", "analyst"])
 def test_people_who_may_not_see_a_referral_get_404(client, who):
-    referral = referral_in_state(S.UNDER_REVIEW)
+    referral = referral_in_state(Status.UNDER_REVIEW)
     cast = Cast(referral)
     people = {
         "other_center_specialist": member(CancerCenterFactory(), Role.SPECIALIST),
@@ -99,7 +99,7 @@ def test_people_who_may_not_see_a_referral_get_404(client, who):
 
 
 def test_reading_a_referral_is_audited(client):
-    referral = referral_in_state(S.UNDER_REVIEW)
+    referral = referral_in_state(Status.UNDER_REVIEW)
     client.force_login(referral.specialist)
     response = client.get(detail_url(referral))
     assert response.status_code == 200
@@ -109,7 +109,7 @@ def test_reading_a_referral_is_audited(client):
 
 
 def test_files_are_served_only_to_people_who_see_the_referral_and_each_read_is_audited(client):
-    referral = referral_in_state(S.ACCEPTED)
+    referral = referral_in_state(Status.ACCEPTED)
     cast = Cast(referral)
     item = referral.record_items.get()
     attachment = records.attachment_add(
@@ -133,7 +133,7 @@ def test_files_are_served_only_to_people_who_see_the_referral_and_each_read_is_a
 
 
 def test_an_action_the_user_may_not_take_answers_the_403_page(client):
-    referral = referral_in_state(S.UNDER_REVIEW)
+    referral = referral_in_state(Status.UNDER_REVIEW)
     client.force_login(referral.referring_oncologist)
     response = client.get(reverse("portal:recommendation-edit", args=[referral.uuid]))
     assert response.status_code == 403
@@ -141,7 +141,7 @@ def test_an_action_the_user_may_not_take_answers_the_403_page(client):
 
 
 def test_an_action_no_longer_possible_shows_a_message_on_the_referral_page(client):
-    referral = referral_in_state(S.SUBMITTED)
+    referral = referral_in_state(Status.SUBMITTED)
     client.force_login(referral.referring_oncologist)
     url = reverse("portal:referral-action", args=[referral.uuid, "submit"])
     response = client.post(url, follow=True)
@@ -150,7 +150,7 @@ def test_an_action_no_longer_possible_shows_a_message_on_the_referral_page(clien
 
 
 def test_a_bad_trial_number_is_shown_next_to_its_field_and_the_text_is_kept(client):
-    referral = referral_in_state(S.UNDER_REVIEW)
+    referral = referral_in_state(Status.UNDER_REVIEW)
     client.force_login(referral.specialist)
     response = client.post(
         reverse("portal:recommendation-edit", args=[referral.uuid]),
@@ -173,12 +173,18 @@ def _add_work(role: str, user, center, practice) -> None:
     patient = PatientFactory(organization=practice)
     if role == "referring_oncologist":
         referral = ReferralFactory(
-            patient=patient, receiving_center=center, referring_oncologist=user, status=S.SUBMITTED
+            patient=patient,
+            receiving_center=center,
+            referring_oncologist=user,
+            status=Status.SUBMITTED,
         )
     else:
         specialist = user if role == "specialist" else member(center, Role.SPECIALIST)
         referral = ReferralFactory(
-            patient=patient, receiving_center=center, specialist=specialist, status=S.UNDER_REVIEW
+            patient=patient,
+            receiving_center=center,
+            specialist=specialist,
+            status=Status.UNDER_REVIEW,
         )
         if role == "pathologist":
             PathologyReviewFactory(referral=referral, pathologist=user, requested_by=user)
@@ -202,7 +208,7 @@ def test_a_work_list_costs_the_same_queries_for_many_rows(client, role):
 
 
 def test_the_referral_page_costs_the_same_queries_however_long_its_history(client):
-    referral = referral_in_state(S.MONITORING)
+    referral = referral_in_state(Status.MONITORING)
     cast = Cast(referral)
     client.force_login(referral.specialist)
 
@@ -240,13 +246,13 @@ def test_the_specialist_sees_which_referral_is_overdue(client):
     late = ReferralFactory(
         receiving_center=center,
         specialist=specialist,
-        status=S.UNDER_REVIEW,
+        status=Status.UNDER_REVIEW,
         next_due=today - datetime.timedelta(days=2),
     )
     on_time = ReferralFactory(
         receiving_center=center,
         specialist=specialist,
-        status=S.UNDER_REVIEW,
+        status=Status.UNDER_REVIEW,
         next_due=today + datetime.timedelta(days=3),
     )
     client.force_login(specialist)

@@ -22,7 +22,7 @@ from tests.queries import assert_queries
 from tests.reminders.conftest import PrivateRedis, drop_producer_pools, route_tasks_to
 from tests.reminders.world import Clinic, patient_details
 
-S = Referral.Status
+Status = Referral.Status
 pytestmark = pytest.mark.django_db
 
 MONDAY = datetime.date(2026, 11, 2)
@@ -32,10 +32,10 @@ REFUSING = "tests.reminders.mail_sink.RefusingBackend"
 
 def test_a_step_answered_before_the_reminder_went_out_is_not_reminded(mailoutbox):
     clinic = Clinic.create()
-    referral = clinic.late_referral(S.UNDER_REVIEW, due=MONDAY)
+    referral = clinic.late_referral(Status.UNDER_REVIEW, due=MONDAY)
     [reminder_id] = reminders_scan(today=TUESDAY).pending
     Referral.objects.filter(pk=referral.pk).update(
-        status=S.RECOMMENDATION_ISSUED, next_due=TUESDAY + datetime.timedelta(days=7)
+        status=Status.RECOMMENDATION_ISSUED, next_due=TUESDAY + datetime.timedelta(days=7)
     )
 
     outcome = reminder_send(reminder_id=reminder_id, today=TUESDAY)
@@ -50,7 +50,7 @@ def test_a_refused_mail_waits_in_the_outbox_and_goes_out_once_the_server_is_back
     mailoutbox, settings
 ):
     clinic = Clinic.create()
-    referral = clinic.late_referral(S.RECOMMENDATION_ISSUED, due=MONDAY)
+    referral = clinic.late_referral(Status.RECOMMENDATION_ISSUED, due=MONDAY)
     [reminder_id] = reminders_scan(today=TUESDAY).pending
     settings.EMAIL_BACKEND = REFUSING
 
@@ -87,7 +87,7 @@ def test_a_digest_reader_gets_one_mail_a_day_with_all_their_late_steps(mailoutbo
     User.objects.filter(pk=clinic.practice_coordinator.pk).update(
         reminder_delivery=User.ReminderDelivery.DAILY_DIGEST
     )
-    records = [clinic.late_referral(S.ACCEPTED, due=MONDAY) for _ in range(3)]
+    records = [clinic.late_referral(Status.ACCEPTED, due=MONDAY) for _ in range(3)]
     result = reminders_scan(today=TUESDAY)
     assert result.created == 3 and result.pending == []  # nothing one by one
     digest_reminder = Reminder.objects.first()
@@ -118,7 +118,7 @@ def test_a_digest_costs_the_same_queries_for_many_late_steps(mailoutbox):
 
     def late_records(count: int) -> None:
         for _ in range(count):  # each waits on records: an accepted referral with one missing
-            clinic.late_referral(S.ACCEPTED, due=MONDAY)
+            clinic.late_referral(Status.ACCEPTED, due=MONDAY)
         reminders_scan(today=TUESDAY)
 
     def digest() -> int:
@@ -136,7 +136,7 @@ def test_a_digest_costs_the_same_queries_for_many_late_steps(mailoutbox):
 
 def test_the_command_scans_and_sends_in_process_without_a_broker(mailoutbox, capsys):
     clinic = Clinic.create()
-    clinic.late_referral(S.MONITORING, due=MONDAY)
+    clinic.late_referral(Status.MONITORING, due=MONDAY)
 
     call_command("scan_reminders", "--digests")
 
@@ -145,7 +145,7 @@ def test_the_command_scans_and_sends_in_process_without_a_broker(mailoutbox, cap
 
 
 def test_the_command_reports_mail_it_could_not_send(settings, mailoutbox):
-    Clinic.create().late_referral(S.MONITORING, due=MONDAY)
+    Clinic.create().late_referral(Status.MONITORING, due=MONDAY)
     settings.EMAIL_BACKEND = REFUSING
 
     with pytest.raises(CommandError, match="1 e-mail.* failed and stay pending"):
@@ -205,7 +205,7 @@ def test_a_scan_while_redis_is_down_says_so_and_leaves_nothing_marked_queued(
 ):
     clinic = Clinic.create()
     for _ in range(3):
-        clinic.late_referral(S.MONITORING, due=MONDAY)
+        clinic.late_referral(Status.MONITORING, due=MONDAY)
     route_tasks_to(settings, private_redis.url)
     private_redis.stop()
 

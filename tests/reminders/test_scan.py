@@ -17,7 +17,7 @@ from tests.factories import Cast, referral_in_state
 from tests.queries import assert_queries
 from tests.reminders.world import Clinic
 
-S = Referral.Status
+Status = Referral.Status
 pytestmark = pytest.mark.django_db
 
 MONDAY = datetime.date(2026, 11, 2)
@@ -36,8 +36,8 @@ def scan_and_send(today: datetime.date) -> list[Reminder]:
 
 def test_scanning_twice_creates_nothing_the_second_time():
     clinic = Clinic.create()
-    clinic.late_referral(S.SUBMITTED, due=day(0))
-    clinic.late_referral(S.UNDER_REVIEW, due=day(0))
+    clinic.late_referral(Status.SUBMITTED, due=day(0))
+    clinic.late_referral(Status.UNDER_REVIEW, due=day(0))
 
     first = reminders_scan(today=day(1))
     second = reminders_scan(today=day(1))
@@ -49,7 +49,7 @@ def test_scanning_twice_creates_nothing_the_second_time():
 
 def test_two_unanswered_reminders_escalate_once_to_the_lead_coordinator(mailoutbox):
     clinic = Clinic.create()
-    referral = clinic.late_referral(S.UNDER_REVIEW, due=MONDAY)
+    referral = clinic.late_referral(Status.UNDER_REVIEW, due=MONDAY)
 
     first = scan_and_send(day(1))  # Tuesday: round 0
     second = scan_and_send(day(3))  # Thursday: two business days later, round 1
@@ -79,7 +79,7 @@ def test_two_unanswered_reminders_escalate_once_to_the_lead_coordinator(mailoutb
 
 def test_a_holiday_pushes_the_next_reminder_round_back():
     clinic = Clinic.create()
-    clinic.late_referral(S.UNDER_REVIEW, due=MONDAY)
+    clinic.late_referral(Status.UNDER_REVIEW, due=MONDAY)
     scan_and_send(day(1))
     Holiday.objects.create(date=day(1), name="Founders' Day")
 
@@ -91,8 +91,8 @@ def test_a_holiday_pushes_the_next_reminder_round_back():
 
 
 def test_a_back_dated_acceptance_starts_the_records_clock_when_it_happened():
-    on_time = referral_in_state(S.SUBMITTED)
-    late = referral_in_state(S.SUBMITTED)
+    on_time = referral_in_state(Status.SUBMITTED)
+    late = referral_in_state(Status.SUBMITTED)
     for referral, occurred_at in [
         (on_time, None),
         (late, timezone.now() - datetime.timedelta(days=14)),
@@ -120,8 +120,8 @@ def test_a_back_dated_acceptance_starts_the_records_clock_when_it_happened():
 
 def test_closed_declined_and_future_steps_are_not_late():
     clinic = Clinic.create()
-    clinic.late_referral(S.CLOSED, due=day(-30))
-    clinic.late_referral(S.UNDER_REVIEW, due=day(1))
+    clinic.late_referral(Status.CLOSED, due=day(-30))
+    clinic.late_referral(Status.UNDER_REVIEW, due=day(1))
 
     assert reminders_scan(today=day(1)).created == 0
 
@@ -140,7 +140,9 @@ def test_the_late_step_query_uses_the_partial_index_on_open_referrals_next_due()
 def test_the_scan_runs_a_fixed_number_of_queries_whatever_the_late_steps(late_count):
     clinic = Clinic.create()
     for number in range(late_count):
-        clinic.late_referral([S.SUBMITTED, S.ACCEPTED, S.MONITORING][number % 3], due=day(0))
+        clinic.late_referral(
+            [Status.SUBMITTED, Status.ACCEPTED, Status.MONITORING][number % 3], due=day(0)
+        )
 
     with assert_queries(exactly=11):
         result = reminders_scan(today=day(1))
@@ -150,7 +152,7 @@ def test_the_scan_runs_a_fixed_number_of_queries_whatever_the_late_steps(late_co
 
 def test_a_scan_while_another_holds_the_lock_does_nothing():
     clinic = Clinic.create()
-    clinic.late_referral(S.SUBMITTED, due=day(0))
+    clinic.late_referral(Status.SUBMITTED, due=day(0))
     settings = connection.settings_dict
     other = psycopg.connect(
         host=settings["HOST"] or "127.0.0.1",

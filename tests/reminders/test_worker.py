@@ -30,7 +30,7 @@ from tests.reminders.conftest import (
 )
 from tests.reminders.world import Clinic, patient_details
 
-S = Referral.Status
+Status = Referral.Status
 pytestmark = [
     pytest.mark.celery_worker,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -51,12 +51,12 @@ class Story:
     def __init__(self, *, late: int, declined: int):
         self.clinic = Clinic.create()
         self.late = [
-            self.clinic.late_referral(S.UNDER_REVIEW, due=days_ago(2 + number % 3))
+            self.clinic.late_referral(Status.UNDER_REVIEW, due=days_ago(2 + number % 3))
             for number in range(late)
         ]
         future = timezone.localdate() + datetime.timedelta(days=5)
         self.to_decline = [
-            self.clinic.late_referral(S.SUBMITTED, due=future) for _ in range(declined)
+            self.clinic.late_referral(Status.SUBMITTED, due=future) for _ in range(declined)
         ]
 
     def scan(self):
@@ -118,20 +118,20 @@ def test_late_steps_and_steps_taken_reach_the_right_people_once_without_patient_
 ):
     clinic = Clinic.create()
     late = {
-        "triage": clinic.late_referral(S.SUBMITTED, due=days_ago(3)),
-        "records": clinic.late_referral(S.ACCEPTED, due=days_ago(2)),
-        "review": clinic.late_referral(S.ACCEPTED, due=days_ago(2), records_complete=True),
-        "recommendation": clinic.late_referral(S.UNDER_REVIEW, due=days_ago(1)),
-        "return": clinic.late_referral(S.RECOMMENDATION_ISSUED, due=days_ago(4)),
-        "progress_update": clinic.late_referral(S.MONITORING, due=days_ago(5)),
+        "triage": clinic.late_referral(Status.SUBMITTED, due=days_ago(3)),
+        "records": clinic.late_referral(Status.ACCEPTED, due=days_ago(2)),
+        "review": clinic.late_referral(Status.ACCEPTED, due=days_ago(2), records_complete=True),
+        "recommendation": clinic.late_referral(Status.UNDER_REVIEW, due=days_ago(1)),
+        "return": clinic.late_referral(Status.RECOMMENDATION_ISSUED, due=days_ago(4)),
+        "progress_update": clinic.late_referral(Status.MONITORING, due=days_ago(5)),
     }
-    on_time = clinic.late_referral(S.UNDER_REVIEW, due=timezone.localdate())
-    closed = clinic.late_referral(S.CLOSED, due=days_ago(9))
+    on_time = clinic.late_referral(Status.UNDER_REVIEW, due=timezone.localdate())
+    closed = clinic.late_referral(Status.CLOSED, due=days_ago(9))
     start_worker()
     start_worker()
 
     result = reminders_scan_and_queue()
-    declined = clinic.late_referral(S.SUBMITTED, due=timezone.localdate())
+    declined = clinic.late_referral(Status.SUBMITTED, due=timezone.localdate())
     referral_transition(
         referral=declined,
         actor=clinic.center_coordinator,

@@ -15,18 +15,18 @@ from tests.factories import (
 )
 
 Role = Membership.Role
-S = Referral.Status
+Status = Referral.Status
 
 # Patient details that cannot occur in an e-mail by chance (no month names, no common words).
 _numbers = itertools.count(1)
 
 DUE_FIELD = {
-    S.SUBMITTED: "triage_due",
-    S.ACCEPTED: "records_due",
-    S.UNDER_REVIEW: "recommendation_due",
-    S.RECOMMENDATION_ISSUED: "return_due",
-    S.MONITORING: "next_update_due",
-    S.CLOSED: "return_due",
+    Status.SUBMITTED: "triage_due",
+    Status.ACCEPTED: "records_due",
+    Status.UNDER_REVIEW: "recommendation_due",
+    Status.RECOMMENDATION_ISSUED: "return_due",
+    Status.MONITORING: "next_update_due",
+    Status.CLOSED: "return_due",
 }
 
 

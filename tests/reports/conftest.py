@@ -24,7 +24,7 @@ from tests.factories import (
 )
 
 Role = Membership.Role
-S = Referral.Status
+Status = Referral.Status
 UTC = datetime.UTC
 # Monday 2 March 2026, 14:00 UTC (09:00 in New York): weeks of the series start on Mondays.
 T0 = datetime.datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
@@ -36,16 +36,16 @@ REFERRALS = [
     # name, center, status, site, reasons, submitted (days after T0),
     # (accepted, review started, recommendation, returned) days after submission,
     # next due date (days from today; None: nothing due)
-    ("r1", "A", S.CLOSED, "breast", ["complex_diagnosis", "clinical_trial_interest"], 0,
+    ("r1", "A", Status.CLOSED, "breast", ["complex_diagnosis", "clinical_trial_interest"], 0,
      (1, 5, 12, 14), None),
-    ("r2", "A", S.RETURNED, "lung", ["patient_uncertainty"], 2, (1, 9, 22, 25), None),
-    ("r3", "A", S.RECOMMENDATION_ISSUED, "breast", ["complex_diagnosis"], 7, (2, 6, 36), 3),
-    ("r4", "A", S.UNDER_REVIEW, "lung", ["other"], 8, (1, 4), -3),
-    ("r5", "A", S.SUBMITTED, "breast", ["complex_diagnosis"], 14, (), -1),
-    ("r6", "A", S.ACCEPTED, "colorectal", ["recurrence_or_progression"], 15, (1,), 5),
-    ("r7", "A", S.DECLINED, "breast", ["non_specialist_oncologist"], 15, (), None),
-    ("draft", "A", S.DRAFT, "breast", ["complex_diagnosis"], None, (), None),
-    ("r10", "B", S.SUBMITTED, "breast", ["complex_diagnosis"], 20, (), None),
+    ("r2", "A", Status.RETURNED, "lung", ["patient_uncertainty"], 2, (1, 9, 22, 25), None),
+    ("r3", "A", Status.RECOMMENDATION_ISSUED, "breast", ["complex_diagnosis"], 7, (2, 6, 36), 3),
+    ("r4", "A", Status.UNDER_REVIEW, "lung", ["other"], 8, (1, 4), -3),
+    ("r5", "A", Status.SUBMITTED, "breast", ["complex_diagnosis"], 14, (), -1),
+    ("r6", "A", Status.ACCEPTED, "colorectal", ["recurrence_or_progression"], 15, (1,), 5),
+    ("r7", "A", Status.DECLINED, "breast", ["non_specialist_oncologist"], 15, (), None),
+    ("draft", "A", Status.DRAFT, "breast", ["complex_diagnosis"], None, (), None),
+    ("r10", "B", Status.SUBMITTED, "breast", ["complex_diagnosis"], 20, (), None),
 ]
 # fmt: on
 
@@ -91,7 +91,7 @@ def make_referral(
         submitted_at=submitted,
         next_due=next_due,
         with_specialist=submitted is not None,
-        decline_reason="Outside our programme." if status == S.DECLINED else "",
+        decline_reason="Outside our programme." if status == Status.DECLINED else "",
         **milestones,
         **fields,
     )
@@ -126,7 +126,7 @@ def known_data(db) -> KnownData:
         )  # fmt: skip
     r1, r2, r3, r4 = (data.referrals[name] for name in ("r1", "r2", "r3", "r4"))
     # The third opinion that followed r3, at the other center.
-    make_referral(data, "r3b", center=data.center_b, status=S.SUBMITTED, site="breast",
+    make_referral(data, "r3b", center=data.center_b, status=Status.SUBMITTED, site="breast",
                   reasons=["complex_diagnosis"], submitted_day=40,
                   opinion_number=3, previous_referral=r3)  # fmt: skip
 

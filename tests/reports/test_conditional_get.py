@@ -13,7 +13,7 @@ from tests.factories import member
 from tests.reports.conftest import days, sign_review
 
 Role = Membership.Role
-S = Referral.Status
+Status = Referral.Status
 URL = "/api/v1/reports/summary/"
 
 
@@ -62,13 +62,13 @@ def test_a_write_to_what_the_summary_shows_answers_the_new_figures(
 
     first = client.get(URL)
     r5 = r["r5"]
-    r5.status, r5.accepted_at = S.ACCEPTED, r5.submitted_at + days(1)
+    r5.status, r5.accepted_at = Status.ACCEPTED, r5.submitted_at + days(1)
     r5.save()
     after_acceptance = revalidate(client, first)
     assert after_acceptance.status_code == 200
     assert after_acceptance["ETag"] != first["ETag"]
     statuses = {row["status"]: row["count"] for row in after_acceptance.json()["by_status"]}
-    assert statuses[S.ACCEPTED] == 2
+    assert statuses[Status.ACCEPTED] == 2
 
     # An amendment supersedes r3's recommendation: no referral is written.
     Recommendation.objects.filter(referral=r["r3"]).update(superseded_at=timezone.now())

@@ -20,7 +20,7 @@ from tests.factories import (
     UserFactory,
     member,
 )
-from tests.reports.conftest import Role, S, make_referral
+from tests.reports.conftest import Role, Status, make_referral
 from tests.reports.test_query_count import bulk_referrals
 from tests.reports.test_summary import summary_for
 
@@ -178,7 +178,7 @@ def test_every_referral_linked_counts_agree_with_matching_each_to_a_referral(kno
         signed_at=timezone.now(), review_diagnosis="Carcinoma",
     )  # fmt: skip
     make_referral(
-        known_data, "r1b", center=known_data.center_b, status=S.DRAFT, site="breast",
+        known_data, "r1b", center=known_data.center_b, status=Status.DRAFT, site="breast",
         reasons=["other"], submitted_day=None, opinion_number=3, previous_referral=r1,
     )  # fmt: skip
     superuser = UserFactory(is_superuser=True)

@@ -12,8 +12,15 @@ from tests.factories import CancerCenterFactory, CommunityPracticeFactory, UserF
 from tests.queries import counted_queries
 
 Role = Membership.Role
-S = Referral.Status
-STATES = [S.SUBMITTED, S.ACCEPTED, S.UNDER_REVIEW, S.RECOMMENDATION_ISSUED, S.RETURNED, S.CLOSED]
+Status = Referral.Status
+STATES = [
+    Status.SUBMITTED,
+    Status.ACCEPTED,
+    Status.UNDER_REVIEW,
+    Status.RECOMMENDATION_ISSUED,
+    Status.RETURNED,
+    Status.CLOSED,
+]
 # The summary's own queries: the change marker (its ETag); session settings; one query of
 # the rollups (reports.rollups: counts, weekly series, overdue steps, recommendations,
 # pathology reviews, further opinions and the stage histograms); and a savepoint and its

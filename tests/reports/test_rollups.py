@@ -20,7 +20,7 @@ from tests.queries import counted_queries
 from tests.reports.conftest import T0, days, make_referral, sign_review
 
 Role = Membership.Role
-S = Referral.Status
+Status = Referral.Status
 
 
 def both_ways(user, filters: ReportFilters) -> tuple[dict, dict]:
@@ -119,14 +119,14 @@ def write_in_every_way(data) -> None:
         )
         cursor.execute("DELETE FROM referrals_pathologyreview WHERE referral_id = %s", [r2.pk])
     r5 = r["r5"]
-    r5.status, r5.accepted_at = S.ACCEPTED, r5.submitted_at + days(1)
+    r5.status, r5.accepted_at = Status.ACCEPTED, r5.submitted_at + days(1)
     r5.save()
     r6 = r["r6"]
     r6.receiving_center = data.center_b
     r6.save()
     Referral.objects.filter(pk=r["r4"].pk).update(cancer_site="colorectal", reasons=["other"])
     draft = r["draft"]
-    draft.status, draft.submitted_at = S.SUBMITTED, T0 + days(21)
+    draft.status, draft.submitted_at = Status.SUBMITTED, T0 + days(21)
     draft.save()
     with connection.cursor() as cursor:
         # Referrals are never deleted (migration referrals 0004); the rollups would follow
@@ -140,7 +140,7 @@ def write_in_every_way(data) -> None:
         cursor.execute(
             "UPDATE referrals_referral SET status = %s, recommendation_issued_at = %s "
             "WHERE id = %s",
-            [S.RECOMMENDATION_ISSUED, r["r4"].submitted_at + days(9), r["r4"].pk],
+            [Status.RECOMMENDATION_ISSUED, r["r4"].submitted_at + days(9), r["r4"].pk],
         )
         cursor.execute(
             "UPDATE referrals_referral SET submitted_at = submitted_at - interval '30 days' "
@@ -154,7 +154,7 @@ def write_in_every_way(data) -> None:
             [r["r1"].pk, r["r3b"].pk],
         )
     make_referral(
-        data, "r2b", center=data.center_b, status=S.SUBMITTED, site="lung", reasons=["other"],
+        data, "r2b", center=data.center_b, status=Status.SUBMITTED, site="lung", reasons=["other"],
         submitted_day=30, opinion_number=3, previous_referral=r2,
     )  # fmt: skip
 
@@ -195,7 +195,7 @@ def test_summary_from_rollups_equals_the_counted_one(known_data, center_a_coordi
     assert everything["return"]["recommendations_issued"] == 4
     assert sum(week["recommendations_issued"] for week in everything["weekly"]) == 4
     statuses = {row["status"]: row["count"] for row in everything["by_status"]}
-    assert statuses[S.ACCEPTED] == 2 and statuses[S.DECLINED] == 0
+    assert statuses[Status.ACCEPTED] == 2 and statuses[Status.DECLINED] == 0
     # r1 followed by r3b, r2 by r2b; r3 no longer.
     assert everything["third_opinion"]["followed_by_another_opinion"] == 2
 
@@ -209,7 +209,7 @@ def test_rollups_follow_statements_that_write_many_referrals_at_once(known_data)
     for number, referral in enumerate(submitted):
         referral.pk, referral.uuid = None, uuid.uuid4()
         referral.reference = f"SO-2025-{900000 + number}"
-        referral.status, referral.closed_at = S.CLOSED, referral.submitted_at + days(40)
+        referral.status, referral.closed_at = Status.CLOSED, referral.submitted_at + days(40)
         copies.append(referral)
     with counted_queries() as written:
         Referral.objects.bulk_create(copies)
@@ -223,7 +223,7 @@ def test_rollups_follow_statements_that_write_many_referrals_at_once(known_data)
     assert rolled_up_per_status() == live_per_status()
     assert rolled_up_histograms() == live_histograms()
     assert rolled_up_linked() == live_linked()
-    assert live_per_status()[S.CLOSED] >= len(copies)
+    assert live_per_status()[Status.CLOSED] >= len(copies)
     superuser = UserFactory(is_superuser=True)
     for filters in (ReportFilters(), ReportFilters(cancer_site="lung")):
         from_rollups, counted = both_ways(superuser, filters)

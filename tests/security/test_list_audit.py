@@ -26,7 +26,7 @@ from tests.factories import (
 )
 
 Role = Membership.Role
-S = Referral.Status
+Status = Referral.Status
 LISTED = AuditEntry.Action.LIST
 pytestmark = pytest.mark.django_db
 
@@ -34,11 +34,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def cast() -> Cast:
     """Two late referrals of one practice's patients to one center, and one elsewhere."""
-    referral = referral_in_state(S.UNDER_REVIEW)
+    referral = referral_in_state(Status.UNDER_REVIEW)
     cast = Cast(referral)
     late = timezone.localdate() - datetime.timedelta(days=2)
     second = referral_in_state(
-        S.UNDER_REVIEW,
+        Status.UNDER_REVIEW,
         patient=PatientFactory(organization=referral.referring_organization),
         receiving_center=referral.receiving_center,
         referring_oncologist=referral.referring_oncologist,
@@ -46,7 +46,7 @@ def cast() -> Cast:
     )
     Referral.objects.filter(pk__in=[referral.pk, second.pk]).update(next_due=late)
     cast.referrals = [referral, second]
-    cast.elsewhere = referral_in_state(S.UNDER_REVIEW)  # another practice, another center
+    cast.elsewhere = referral_in_state(Status.UNDER_REVIEW)  # another practice, another center
     return cast
 
 

@@ -18,7 +18,7 @@ from referrals.services.workflow import referral_transition
 DEMO_PASSWORD = "second-opinion-demo"
 Role = Membership.Role
 Status = Referral.Status
-K = RecordItem.Kind
+Kind = RecordItem.Kind
 
 PRACTICES = [
     ("Riverside Community Oncology", "riverside", "Springfield", "IL"),
@@ -204,13 +204,13 @@ class Command(BaseCommand):
         diagnosis, stage = DIAGNOSES[site]
         physical = rng.random() < 0.5
         checklist = [
-            {"kind": K.CLINICAL_NOTES, "required": True},
-            {"kind": K.PATHOLOGY_REPORT, "required": True},
-            {"kind": K.IMAGING_REPORT, "required": True},
-            {"kind": K.LAB_RESULTS, "required": False},
+            {"kind": Kind.CLINICAL_NOTES, "required": True},
+            {"kind": Kind.PATHOLOGY_REPORT, "required": True},
+            {"kind": Kind.IMAGING_REPORT, "required": True},
+            {"kind": Kind.LAB_RESULTS, "required": False},
         ]
         if physical:
-            checklist.append({"kind": K.PATHOLOGY_SLIDES, "required": True})
+            checklist.append({"kind": Kind.PATHOLOGY_SLIDES, "required": True})
         referral = referral_services.referral_create(
             actor=oncologist,
             patient=patient,
