@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import Organization
 from referrals.models.common import choices_check
 from referrals.models.referral import Referral
+from referrals.rules.steps import StepName as ReminderStep
 
 
 class OutgoingEmail(models.Model):
@@ -135,15 +136,6 @@ class Holiday(models.Model):
 
     def __str__(self):
         return f"{self.date}: {self.name}"
-
-
-class ReminderStep(models.TextChoices):
-    TRIAGE = "triage", "Triage"
-    RECORDS = "records", "Records"
-    REVIEW = "review", "Start of review"
-    RECOMMENDATION = "recommendation", "Recommendation"
-    RETURN = "return", "Return acknowledgement"
-    PROGRESS_UPDATE = "progress_update", "Progress update"
 
 
 class Reminder(models.Model):

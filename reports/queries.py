@@ -18,8 +18,7 @@ from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from referrals.models import PathologyReview, Recommendation, Referral
-from referrals.rules.steps import STEPS
-from reminders.models import ReminderStep
+from referrals.rules.steps import STEPS, StepName
 from reports import postgres
 from reports.aggregates import centidays, percentile_of_counts
 
@@ -31,7 +30,7 @@ _ONE_FIGURE_LABELS = {Status.ACCEPTED: "Records and start of review"}
 STEP_BY_STATUS = {
     step.state: (
         str(step.name),
-        _ONE_FIGURE_LABELS.get(step.state, ReminderStep(step.name).label),
+        _ONE_FIGURE_LABELS.get(step.state, StepName(step.name).label),
     )
     for step in STEPS
     if step.records_outstanding is not False

@@ -8,11 +8,23 @@ passed. Adding a step (e.g. an information request, a no-show) is adding a row.
 
 from dataclasses import dataclass
 
+from django.db import models
+
 from referrals.models import Referral
 from referrals.rules import relations as rel
-from reminders.models import ReminderStep
 
 Status = Referral.Status
+
+
+class StepName(models.TextChoices):
+    """The steps a referral waits on; a Reminder names one (reminders.models)."""
+
+    TRIAGE = "triage", "Triage"
+    RECORDS = "records", "Records"
+    REVIEW = "review", "Start of review"
+    RECOMMENDATION = "recommendation", "Recommendation"
+    RETURN = "return", "Return acknowledgement"
+    PROGRESS_UPDATE = "progress_update", "Progress update"
 
 
 @dataclass(frozen=True)
@@ -31,14 +43,14 @@ class Step:
 
 STEPS: tuple[Step, ...] = (
     Step(
-        ReminderStep.TRIAGE,
+        StepName.TRIAGE,
         Status.SUBMITTED,
         rel.CENTER_COORDINATOR,
         "triage_due",
         "The referral is waiting to be accepted or declined.",
     ),
     Step(
-        ReminderStep.RECORDS,
+        StepName.RECORDS,
         Status.ACCEPTED,
         rel.REFERRING_COORDINATOR,
         "records_due",
@@ -46,7 +58,7 @@ STEPS: tuple[Step, ...] = (
         records_outstanding=True,
     ),
     Step(
-        ReminderStep.REVIEW,
+        StepName.REVIEW,
         Status.ACCEPTED,
         rel.CENTER_COORDINATOR,
         "records_due",
@@ -54,21 +66,21 @@ STEPS: tuple[Step, ...] = (
         records_outstanding=False,
     ),
     Step(
-        ReminderStep.RECOMMENDATION,
+        StepName.RECOMMENDATION,
         Status.UNDER_REVIEW,
         rel.ASSIGNED_SPECIALIST,
         "recommendation_due",
         "The expert recommendation has not been issued.",
     ),
     Step(
-        ReminderStep.RETURN,
+        StepName.RETURN,
         Status.RECOMMENDATION_ISSUED,
         rel.REFERRING_ONCOLOGIST,
         "return_due",
         "The referring side has not acknowledged the recommendation.",
     ),
     Step(
-        ReminderStep.PROGRESS_UPDATE,
+        StepName.PROGRESS_UPDATE,
         Status.MONITORING,
         rel.REFERRING_ONCOLOGIST,
         "next_update_due",
