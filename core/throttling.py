@@ -6,12 +6,32 @@ back: two web processes doing so at once both read the same history, and both re
 client instead: `cache.add` creates the window's counter with its expiry, `cache.incr` (Redis
 INCR) counts atomically, so no more than the rate passes in any window, whatever the
 concurrency. The price of a fixed window: a client may spend one window's allowance at its end
-and the next at the start of the next.
+and the next at the start of the next. On Redis both commands go in one MULTI/EXEC
+transaction, a single round trip per request.
 """
 
 import time
 
+from django.core.cache.backends.redis import RedisCache
 from rest_framework import throttling
+
+
+def count_in_window(cache, key: str, timeout: int) -> int:
+    """Add one to the counter `key` (created at 0 with `timeout` seconds to live when missing)
+    and return its new value, atomically."""
+    if isinstance(cache, RedisCache):
+        raw_key = cache.make_and_validate_key(key)
+        pipeline = cache._cache.get_client(raw_key, write=True).pipeline(transaction=True)
+        pipeline.set(raw_key, 0, ex=timeout, nx=True)
+        pipeline.incr(raw_key)
+        _created, count = pipeline.execute()
+        return count
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:  # the counter expired between the two calls
+        cache.add(key, 1, timeout=timeout)
+        return 1
 
 
 class AtomicCountMixin:
@@ -24,13 +44,7 @@ class AtomicCountMixin:
         now = time.time()
         window = int(now // self.duration)
         self.window_ends = (window + 1) * self.duration
-        key = f"{self.key}:{window}"
-        self.cache.add(key, 0, timeout=self.duration + 1)
-        try:
-            count = self.cache.incr(key)
-        except ValueError:  # the counter expired between the two calls
-            self.cache.add(key, 1, timeout=self.duration + 1)
-            count = 1
+        count = count_in_window(self.cache, f"{self.key}:{window}", self.duration + 1)
         return count <= self.num_requests
 
     def wait(self):

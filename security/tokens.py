@@ -8,7 +8,9 @@ only when issued: the requirement or the device may change afterwards).
 """
 
 import binascii
+import json
 
+from django.db import connections
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from knox.auth import TokenAuthentication
@@ -16,10 +18,13 @@ from knox.crypto import hash_token
 from knox.settings import knox_settings
 from rest_framework import exceptions
 
+from accounts.memberships import membership_records_sql, remember_memberships
+from accounts.models import User
 from audit.models import AuditEntry
 from audit.services import audit_record
+from core.expressions import column, quoted
 from security.models import ApiToken
-from security.two_factor import confirmed_device, two_factor_required
+from security.two_factor import confirmed_device_sql, two_factor_required
 
 Action = AuditEntry.Action
 
@@ -74,15 +79,55 @@ def _refuse(user, detail: str, code: str = "authentication_failed"):
     return exceptions.AuthenticationFailed(detail, code=code)
 
 
+_TOKEN_FIELDS = [field.attname for field in ApiToken._meta.concrete_fields]
+_USER_FIELDS = [field.attname for field in User._meta.concrete_fields]
+# The token, its user, the user's memberships (the two-factor requirement, then the
+# visibility of everything the request reads) and whether they have a confirmed app: one
+# statement, one round trip. Written once here: the ORM would build and compile it again on
+# every request, which costs more than PostgreSQL takes to run it.
+_TOKEN_LOOKUP = (
+    "SELECT "
+    + ", ".join(
+        [f"t.{quoted(field.column)}" for field in ApiToken._meta.concrete_fields]
+        + [f"u.{quoted(field.column)}" for field in User._meta.concrete_fields]
+        + [membership_records_sql(f"u.{column(User, 'id')}")]
+        + [confirmed_device_sql(f"u.{column(User, 'id')}")]
+    )
+    + f" FROM {quoted(ApiToken._meta.db_table)} t JOIN {quoted(User._meta.db_table)} u"
+    + f" ON u.{column(User, 'id')} = t.{column(ApiToken, 'user')}"
+    + f" WHERE t.{column(ApiToken, 'digest')} = %s"
+)
+
+
+def _token_by_digest(digest: str) -> ApiToken | None:
+    """The token with this digest, with its user (their memberships remembered on them) and
+    `has_confirmed_device`; None when there is none."""
+    using = ApiToken.objects.db
+    with connections[using].cursor() as cursor:
+        cursor.execute(_TOKEN_LOOKUP, [digest])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    user_starts, user_ends = len(_TOKEN_FIELDS), len(_TOKEN_FIELDS) + len(_USER_FIELDS)
+    token = ApiToken.from_db(using, _TOKEN_FIELDS, row[:user_starts])
+    token.user = User.from_db(using, _USER_FIELDS, row[user_starts:user_ends])
+    memberships, token.has_confirmed_device = row[user_ends:]
+    if isinstance(memberships, str):  # jsonb arrives as text from Django's connections
+        memberships = json.loads(memberships)
+    remember_memberships(token.user, memberships)
+    return token
+
+
 class ApiTokenAuthentication(TokenAuthentication):
-    """`Authorization: Token <secret>`: one query by the secret's digest (the primary key)."""
+    """`Authorization: Token <secret>`: one query by the secret's digest (the primary key),
+    which also reads what every request asks of the user next (memberships, second factor)."""
 
     def authenticate_credentials(self, token: bytes):
         try:
             digest = hash_token(token.decode("utf-8"))
         except (UnicodeDecodeError, TypeError, binascii.Error):
             raise _refuse(None, "Invalid API token.") from None
-        found = ApiToken.objects.select_related("user").filter(digest=digest).first()
+        found = _token_by_digest(digest)
         if found is None:
             raise _refuse(None, "Invalid API token.")
         user = found.user
@@ -92,7 +137,7 @@ class ApiTokenAuthentication(TokenAuthentication):
         if not user.is_active:
             raise _refuse(user, "Invalid API token.")
         if two_factor_required(user) and not (
-            found.second_factor_verified and confirmed_device(user)
+            found.second_factor_verified and found.has_confirmed_device
         ):
             raise _refuse(
                 user,

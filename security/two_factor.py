@@ -14,6 +14,7 @@ from django_otp.qr import write_qrcode_image
 from accounts.memberships import memberships_of
 from audit.models import AuditEntry
 from audit.services import audit_record
+from core.expressions import column, quoted
 
 Action = AuditEntry.Action
 DEVICE_NAME = "Authenticator app"
@@ -29,6 +30,16 @@ def two_factor_required(user) -> bool:
 
 def confirmed_device(user) -> TOTPDevice | None:
     return TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
+
+
+def confirmed_device_sql(user_column: str) -> str:
+    """A subquery: whether the user whose id is `user_column` (of the outer query) has a
+    confirmed app, what `confirmed_device` finds."""
+    return (
+        f"EXISTS (SELECT 1 FROM {quoted(TOTPDevice._meta.db_table)} d"
+        f" WHERE d.{column(TOTPDevice, 'user')} = {user_column}"
+        f" AND d.{column(TOTPDevice, 'confirmed')})"
+    )
 
 
 # The password typed again before a first enrolment holds for this long in the session.

@@ -37,12 +37,14 @@ def _id(number: int) -> uuid.UUID:
 @pytest.fixture
 def rows():
     """Referrals in most shapes a row takes: with and without a specialist, a submission
-    date and a due date; overdue and not; open and closed; times in and out of DST."""
+    date and a due date; overdue and not; open and closed; times in and out of DST. Listed by
+    their referring oncologist, who sees them all (the center never sees the one that was
+    never submitted)."""
     practice = CommunityPracticeFactory(uuid=_id(1))
     center = CancerCenterFactory(uuid=_id(2))
     oncologist = member(practice, Role.REFERRING_ONCOLOGIST, uuid=_id(3))
     specialist = member(center, Role.SPECIALIST, uuid=_id(4))
-    coordinator = member(center, Role.COORDINATOR, uuid=_id(5))
+    member(center, Role.COORDINATOR, uuid=_id(5))
     shapes = [
         (Status.SUBMITTED, None, datetime.date(2020, 1, 2), "urgent", "in_person"),
         (Status.ACCEPTED, specialist, datetime.date(2099, 1, 2), "routine", "virtual"),
@@ -71,7 +73,7 @@ def rows():
             submitted_at=created + datetime.timedelta(hours=1),
             next_due=due,
         )
-    return coordinator
+    return oncologist
 
 
 def test_the_list_json_is_what_the_serializer_wrote(api, rows):

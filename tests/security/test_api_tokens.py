@@ -11,12 +11,15 @@ import pytest
 from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.test import APIClient
+from rest_framework.test import APIClient, APIRequestFactory
 
+from accounts.memberships import memberships_of
 from accounts.models import Membership
 from audit.models import AuditEntry
 from security.models import ApiToken
-from tests.factories import CancerCenterFactory, UserFactory, member
+from security.tokens import ApiTokenAuthentication
+from tests.factories import CancerCenterFactory, CommunityPracticeFactory, UserFactory, member
+from tests.queries import assert_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +84,40 @@ def test_a_token_stops_working_when_its_users_app_is_removed(coordinator, settin
     device.delete()
 
     assert call(token).status_code == 401
+
+
+def test_the_memberships_read_with_the_token_are_those_the_user_has_now(coordinator):
+    """The token's query also reads the caller's memberships (for the visibility filter and the
+    two-factor rule): the same rows, fields and order as reading them on their own, and a
+    membership given or taken away shows at the next request."""
+    center = Membership.objects.get(user=coordinator).organization
+    center.designation_as_of = datetime.date(2025, 4, 1)
+    center.lead_coordinator = coordinator
+    center.save()
+    practice = CommunityPracticeFactory(name="A practice, first by name")
+    Membership.objects.create(user=coordinator, organization=practice, role=Membership.Role.ANALYST)
+    Membership.objects.create(user=coordinator, organization=center, role=Membership.Role.ANALYST)
+    token = log_in(coordinator)
+
+    def read_with_the_token():
+        request = APIRequestFactory().get(PROTECTED_URL, HTTP_AUTHORIZATION=f"Token {token}")
+        user, _token = ApiTokenAuthentication().authenticate(request)
+        with assert_queries(exactly=0):
+            return [_fields(m) + _fields(m.organization) for m in memberships_of(user)]
+
+    expected = [
+        _fields(m) + _fields(m.organization)
+        for m in Membership.objects.filter(user=coordinator).select_related("organization")
+    ]
+    assert [row[3] for row in expected] == ["analyst", "analyst", "coordinator"]
+    assert read_with_the_token() == expected
+
+    Membership.objects.filter(user=coordinator, organization=practice).delete()
+    assert len(read_with_the_token()) == 2
+
+
+def _fields(instance) -> tuple:
+    return tuple(getattr(instance, f.attname) for f in instance._meta.concrete_fields)
 
 
 def test_only_a_digest_of_the_token_is_stored(coordinator):

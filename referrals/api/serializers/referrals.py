@@ -1,9 +1,10 @@
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import CancerSite, Organization, User
+from core.expressions import referenced_column
 from core.limits import limit
 from referrals.api.serializers.common import (
     StrictInputSerializer,
@@ -58,7 +59,7 @@ LIST_COLUMNS = ["uuid", "patient__uuid"] + [
 def list_values(queryset: QuerySet[Referral]) -> QuerySet:
     """The list's rows of `queryset`, as `list_rows` reads them."""
     uuids = {
-        f"{name}_uuid": Subquery(model.objects.filter(pk=OuterRef(f"{name}_id")).values("uuid"))
+        f"{name}_uuid": referenced_column(f"{name}_id", model, "uuid")
         for name, model in LIST_RELATED_UUIDS.items()
     }
     return queryset.values(*LIST_COLUMNS, **uuids)
