@@ -69,8 +69,7 @@ def rows():
             modality=modality,
             opinion_number=2,
             created_at=created,
-            # Every row was submitted: a referral never submitted is not the center's to see.
-            submitted_at=created + datetime.timedelta(hours=1),
+            submitted_at=None if number == 5 else created + datetime.timedelta(hours=1),
             next_due=due,
         )
     return oncologist
