@@ -24,7 +24,7 @@ from audit.models import AuditEntry
 from audit.services import audit_record
 from core.expressions import column, quoted
 from security.models import ApiToken
-from security.two_factor import confirmed_device_sql, two_factor_required
+from security.two_factor import confirmed_device, confirmed_device_sql, two_factor_required
 
 Action = AuditEntry.Action
 
@@ -103,6 +103,8 @@ def _token_by_digest(digest: str) -> ApiToken | None:
     """The token with this digest, with its user (their memberships remembered on them) and
     `has_confirmed_device`; None when there is none."""
     using = ApiToken.objects.db
+    if connections[using].vendor != "postgresql":
+        return _token_by_digest_portable(digest)
     with connections[using].cursor() as cursor:
         cursor.execute(_TOKEN_LOOKUP, [digest])
         row = cursor.fetchone()
@@ -115,6 +117,15 @@ def _token_by_digest(digest: str) -> ApiToken | None:
     if isinstance(memberships, str):  # jsonb arrives as text from Django's connections
         memberships = json.loads(memberships)
     remember_memberships(token.user, memberships)
+    return token
+
+
+def _token_by_digest_portable(digest: str) -> ApiToken | None:
+    """The same through the ORM, for the embedded SQLite default of `make run` (the single
+    statement above needs PostgreSQL's JSON functions)."""
+    token = ApiToken.objects.select_related("user").filter(digest=digest).first()
+    if token is not None:
+        token.has_confirmed_device = confirmed_device(token.user) is not None
     return token
 
 

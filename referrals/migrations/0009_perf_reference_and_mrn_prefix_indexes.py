@@ -3,7 +3,7 @@
 import django.contrib.postgres.indexes
 import django.db.models.functions.text
 from django.conf import settings
-from django.contrib.postgres.operations import AddIndexConcurrently
+from core.migration_operations import AddIndexConcurrentlyWherePostgres
 from django.db import migrations, models
 
 
@@ -17,11 +17,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        AddIndexConcurrently(
+        AddIndexConcurrentlyWherePostgres(
             model_name='patient',
             index=models.Index(django.contrib.postgres.indexes.OpClass(django.db.models.functions.text.Upper('mrn'), name='text_pattern_ops'), name='patient_mrn_prefix'),
         ),
-        AddIndexConcurrently(
+        AddIndexConcurrentlyWherePostgres(
             model_name='referral',
             index=models.Index(django.contrib.postgres.indexes.OpClass(django.db.models.functions.text.Upper('reference'), name='text_pattern_ops'), name='referral_reference_prefix'),
         ),
