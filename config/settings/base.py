@@ -81,6 +81,7 @@ LOCAL_APPS = [
     "audit",
     "security",
     "reports",
+    "companion",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 

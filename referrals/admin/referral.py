@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from audit.services import audit_record
+from companion import admin_actions as companion_actions
 from referrals.admin import bulk_actions
 from referrals.admin.common import (
     ServiceBackedAdmin,
@@ -158,6 +159,9 @@ class ReferralAdmin(ReferralAddMixin, ServiceBackedAdmin):
         bulk_actions.mark_records_received,
         bulk_actions.send_reminder_now,
         bulk_actions.export_csv,
+        companion_actions.issue_patient_link,
+        companion_actions.issue_and_email_patient_link,
+        companion_actions.revoke_patient_link,
     ]
     fieldsets = FIELDSETS
     inlines = [
