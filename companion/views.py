@@ -35,7 +35,9 @@ def _patient_page(view):
             language = page_language(link.referral.patient.preferred_language)
             with translation.override(language):
                 response = view(request, link, secret)
-        response["Referrer-Policy"] = "no-referrer"
+        # The secret is in the URL: it never leaves in a Referer header for another site.
+        # (Not "no-referrer": browsers then send "Origin: null", which fails the CSRF check.)
+        response["Referrer-Policy"] = "same-origin"
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
 

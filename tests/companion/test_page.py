@@ -154,7 +154,7 @@ def test_the_page_carries_the_security_headers_and_no_third_party_assets(client)
     csp = page["Content-Security-Policy"]
     assert "default-src 'self'" in csp and "script-src 'self'" in csp
     assert page["X-Frame-Options"] == "DENY"
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     assert "no-store" in page["Cache-Control"]
     body = page.content.decode()
     assert "<script" not in body

@@ -55,7 +55,7 @@ class RecommendationForm(forms.Form):
     )
     summary = forms.CharField(label="Summary", widget=forms.Textarea(attrs={"rows": 4}))
     patient_summary = forms.CharField(
-        label="Summary for the patient, in plain words",
+        label="For the patient, in plain words",
         help_text="The patient reads this on their page. Required to sign when they have a link.",
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
