@@ -13,6 +13,7 @@ from enum import Enum
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.models import AuditEntry
 from audit.services import audit_record
@@ -231,14 +232,19 @@ def patient_question_ask(*, link: PatientLink, text: str) -> PatientQuestion:
     referral = _lock(link.referral)
     text = (text or "").strip()
     if not text:
-        raise InvalidData.for_fields({"text": "Write your question."})
+        raise InvalidData.for_fields({"text": _("Write your question.")})
     if len(text) > MAX_QUESTION_LENGTH:
         raise InvalidData.for_fields(
-            {"text": f"Please keep a question under {MAX_QUESTION_LENGTH} characters."}
+            {
+                "text": _("Please keep a question under %(limit)s characters.")
+                % {"limit": MAX_QUESTION_LENGTH}
+            }
         )
     kind, limit = _question_kind(referral)
     if referral.patient_questions.filter(kind=kind).count() >= limit:
-        raise Conflict(f"You have asked {limit} questions, the most this page takes.")
+        raise Conflict(
+            _("You have asked %(limit)s questions, the most this page takes.") % {"limit": limit}
+        )
     question = PatientQuestion.objects.create(referral=referral, kind=kind, text=text)
     _audit_patient(link, AuditEntry.Action.CREATE, "patient question")
     return question
@@ -256,7 +262,7 @@ def _question_kind(referral: Referral) -> tuple[str, int]:
         except (Conflict, NotPermitted):
             continue
         return kind, limit
-    raise Conflict("Questions cannot be asked here at this stage.")
+    raise Conflict(_("Questions cannot be asked here at this stage."))
 
 
 @transaction.atomic
