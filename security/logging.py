@@ -13,9 +13,13 @@ EMAIL_ADDRESS = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
 DATE = re.compile(r"\b(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}\.\d{1,2}\.\d{4})\b")
 EMAIL_MASK = "[e-mail]"
 DATE_MASK = "[date]"
+# The secret of a patient's companion-page link, in a logged path ("Not Found: /patient/...").
+PATIENT_LINK = re.compile(r"/patient/[^/\s]+")
+PATIENT_LINK_MASK = "/patient/[link]"
 
 
 def redact(text: str) -> str:
+    text = PATIENT_LINK.sub(PATIENT_LINK_MASK, text)
     return DATE.sub(DATE_MASK, EMAIL_ADDRESS.sub(EMAIL_MASK, text))
 
 
