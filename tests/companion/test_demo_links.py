@@ -9,7 +9,9 @@ from companion.services import patient_link_revoke
 from referrals.models import Referral
 
 pytestmark = pytest.mark.django_db
-LINE = re.compile(r"(SO-\d{4}-\d{6}) \((.+?), (.+?)\): http\S+?(/patient/\S+/)\s+date of birth (\S+)")
+LINE = re.compile(
+    r"(SO-\d{4}-\d{6}) \((.+?), (.+?)\): http\S+?(/patient/\S+/)\s+date of birth (\S+)"
+)
 
 
 def printed_links(capsys) -> list[tuple[str, str, str, str, str]]:
