@@ -2,12 +2,16 @@
 secret is derived from SECRET_KEY and the referral (companion.services.demo_secret), so every
 run of seed_demo can print working links although only their hashes are stored."""
 
+from django.db.models import Case, When
+
 from companion import services
 from companion.models import PatientLink
 from referrals.models import Referral
 
 Status = Referral.Status
 DEMO_LINK_STATES = (Status.SUBMITTED, Status.ACCEPTED, Status.UNDER_REVIEW, Status.RETURNED)
+# The demo's referring oncologist: their portal shows these referrals with the link's panel.
+DEMO_ONCOLOGIST = "oncologist1@riverside.example"
 
 
 def demo_patient_links(*, practices) -> list[tuple[Referral, str]]:
@@ -16,15 +20,17 @@ def demo_patient_links(*, practices) -> list[tuple[Referral, str]]:
     referrals = Referral.objects.filter(referring_organization__in=practices).select_related(
         "patient", "referring_oncologist"
     )
+    # The demo oncologist's referrals first, then the others, each by reference.
+    mine_first = Case(When(referring_oncologist__email=DEMO_ONCOLOGIST, then=0), default=1)
+    referrals = referrals.order_by(mine_first, "reference")
     chosen = []
     for state in DEMO_LINK_STATES:
-        found = referrals.filter(status=state).order_by("reference").first()
+        found = referrals.filter(status=state).first()
         if found is not None:
             chosen.append(found)
     spanish = (
         referrals.filter(status__in=DEMO_LINK_STATES, patient__preferred_language="Spanish")
         .exclude(pk__in=[referral.pk for referral in chosen])
-        .order_by("reference")
         .first()
     )
     if spanish is not None:
