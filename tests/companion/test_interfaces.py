@@ -7,11 +7,11 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from companion.models import PatientLink
+from companion.models import PatientLink, PatientQuestion
 from referrals.models import Referral
 from tests.api.conftest import client_for, url
 from tests.companion.helpers import give_link, open_page
-from tests.factories import Cast, referral_in_state
+from tests.factories import Cast, PathologyReviewFactory, referral_in_state
 
 S = Referral.Status
 pytestmark = pytest.mark.django_db
@@ -106,3 +106,25 @@ def test_the_patient_access_report_lists_the_patients_own_views(client):
     patient_rows = [line for line in out.getvalue().splitlines() if "  patient  " in line]
     actions = [row.split("  -  ")[1].split()[0] for row in patient_rows]
     assert actions == ["Failed", "Logged", "Viewed"]
+
+
+def test_the_portal_offers_the_link_and_the_answers_only_to_whom_the_rulebook_grants(client):
+    referral = referral_in_state(S.UNDER_REVIEW)
+    cast = Cast(referral)
+    PatientQuestion.objects.create(referral=referral, text="Is it safe to wait?")
+    offers = {}
+    for name in ("referring_oncologist", "center_coordinator", "specialist", "pathologist"):
+        person = getattr(cast, name)
+        if name == "pathologist":
+            PathologyReviewFactory(referral=referral, pathologist=person)
+        staff = type(client)()
+        staff.force_login(person)
+        page = staff.get(f"/referrals/{referral.uuid}/").content.decode()
+        assert "Is it safe to wait?" in page
+        offers[name] = ("Give the patient a link" in page, "Answer question 1" in page)
+    assert offers == {
+        "referring_oncologist": (True, False),
+        "center_coordinator": (False, False),
+        "specialist": (False, True),
+        "pathologist": (False, False),
+    }
