@@ -16,10 +16,14 @@ urlpatterns = [
         name="api-docs",
     ),
     path("api/v1/reports/", include("reports.api_urls")),
+    path("api/v1/", include("companion.api_urls")),
     path("api/v1/", include("referrals.api.urls")),
     path("reports/", include("reports.urls")),
     # Two-factor authentication: enrol an authenticator app, confirm a code each session.
     path("accounts/2fa/", include("security.urls")),
+    # The patient's companion page: no account, a link and a date-of-birth check.
+    path("patient/", include("companion.urls")),
+    path("", include("companion.portal_urls")),
     # The clinicians' portal: log-in by e-mail and password reset, then each role's pages.
     path("accounts/", include("referrals.portal.auth_urls")),
     path("", include("referrals.portal.urls")),

@@ -22,10 +22,14 @@ SEARCH_TERM = re.compile(
 EMAIL_MASK = "[e-mail]"
 DATE_MASK = "[date]"
 SEARCH_MASK = "[search]"
+# The secret of a patient's companion-page link, in a logged path ("Not Found: /patient/...").
+PATIENT_LINK = re.compile(r"/patient/[^/\s]+")
+PATIENT_LINK_MASK = "/patient/[link]"
 
 
 def redact(text: str) -> str:
     text = SEARCH_TERM.sub(lambda match: match["name"] + SEARCH_MASK, text)
+    text = PATIENT_LINK.sub(PATIENT_LINK_MASK, text)
     return DATE.sub(DATE_MASK, EMAIL_ADDRESS.sub(EMAIL_MASK, text))
 
 

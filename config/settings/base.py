@@ -21,6 +21,9 @@ SECRET_KEY = env("SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 TIME_ZONE = "America/New_York"
 LANGUAGE_CODE = "en-us"
+# Translations shipped with the product (the patient's companion page: English and Spanish).
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 # Base of the absolute links in e-mails (reminders carry a link, never PHI).
@@ -83,6 +86,7 @@ LOCAL_APPS = [
     "security",
     "reports",
     "reminders",
+    "companion",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from accounts.memberships import organizations_where
 from accounts.models import Membership, Organization, User
 from audit.services import audit_record
+from companion import admin_actions as companion_actions
 from referrals.admin import bulk_actions
 from referrals.admin.common import (
     ServiceBackedAdmin,
@@ -209,6 +210,9 @@ class ReferralAdmin(ReferralAddMixin, ServiceBackedAdmin):
         bulk_actions.mark_records_received,
         bulk_actions.send_reminder_now,
         bulk_actions.export_csv,
+        companion_actions.issue_patient_link,
+        companion_actions.issue_and_email_patient_link,
+        companion_actions.revoke_patient_link,
     ]
     fieldsets = FIELDSETS
     inlines = [

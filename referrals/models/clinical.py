@@ -106,6 +106,8 @@ class Recommendation(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     concordance = models.CharField(max_length=10, choices=Concordance.choices)
     summary = models.TextField()
+    # For the patient, in plain words: shown on their companion page once returned.
+    patient_summary = models.TextField(blank=True)
     treatment_options = models.TextField(blank=True)
     further_testing = models.TextField(blank=True)
     clinical_trials = models.JSONField(default=list, blank=True)

@@ -38,6 +38,8 @@ class Patient(DateRulesMixin, models.Model):
     consent_to_record_consult = models.BooleanField(default=False)
     support_person_name = models.CharField(max_length=150, blank=True)
     support_person_relation = models.CharField(max_length=60, blank=True)
+    # Said by the patient on their companion page; None: not said yet.
+    interpreter_needed = models.BooleanField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

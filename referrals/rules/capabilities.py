@@ -16,6 +16,8 @@ from referrals.rules.states import (
     ACTIVE_STATES,
     AFTER_RECOMMENDATION,
     AFTER_RETURN,
+    FINAL_STATES,
+    OPEN_STATES,
     REVIEW_STATES,
 )
 
@@ -136,6 +138,18 @@ GRANTS: tuple[Grant, ...] = (
             Status.MONITORING,
         },
     ),
+    # The patient's companion page (DESIGN §3): the referring side issues and revokes the link;
+    # the patient prepares the visit and asks questions; the specialist answers them.
+    _grant("issue_patient_link", rel.REFERRING_SIDE, OPEN_STATES),
+    _grant("revoke_patient_link", rel.REFERRING_SIDE, OPEN_STATES | FINAL_STATES),
+    _grant("prepare_visit", {rel.PATIENT}, {Status.DRAFT, *ACTIVE_STATES}),
+    _grant("ask_patient_question", {rel.PATIENT}, {Status.DRAFT, *ACTIVE_STATES}),
+    _grant("ask_follow_up_question", {rel.PATIENT}, AFTER_RETURN),
+    _grant(
+        "answer_patient_question",
+        {rel.ASSIGNED_SPECIALIST},
+        ACTIVE_STATES | AFTER_RECOMMENDATION,
+    ),
 )
 
 CAPABILITIES = tuple(dict.fromkeys(grant.capability for grant in GRANTS))
@@ -198,6 +212,30 @@ REFUSALS: dict[str, tuple[str, str]] = {
     "send_reminder_now": (
         "Only coordinators send reminders.",
         "The referral waits on nobody in this state.",
+    ),
+    "issue_patient_link": (
+        "Only the referring side gives the patient a link.",
+        "A patient link is given while the referral is open.",
+    ),
+    "revoke_patient_link": (
+        "Only the referring side revokes the patient's link.",
+        "The patient's link cannot be revoked now.",
+    ),
+    "prepare_visit": (
+        "Only the patient prepares their visit here.",
+        "The visit is over: these choices can no longer be changed here.",
+    ),
+    "ask_patient_question": (
+        "Only the patient asks questions here.",
+        "Questions for the specialist are asked before the recommendation.",
+    ),
+    "ask_follow_up_question": (
+        "Only the patient asks questions here.",
+        "Follow-up questions are asked once the recommendation is back with your doctor.",
+    ),
+    "answer_patient_question": (
+        "Only the assigned specialist answers the patient's questions.",
+        "The patient's questions can no longer be answered on this referral.",
     ),
 }
 assert set(REFUSALS) == set(CAPABILITIES), "every capability says why it is refused"

@@ -21,6 +21,9 @@ REFERRING_COORDINATOR = "referring_coordinator"
 CENTER_COORDINATOR = "center_coordinator"
 ASSIGNED_SPECIALIST = "assigned_specialist"
 ASSIGNED_PATHOLOGIST = "assigned_pathologist"
+# The patient, through their companion page's link (companion app): no account and no
+# membership, so no row of RELATIONS; the page acts with exactly this relation.
+PATIENT = "patient"
 
 REFERRING_SIDE = frozenset({REFERRING_ONCOLOGIST, REFERRING_COORDINATOR})
 CENTER_SIDE = frozenset({CENTER_COORDINATOR, ASSIGNED_SPECIALIST, ASSIGNED_PATHOLOGIST})

@@ -73,6 +73,21 @@ def ready_to_issue(referral: Referral) -> dict[str, str]:
     return unmet
 
 
+def ready_to_sign_recommendation(referral: Referral, recommendation) -> dict[str, str]:
+    """The guard on signing a recommendation (version 1 or an amendment): every question the
+    patient asked on their companion page is answered, and when the patient has a link, the
+    recommendation carries a plain-language summary for them."""
+    from companion.selectors import has_active_patient_link, unanswered_patient_questions
+
+    unmet = {}
+    unanswered = unanswered_patient_questions(referral=referral)
+    if unanswered:
+        unmet["patient_questions"] = f"answers to the patient's questions ({unanswered} unanswered)"
+    if has_active_patient_link(referral=referral) and not recommendation.patient_summary.strip():
+        unmet["patient_summary"] = "a plain-language summary for the patient"
+    return unmet
+
+
 def specialist_follows(referral: Referral) -> dict[str, str]:
     recommendation = recommendation_in_force(referral)
     if recommendation is None or not recommendation.specialist_follows:

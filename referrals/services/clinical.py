@@ -18,7 +18,7 @@ from referrals.models import (
     nct_validator,
 )
 from referrals.rules.capabilities import ensure_can
-from referrals.rules.workflow import recommendation_in_force
+from referrals.rules.workflow import ready_to_sign_recommendation, recommendation_in_force
 from referrals.services.common import parse_uuid, record_event
 from referrals.services.validation import apply, reject_unknown, validate_model
 from referrals.validation.dates import referral_day_errors, step_time_errors
@@ -47,6 +47,7 @@ CONSULTATION_FIELDS = (
 RECOMMENDATION_FIELDS = (
     "concordance",
     "summary",
+    "patient_summary",
     "treatment_options",
     "further_testing",
     "clinical_trials",
@@ -255,6 +256,11 @@ def recommendation_save(
     validate_model(draft, exclude=["referral", "author"])
     now = timezone.now()
     if sign:
+        unmet = ready_to_sign_recommendation(referral, draft)
+        if unmet:
+            raise InvalidData.for_fields(
+                unmet, "The recommendation cannot be signed yet: " + "; ".join(unmet.values()) + "."
+            )
         if in_force is not None:
             in_force.superseded_at = now
             in_force.save(update_fields=["superseded_at"])

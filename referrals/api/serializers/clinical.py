@@ -122,6 +122,9 @@ class RecommendationInputSerializer(StrictInputSerializer):
         choices=Recommendation.Concordance.choices, required=False
     )
     summary = optional_text()
+    patient_summary = optional_text(
+        help_text="For the patient, in plain words; required to sign when they have a link."
+    )
     treatment_options = optional_text()
     further_testing = optional_text()
     clinical_trials = serializers.ListField(

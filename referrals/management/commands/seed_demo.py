@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import IntakeRule, Membership, Organization, User
 from audit import context as audit_context
+from companion.demo import demo_patient_links
 from referrals.models import Patient, RecordItem, Referral
 from referrals.services import clinical, records
 from referrals.services import referrals as referral_services
@@ -103,9 +104,21 @@ class Command(BaseCommand):
                     self.stdout.write("Demo referrals already loaded; nothing to do.")
                 else:
                     self._referrals(people, options["referrals"])
+                links = demo_patient_links(practices=people["practices"])
         finally:
             audit_context.reset(token)
         self._print_logins()
+        self._print_patient_links(links)
+
+    def _print_patient_links(self, links) -> None:
+        self.stdout.write(self.style.SUCCESS("Patient pages (enter the date of birth shown)"))
+        for referral, url in links:
+            patient = referral.patient
+            self.stdout.write(
+                f"  {referral.reference} ({referral.get_status_display()}, "
+                f"{patient.preferred_language or 'English'}): {url}  "
+                f"date of birth {patient.date_of_birth:%Y-%m-%d}"
+            )
 
     @transaction.atomic
     def _people(self) -> dict:
@@ -329,6 +342,10 @@ class Command(BaseCommand):
                 "summary": "Agree with the local plan."
                 if concordance == "concurs"
                 else "Recommend changing the regimen; see options.",
+                "patient_summary": "The specialist agrees with the plan your doctor proposed."
+                if concordance == "concurs"
+                else "The specialist suggests a change to your treatment. Your doctor will "
+                "go over the options with you.",
                 "treatment_options": "Continue current regimen."
                 if concordance == "concurs"
                 else "Neoadjuvant chemotherapy, then re-image.",

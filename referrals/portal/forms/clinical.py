@@ -54,6 +54,12 @@ class RecommendationForm(forms.Form):
         widget=forms.RadioSelect,
     )
     summary = forms.CharField(label="Summary", widget=forms.Textarea(attrs={"rows": 4}))
+    patient_summary = forms.CharField(
+        label="For the patient, in plain words",
+        help_text="The patient reads this on their page. Required to sign when they have a link.",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
     treatment_options = forms.CharField(
         label="Treatment options", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
