@@ -1,7 +1,9 @@
 """The one e-mail of the companion page: the link, to the patient's address.
 
-It carries the link only: no name, no diagnosis, no reference (PHI never in e-mails). The one
-place the patient-link e-mail is sent, so the outbox can take it over here.
+It carries the link only: no name, no diagnosis, no reference (PHI never in e-mails). It is the
+one e-mail that does not go through the outbox (reminders.outbox): an outbox row keeps the text,
+and the text holds the link's secret, of which only a hash may be stored. If it is lost, the
+referring side issues a new link.
 """
 
 from django.conf import settings
