@@ -23,8 +23,9 @@ EMAIL_MASK = "[e-mail]"
 DATE_MASK = "[date]"
 SEARCH_MASK = "[search]"
 # The secret of a patient's companion-page link, in a logged path ("Not Found: /patient/...").
-PATIENT_LINK = re.compile(r"/patient/[^/\s]+")
-PATIENT_LINK_MASK = "/patient/[link]"
+# Only the page at the root (not e.g. /admin/referrals/patient/).
+PATIENT_LINK = re.compile(r"(?P<start>^|[\s\"'(=:]|https?://[^/\s]+)/patient/[\w-]+", re.MULTILINE)
+PATIENT_LINK_MASK = r"\g<start>/patient/[link]"
 
 
 def redact(text: str) -> str:
