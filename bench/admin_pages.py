@@ -35,6 +35,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
 from accounts.models import Membership, Organization, User  # noqa: E402
+from bench.database import ensure_database  # noqa: E402
 from referrals.models import Referral  # noqa: E402
 
 PRACTICES, CENTERS = 20, 10
@@ -83,16 +84,6 @@ LOAD_SQL = [
                'declined', 'cancelled', 'closed'])[1 + (p.i / 10) %% 20] AS status) AS s
     """,
 ]
-
-
-def ensure_database(name: str) -> None:
-    import psycopg
-
-    admin = urlparse(os.environ["DATABASE_URL"])._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as server:
-        if not server.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            print(f"creating database {name}", flush=True)
-            server.execute(f'CREATE DATABASE "{name}"')
 
 
 def use_database(name: str) -> None:
@@ -160,7 +151,7 @@ def load(count: int, found: dict) -> None:
 
 def prepare(label: str, count: int, reload: bool = False) -> User:
     name = DATABASES[label]
-    ensure_database(name)
+    ensure_database(urlparse(os.environ["DATABASE_URL"])._replace(path=f"/{name}").geturl())
     use_database(name)
     call_command("migrate", verbosity=0)
     found = people()
