@@ -34,8 +34,8 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
-from accounts.models import Membership, Organization, User  # noqa: E402
-from bench.database import ensure_database  # noqa: E402
+from accounts.models import User  # noqa: E402
+from bench.database import bench_people, ensure_database  # noqa: E402
 from referrals.models import Referral  # noqa: E402
 
 PRACTICES, CENTERS = 20, 10
@@ -91,41 +91,6 @@ def use_database(name: str) -> None:
     connection.settings_dict["NAME"] = name
 
 
-def people() -> dict:
-    """Organizations and users, made with the ORM (a few dozen rows)."""
-    practices = [
-        Organization.objects.get_or_create(
-            name=f"Bench Practice {i}", defaults={"kind": Organization.Kind.COMMUNITY}
-        )[0]
-        for i in range(PRACTICES)
-    ]
-    centers = [
-        Organization.objects.get_or_create(
-            name=f"Bench Center {i}",
-            defaults={"kind": Organization.Kind.CANCER_CENTER, "nci_designation": "comprehensive"},
-        )[0]
-        for i in range(CENTERS)
-    ]
-
-    def user(email: str, organization: Organization, role: str, **extra) -> User:
-        person, _ = User.objects.get_or_create(email=email, defaults=extra)
-        Membership.objects.get_or_create(user=person, organization=organization, role=role)
-        return person
-
-    return {
-        "practices": [p.pk for p in practices],
-        "centers": [c.pk for c in centers],
-        "oncologists": [
-            user(f"onc{i}@bench.example", p, "referring_oncologist").pk
-            for i, p in enumerate(practices)
-        ],
-        "specialists": [
-            user(f"spec{i}@bench.example", c, "specialist").pk for i, c in enumerate(centers)
-        ],
-        "coordinator": user("coordinator@bench.example", centers[0], "coordinator", is_staff=True),
-    }
-
-
 def load(count: int, found: dict) -> None:
     params = {
         "n": count,
@@ -154,7 +119,7 @@ def prepare(label: str, count: int, reload: bool = False) -> User:
     ensure_database(urlparse(os.environ["DATABASE_URL"])._replace(path=f"/{name}").geturl())
     use_database(name)
     call_command("migrate", verbosity=0)
-    found = people()
+    found = bench_people(practices=PRACTICES, centers=CENTERS)
     loaded = Referral.objects.filter(reference__startswith="SO-B-").count()
     if reload or loaded != count:
         print(f"{name}: loading {count:,} referrals (found {loaded:,})", flush=True)

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/so_bench_reports")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
-from bench.database import ensure_database  # noqa: E402
+from bench.database import bench_people, ensure_database  # noqa: E402
 
 ensure_database(os.environ["DATABASE_URL"])
 
@@ -40,7 +40,6 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from accounts.models import Membership, Organization, User  # noqa: E402
 from referrals.models import Referral  # noqa: E402
 from reports.queries import REPORT_SETTINGS, tune_report_transaction  # noqa: E402
 
@@ -48,47 +47,6 @@ PRACTICES, CENTERS = 20, 10
 SITES = ["breast", "lung", "colorectal", "prostate", "pancreas", "melanoma", "lymphoma", "other"]
 REASONS = ["complex_diagnosis", "non_specialist_oncologist", "recurrence_or_progression",
            "clinical_trial_interest", "patient_uncertainty", "other"]  # fmt: skip
-
-
-def _people() -> dict:
-    """Organizations and users, made with the ORM (a few dozen rows)."""
-    practices = [
-        Organization.objects.get_or_create(
-            name=f"Bench Practice {i}", defaults={"kind": Organization.Kind.COMMUNITY}
-        )[0]
-        for i in range(PRACTICES)
-    ]
-    centers = [
-        Organization.objects.get_or_create(
-            name=f"Bench Center {i}",
-            defaults={"kind": Organization.Kind.CANCER_CENTER, "nci_designation": "comprehensive"},
-        )[0]
-        for i in range(CENTERS)
-    ]
-
-    def user(email: str, organization: Organization, role: str) -> User:
-        person, _ = User.objects.get_or_create(email=email)
-        Membership.objects.get_or_create(user=person, organization=organization, role=role)
-        return person
-
-    return {
-        "practices": [p.pk for p in practices],
-        "centers": [c.pk for c in centers],
-        "oncologists": [
-            user(f"onc{i}@bench.example", p, "referring_oncologist").pk
-            for i, p in enumerate(practices)
-        ],
-        "specialists": [
-            user(f"spec{i}@bench.example", c, "specialist").pk for i, c in enumerate(centers)
-        ],
-        "pathologists": [
-            user(f"path{i}@bench.example", c, "pathologist").pk for i, c in enumerate(centers)
-        ],
-        "coordinator": user("coordinator@bench.example", centers[0], "coordinator"),
-        "admin": User.objects.get_or_create(
-            email="admin@bench.example", defaults={"is_superuser": True, "is_staff": True}
-        )[0],
-    }
 
 
 # Referral i: status from i % 20 (a realistic mix), milestones a few random days apart,
@@ -341,7 +299,7 @@ def main() -> int:
     database = connection.settings_dict["NAME"]
     print(f"database: {database}")
     call_command("migrate", verbosity=0)
-    people = _people()
+    people = bench_people(practices=PRACTICES, centers=CENTERS)
     loaded = Referral.objects.filter(reference__startswith="SO-B-").count()
     if args.reload or loaded != args.referrals:
         print(f"loading {args.referrals:,} referrals (found {loaded:,})")
