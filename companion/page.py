@@ -12,8 +12,9 @@ from companion.models import PatientLink, PatientQuestion
 from referrals.models import Recommendation, RecordItem, Referral
 from referrals.rules import steps
 from referrals.rules.capabilities import capabilities_for
-from referrals.rules.states import ACTIVE_STATES, AFTER_RETURN
+from referrals.rules.states import ACTIVE_STATES
 from referrals.rules.steps import StepName
+from referrals.rules.visibility import patient_sees_opinion
 from referrals.rules.workflow import recommendation_in_force, required_records_missing
 
 Status = Referral.Status
@@ -87,7 +88,7 @@ def _appointment(referral: Referral) -> Appointment | None:
 
 def _summary_for_patient(referral: Referral) -> str:
     """The plain-language summary, once the opinion is back with the patient's doctor."""
-    if referral.status not in AFTER_RETURN | {Status.CLOSED}:
+    if not patient_sees_opinion(referral):
         return ""
     recommendation: Recommendation | None = recommendation_in_force(referral)
     return recommendation.patient_summary if recommendation else ""
@@ -106,7 +107,7 @@ def page_context(link: PatientLink) -> dict:
     step = steps.current_step(referral)
     granted = capabilities_for(None, referral, relations=frozenset({"patient"}))
     questions = list(PatientQuestion.objects.filter(referral=referral))
-    answers_shown = referral.status in AFTER_RETURN | {Status.CLOSED}
+    answers_shown = patient_sees_opinion(referral)
     before = [q for q in questions if q.kind == PatientQuestion.Kind.BEFORE_VISIT]
     follow_up = [q for q in questions if q.kind == PatientQuestion.Kind.FOLLOW_UP]
     from companion.services import MAX_FOLLOW_UP_QUESTIONS, MAX_QUESTIONS

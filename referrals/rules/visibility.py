@@ -11,7 +11,9 @@ Deny by default: a relation not in SEES sees nothing (analysts see aggregates on
 from django.db.models import Q
 
 from accounts.memberships import memberships_of
+from referrals.models import Referral
 from referrals.rules import relations as rel
+from referrals.rules.states import AFTER_RETURN
 
 # In which states a relation sees the referral. "always": every state. "once_submitted": the
 # referral was submitted (submitted_at is set), whatever happened to it later: a draft that
@@ -67,6 +69,15 @@ def sees(relations, referral, *, user=None) -> bool:
 
 def sees_patient_contact(relations) -> bool:
     return bool(set(relations) & PART_SEEN_BY[PATIENT_CONTACT])
+
+
+# The patient's companion page shows the opinion (plain-language summary, answers to the
+# patient's questions) once it is back with their own doctor, and after the case is closed.
+PATIENT_SEES_OPINION = frozenset({*AFTER_RETURN, Referral.Status.CLOSED})
+
+
+def patient_sees_opinion(referral) -> bool:
+    return referral.status in PATIENT_SEES_OPINION
 
 
 def sees_draft_recommendation(user, recommendation) -> bool:
