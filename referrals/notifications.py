@@ -20,6 +20,15 @@ def referral_link(referral: Referral) -> str:
     return f"{settings.SITE_URL.rstrip('/')}{path}"
 
 
+def referral_email_text(referral: Referral, first_line: str) -> str:
+    """An e-mail's text about one referral: a line, the link, and never any PHI."""
+    return (
+        f"{first_line}\n\n"
+        f"Open it in Second Opinion Tracker:\n{referral_link(referral)}\n\n"
+        "This message carries no patient information; sign in to see the referral."
+    )
+
+
 def _coordinators(organization_id: int) -> list[User]:
     return list(
         User.objects.filter(
@@ -66,22 +75,15 @@ def event_notifications_add(event: ReferralEvent) -> list[int]:
         return []
     referral = event.referral
     subject = f"{referral.reference}: {event.get_kind_display()}"
-    text = (
-        f"Second-opinion referral {referral.reference}: {event.get_kind_display().lower()}.\n\n"
-        f"Open it in Second Opinion Tracker:\n{referral_link(referral)}\n\n"
-        "This message carries no patient information; sign in to see the referral."
+    text = referral_email_text(
+        referral,
+        f"Second-opinion referral {referral.reference}: {event.get_kind_display().lower()}.",
     )
-    email_ids = outbox.emails_add(
-        [
-            outbox.Message(
-                key=f"event-{event.pk}-{user.uuid}",
-                kind=OutgoingEmail.Kind.NOTIFICATION,
-                to=user.email,
-                subject=subject,
-                text=text,
-            )
-            for user in recipients
-        ]
+    email_ids = outbox.emails_to_people(
+        key=f"event-{event.pk}",
+        kind=OutgoingEmail.Kind.NOTIFICATION,
+        people=recipients,
+        subject=subject,
+        text=text,
     )
-    outbox.deliver_after_commit(email_ids)
     return email_ids

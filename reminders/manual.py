@@ -11,7 +11,7 @@ from accounts.models import Membership, User
 from audit.services import audit_record
 from referrals.errors import Conflict, InvalidData
 from referrals.models import Referral
-from referrals.notifications import referral_link
+from referrals.notifications import referral_email_text
 from referrals.rules import relations as rel
 from referrals.rules import steps
 from referrals.rules.capabilities import ensure_can
@@ -79,24 +79,15 @@ def referral_remind_now(*, referral: Referral, actor: User) -> list[User]:
     audit_record(actor=actor, action="update", obj=referral, detail=f"reminder sent: {step.name}")
     label = ReminderStep(step.name).label.lower()
     subject = f"Reminder: {referral.reference} — {label} is waiting"
-    body = (
-        f"Second-opinion referral {referral.reference} is waiting on you: "
-        f"{label}.\n\n"
-        f"Open it in Second Opinion Tracker:\n{referral_link(referral)}\n\n"
-        "This message carries no patient information; sign in to see the referral."
+    body = referral_email_text(
+        referral, f"Second-opinion referral {referral.reference} is waiting on you: {label}."
     )
     # Written with the timeline event; each click is its own reminder (a new key).
-    email_ids = outbox.emails_add(
-        [
-            outbox.Message(
-                key=f"manual-reminder-{event.pk}-{person.uuid}",
-                kind=OutgoingEmail.Kind.MANUAL_REMINDER,
-                to=person.email,
-                subject=subject,
-                text=body,
-            )
-            for person in recipients
-        ]
+    outbox.emails_to_people(
+        key=f"manual-reminder-{event.pk}",
+        kind=OutgoingEmail.Kind.MANUAL_REMINDER,
+        people=recipients,
+        subject=subject,
+        text=body,
     )
-    outbox.deliver_after_commit(email_ids)
     return recipients

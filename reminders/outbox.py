@@ -96,6 +96,21 @@ def emails_add(messages: list[Message]) -> list[int]:
     return list(_pending().filter(key__in=keys).order_by("pk").values_list("pk", flat=True))
 
 
+def emails_to_people(*, key: str, kind: str, people, subject: str, text: str) -> list[int]:
+    """The same message to each person (keyed `{key}-{person uuid}`), written in the caller's
+    transaction and delivered after it commits; returns the ids still to send."""
+    email_ids = emails_add(
+        [
+            Message(
+                key=f"{key}-{person.uuid}", kind=kind, to=person.email, subject=subject, text=text
+            )
+            for person in people
+        ]
+    )
+    deliver_after_commit(email_ids)
+    return email_ids
+
+
 def deliver_after_commit(email_ids: list[int]) -> None:
     """Once the caller's transaction commits: deliver here (no broker) or queue a task each.
 
