@@ -5,12 +5,14 @@ from referrals.models.clinical import (
     PathologyReview,
     PathologyReviewDiscrepancy,
     ProgressUpdate,
+    ProgressUpdateFollowed,
     ProgressUpdateResponse,
     Recommendation,
     RecommendationConcordance,
 )
 from referrals.models.common import NCT_PATTERN, nct_validator
 from referrals.models.events import ReferralEvent, ReferralEventKind
+from referrals.models.information import InformationRequest, InformationRequestReason
 from referrals.models.patients import Patient, PatientSex
 from referrals.models.records import (
     RecordAttachment,
@@ -32,11 +34,14 @@ from referrals.models.referral import (
 __all__ = [
     "NCT_PATTERN",
     "Consultation",
+    "InformationRequest",
+    "InformationRequestReason",
     "PathologyReview",
     "PathologyReviewDiscrepancy",
     "Patient",
     "PatientSex",
     "ProgressUpdate",
+    "ProgressUpdateFollowed",
     "ProgressUpdateResponse",
     "Recommendation",
     "RecommendationConcordance",

@@ -25,6 +25,7 @@ class StepName(models.TextChoices):
     RECOMMENDATION = "recommendation", "Recommendation"
     RETURN = "return", "Return acknowledgement"
     PROGRESS_UPDATE = "progress_update", "Progress update"
+    INFORMATION = "information", "Information request"
 
 
 @dataclass(frozen=True)
