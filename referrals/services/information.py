@@ -18,7 +18,7 @@ from core.limits import limit
 from referrals.errors import InvalidData
 from referrals.models import InformationRequest, RecordItem, Referral
 from referrals.rules import steps
-from referrals.services.common import record_event, require_text
+from referrals.services.common import require_text
 from referrals.services.records import attachment_add, build_record_item
 from reminders import sla
 from reminders.calendar import BusinessCalendar
