@@ -15,15 +15,19 @@ pytestmark = pytest.mark.django_db
 Status = Referral.Status
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 
-# November 2026: Thanksgiving is Thursday the 26th.
-FRIDAY_20 = datetime.date(2026, 11, 20)
-MONDAY_23 = datetime.date(2026, 11, 23)
-TUESDAY_24 = datetime.date(2026, 11, 24)
-WEDNESDAY_25 = datetime.date(2026, 11, 25)
-THANKSGIVING = datetime.date(2026, 11, 26)
-FRIDAY_27 = datetime.date(2026, 11, 27)
-MONDAY_30 = datetime.date(2026, 11, 30)
-TUESDAY_DEC_1 = datetime.date(2026, 12, 1)
+# A week in the recent past, as in November 2026: a Friday, then a week whose Thursday is a
+# holiday (Thanksgiving). Three weeks back or more, after the referrals' milestones
+# (tests.factories.referral_in_state: 29 days ago) and before today.
+_today = datetime.date.today()
+FRIDAY_20 = _today - datetime.timedelta(days=21 + (_today.weekday() - 4) % 7)
+MONDAY_23 = FRIDAY_20 + datetime.timedelta(days=3)
+TUESDAY_24 = FRIDAY_20 + datetime.timedelta(days=4)
+WEDNESDAY_25 = FRIDAY_20 + datetime.timedelta(days=5)
+THANKSGIVING = FRIDAY_20 + datetime.timedelta(days=6)
+FRIDAY_27 = FRIDAY_20 + datetime.timedelta(days=7)
+SUNDAY_22 = FRIDAY_20 + datetime.timedelta(days=2)
+MONDAY_30 = FRIDAY_20 + datetime.timedelta(days=10)
+TUESDAY_DEC_1 = FRIDAY_20 + datetime.timedelta(days=11)
 
 
 def at(day: datetime.date, hour: int = 11) -> str:
@@ -33,6 +37,7 @@ def at(day: datetime.date, hour: int = 11) -> str:
 @pytest.fixture
 def thanksgiving():
     Holiday.objects.get_or_create(date=THANKSGIVING, defaults={"name": "Thanksgiving Day"})
+    assert FRIDAY_20.weekday() == 4 and THANKSGIVING.weekday() == 3
 
 
 def ask(referral, actor, day, hour=11):
@@ -99,7 +104,7 @@ def test_answered_on_the_day_asked_moves_nothing():
 def test_a_weekend_alone_is_not_waiting():
     referral, cast = accepted_with_records_due(MONDAY_30)
     ask(referral, cast.center_coordinator, FRIDAY_20)
-    answered = answer(referral, cast.referring_oncologist, datetime.date(2026, 11, 22))  # Sunday
+    answered = answer(referral, cast.referring_oncologist, SUNDAY_22)
     assert InformationRequest.objects.get(referral=referral).business_days_waited == 0
     assert answered.records_due == MONDAY_30
 
