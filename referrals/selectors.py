@@ -52,6 +52,14 @@ def referral_detail(*, user: User, uuid) -> Referral:
     )
 
 
+def information_requests_of(*, referral: Referral):
+    """The referral's information requests, oldest first: a thread both sides read (everyone
+    who sees the referral, rules.visibility), like the timeline."""
+    return referral.information_requests.select_related(
+        "referral", "asked_by", "answered_by"
+    ).order_by("asked_at", "id")
+
+
 def referral_events(*, referral: Referral):
     return referral.events.select_related("actor").order_by("occurred_at", "id")
 

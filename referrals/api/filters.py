@@ -22,13 +22,24 @@ class ReferralFilter(django_filters.FilterSet):
         method="filter_assigned_to",
         help_text="me: assigned to the caller as specialist or reviewing pathologist.",
     )
+    awaiting_information = django_filters.BooleanFilter(
+        help_text="true: an information request is open (the referring side's turn)."
+    )
     search = django_filters.CharFilter(
         method="filter_search", max_length=100, help_text="Reference, MRN or patient name."
     )
 
     class Meta:
         model = Referral
-        fields = ["status", "center", "cancer_site", "overdue", "assigned_to", "search"]
+        fields = [
+            "status",
+            "center",
+            "cancer_site",
+            "overdue",
+            "assigned_to",
+            "awaiting_information",
+            "search",
+        ]
 
     def filter_overdue(self, queryset, name, value):
         if value is None:

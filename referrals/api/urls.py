@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from referrals.api.views import auth, clinical, directory, fhir, patients, records, referrals
+from referrals.api.views import (
+    auth,
+    clinical,
+    directory,
+    fhir,
+    information,
+    patients,
+    records,
+    referrals,
+)
 
 app_name = "api"
 
@@ -66,6 +75,11 @@ urlpatterns = [
         "progress-updates/<str:id>/reply/",
         clinical.ProgressReplyView.as_view(),
         name="progress-update-reply",
+    ),
+    path(
+        "referrals/<str:id>/information-requests/",
+        information.InformationRequestsView.as_view(),
+        name="referral-information-requests",
     ),
     path("referrals/<str:id>/fhir/", fhir.ReferralFhirView.as_view(), name="referral-fhir"),
 ]

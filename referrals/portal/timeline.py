@@ -3,7 +3,13 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from referrals.models import PathologyReview, RecordItem, Referral, ReferralEvent
+from referrals.models import (
+    InformationRequest,
+    PathologyReview,
+    RecordItem,
+    Referral,
+    ReferralEvent,
+)
 
 Kind = ReferralEvent.Kind
 # An entry recorded this long after it happened is shown as recorded later.
@@ -44,6 +50,14 @@ def _details(event: ReferralEvent) -> str:
         parts = [f"Version {data.get('version', 1)}"]
         if data.get("clinical_trials"):
             parts.append("trials " + ", ".join(data["clinical_trials"]))
+        return "; ".join(parts)
+    if event.kind == Kind.REQUEST_INFORMATION and data.get("reason"):
+        return InformationRequest.Reason(data["reason"]).label
+    if event.kind == Kind.PROVIDE_INFORMATION:
+        waited = data.get("business_days_waited", 0)
+        parts = [f"waited {waited} business day{'s' if waited != 1 else ''}"]
+        if data.get("record_items"):
+            parts.append(f"{len(data['record_items'])} new record item(s)")
         return "; ".join(parts)
     if event.kind == Kind.CONSULT_UPDATED and data.get("completed"):
         return "Consultation completed"

@@ -56,7 +56,17 @@ RECOMMENDATION_FIELDS = (
     "update_interval_days",
     "amendment_reason",
 )
-PROGRESS_FIELDS = frozenset({"update_date", "current_treatment", "response", "note", "question"})
+PROGRESS_FIELDS = frozenset(
+    {
+        "update_date",
+        "current_treatment",
+        "response",
+        "recommendation_followed",
+        "recommendation_followed_reason",
+        "note",
+        "question",
+    }
+)
 
 
 def _lock(referral: Referral) -> Referral:
@@ -308,6 +318,22 @@ def _follow_up_after_amendment(referral: Referral, recommendation: Recommendatio
 # Progress updates
 
 
+def recommendation_followed_errors(update: ProgressUpdate) -> dict[str, str]:
+    """Every new update says whether the recommendation is followed, and why not when it is
+    not (fully): partly, no, not yet (DESIGN §1)."""
+    followed = update.recommendation_followed
+    update.recommendation_followed_reason = (update.recommendation_followed_reason or "").strip()
+    if followed not in ProgressUpdate.Followed.values:
+        choices = ", ".join(ProgressUpdate.Followed.values)
+        return {"recommendation_followed": f"Say whether it is followed: {choices}."}
+    if followed != ProgressUpdate.Followed.YES and not update.recommendation_followed_reason:
+        return {
+            "recommendation_followed_reason": "Say why the recommendation is not followed "
+            "(or not yet, or only partly)."
+        }
+    return {}
+
+
 @transaction.atomic
 def progress_update_create(*, actor: User, referral: Referral, data: dict) -> ProgressUpdate:
     """The local side reports on treatment after the return. Raises NotPermitted, Conflict,
@@ -318,7 +344,7 @@ def progress_update_create(*, actor: User, referral: Referral, data: dict) -> Pr
     update = ProgressUpdate(referral=referral, author=actor, **data)
     problems = referral_day_errors(
         update.update_date, referral_created=referral.created_at, field="update_date"
-    )
+    ) | recommendation_followed_errors(update)
     if problems:
         raise InvalidData.for_fields(problems)
     validate_model(update, exclude=["referral", "author"])
@@ -335,7 +361,11 @@ def progress_update_create(*, actor: User, referral: Referral, data: dict) -> Pr
         referral=referral,
         actor=actor,
         kind="progress_update",
-        data={"update": str(update.uuid), "response": update.response},
+        data={
+            "update": str(update.uuid),
+            "response": update.response,
+            "recommendation_followed": update.recommendation_followed,
+        },
     )
     audit_record(actor=actor, action="create", obj=update)
     return update

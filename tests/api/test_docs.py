@@ -32,6 +32,7 @@ def test_the_schema_describes_every_endpoint_of_the_contract(client):
         "/api/v1/referrals/{id}/progress-updates/",
         "/api/v1/progress-updates/{id}/reply/",
         "/api/v1/referrals/{id}/fhir/",
+        "/api/v1/referrals/{id}/information-requests/",
     }
 
 

@@ -25,7 +25,8 @@ Role = Membership.Role
 Status = Referral.Status
 pytestmark = pytest.mark.django_db
 
-# Captured from the serializer's output (ReferralListSerializer) before the fast path.
+# Captured from the serializer's output (ReferralListSerializer) before the fast path
+# ("awaiting_information" added with issue 13).
 GOLDEN = Path(__file__).parent / "golden" / "referral_list.json"
 UTC, NEW_YORK = datetime.UTC, ZoneInfo("America/New_York")
 
@@ -71,6 +72,9 @@ def rows():
             created_at=created,
             submitted_at=None if number == 5 else created + datetime.timedelta(hours=1),
             next_due=due,
+            # Added with issue 13: the accepted referral awaits an answer from the practice.
+            awaiting_information=status == Status.ACCEPTED,
+            information_due=due if status == Status.ACCEPTED else None,
         )
     return oncologist
 

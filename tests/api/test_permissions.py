@@ -131,7 +131,7 @@ MATRIX = [
     (
         "post",
         "referrals/{referral}/progress-updates/",
-        {"response": "stable"},
+        {"response": "stable", "recommendation_followed": "yes"},
         expect({**visible(403), **{r: 409 for r in REFERRING}}),
     ),
     # Replies come while the referral is followed after the return: not under review (409).

@@ -213,7 +213,11 @@ def test_a_referral_runs_from_draft_to_closed_over_the_api(api, client):
     update = ok(
         as_oncologist.post(
             url(f"referrals/{referral_id}/progress-updates/"),
-            {"response": "responding", "question": "Continue the same dose?"},
+            {
+                "response": "responding",
+                "recommendation_followed": "yes",
+                "question": "Continue the same dose?",
+            },
             format="json",
         ),
         201,

@@ -283,7 +283,7 @@ def test_a_progress_update_cannot_predate_the_referral():
     referral = referral_in_state(Status.MONITORING)
     response = client_for(referral.referring_oncologist).post(
         url(f"referrals/{referral.uuid}/progress-updates/"),
-        {"update_date": "2001-01-01", "response": "stable"},
+        {"update_date": "2001-01-01", "response": "stable", "recommendation_followed": "yes"},
         format="json",
     )
     assert refused(response, "update_date") == "Cannot be earlier than the referral was created."

@@ -251,7 +251,7 @@ def test_progress_updates_come_after_the_return_and_are_answered_once():
     update = clinical.progress_update_create(
         actor=cast.referring_oncologist,
         referral=referral,
-        data={"response": "stable", "question": "Continue?"},
+        data={"response": "stable", "recommendation_followed": "yes", "question": "Continue?"},
     )
     referral.refresh_from_db()
     assert referral.next_update_due == update.update_date + datetime.timedelta(days=30)

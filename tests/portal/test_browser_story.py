@@ -216,6 +216,7 @@ def test_a_second_opinion_from_referral_to_follow_up(people, desk, screenshot):
     oncologist_tab.get_by_label("Date of the update").fill(timezone.localdate().isoformat())
     oncologist_tab.get_by_label("Response to treatment").select_option(label="Responding")
     oncologist_tab.get_by_label("Current treatment").fill("Preoperative radiation, 50 Gy")
+    oncologist_tab.get_by_label("Recommendation followed").select_option(label="Yes")
     oncologist_tab.get_by_label("Question for the specialist").fill("Surgery 4 or 6 weeks after?")
     oncologist_tab.get_by_role("button", name="Post the update").click()
     expect(oncologist_tab.locator(".update")).to_contain_text("Surgery 4 or 6 weeks after?")

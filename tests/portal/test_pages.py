@@ -225,7 +225,9 @@ def test_the_referral_page_costs_the_same_queries_however_long_its_history(clien
         attachment.file.save("slides.pdf", ContentFile(b"%PDF"), save=True)
         PathologyReviewFactory(referral=referral, pathologist=cast.pathologist)
         clinical.progress_update_create(
-            actor=referral.referring_oncologist, referral=referral, data={"note": "Stable."}
+            actor=referral.referring_oncologist,
+            referral=referral,
+            data={"note": "Stable.", "recommendation_followed": "yes"},
         )
 
     grow()

@@ -162,6 +162,8 @@ class ProgressUpdateSerializer(serializers.ModelSerializer):
             "update_date",
             "current_treatment",
             "response",
+            "recommendation_followed",
+            "recommendation_followed_reason",
             "note",
             "question",
             "created_at",
@@ -175,6 +177,13 @@ class ProgressUpdateInputSerializer(StrictInputSerializer):
     update_date = serializers.DateField(required=False)
     current_treatment = optional_text()
     response = serializers.ChoiceField(choices=ProgressUpdate.Response.choices, required=False)
+    recommendation_followed = serializers.ChoiceField(
+        choices=ProgressUpdate.Followed.choices,
+        help_text="Whether the second opinion's recommendation is followed.",
+    )
+    recommendation_followed_reason = optional_text(
+        help_text="Why not (fully): required unless recommendation_followed is yes."
+    )
     note = optional_text()
     question = optional_text(help_text="A question for the specialist.")
 

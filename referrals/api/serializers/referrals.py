@@ -37,6 +37,7 @@ LIST_FIELDS = [
     "submitted_at",
     "next_due",
     "is_overdue",
+    "awaiting_information",
 ]
 LIST_RELATED_UUIDS = {
     "referring_organization": Organization,
@@ -95,6 +96,7 @@ def list_rows(rows: list[dict], today=None) -> list[dict]:
             "is_overdue": (
                 row["status"] in LATE_STATES and next_due is not None and next_due < today
             ),
+            "awaiting_information": row["awaiting_information"],
         }
         for row in rows
     ]
@@ -206,6 +208,8 @@ class ReferralDetailSerializer(ReferralPartiesSerializer):
             "next_update_due",
             "next_due",
             "is_overdue",
+            "awaiting_information",
+            "information_due",
             "record_items",
             "actions",
             "actions_waiting",
@@ -295,8 +299,20 @@ class ReferralCreateSerializer(ReferralFieldsSerializer):
 class TransitionSerializer(StrictInputSerializer):
     action = serializers.ChoiceField(choices=list(workflow.ACTIONS))
     specialist = serializers.UUIDField(required=False, help_text="accept: the specialist's id.")
-    reason = optional_text(help_text="decline, cancel: why.")
-    note = optional_text()
+    reason = optional_text(
+        help_text="decline, cancel: why. request_information: the reason code "
+        "(missing_records, illegible_records, clinical_clarification, consent, insurance, "
+        "other)."
+    )
+    note = optional_text(
+        help_text="request_information: what the center needs; provide_information: the answer."
+    )
+    record_items = RecordItemInputSerializer(
+        many=True,
+        required=False,
+        max_length=10,
+        help_text="provide_information: new record items sent with the answer.",
+    )
     occurred_at = serializers.DateTimeField(
         required=False, help_text="When the step happened, if earlier than now."
     )

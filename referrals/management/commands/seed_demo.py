@@ -373,6 +373,7 @@ class Command(BaseCommand):
                         "update_date": timezone.localdate(clock[0]),
                         "current_treatment": "Cycle 3 of the recommended regimen",
                         "response": rng.choice(["responding", "stable", "progressing"]),
+                        **_followed(rng),
                         "question": "Should we continue at the current dose?",
                     },
                 )
@@ -397,3 +398,19 @@ class Command(BaseCommand):
         for label, email in rows:
             self.stdout.write(f"  {label:<28} {email}")
         self.stdout.write("Admin: http://127.0.0.1:8000/admin/   Portal: http://127.0.0.1:8000/\n")
+
+
+# Whether the local team follows the recommendation (about 6 in 10 do, as in Meyer et al.).
+FOLLOWED_REASONS = {
+    "partly": "The patient chose to skip the maintenance phase.",
+    "no": "The patient preferred to stay on the local regimen.",
+    "not_yet": "Waiting for the insurer's approval.",
+}
+
+
+def _followed(rng) -> dict:
+    followed = rng.choices(["yes", "partly", "no", "not_yet"], weights=[6, 2, 1, 1])[0]
+    return {
+        "recommendation_followed": followed,
+        "recommendation_followed_reason": FOLLOWED_REASONS.get(followed, ""),
+    }

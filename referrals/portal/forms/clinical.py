@@ -141,6 +141,17 @@ class ProgressUpdateForm(forms.Form):
     current_treatment = forms.CharField(
         label="Current treatment", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    # Nothing preselected: the local side says it (DESIGN §1); the service requires the reason.
+    recommendation_followed = forms.ChoiceField(
+        label="Recommendation followed",
+        choices=[("", "Choose…"), *ProgressUpdate.Followed.choices],
+    )
+    recommendation_followed_reason = forms.CharField(
+        label="Why not (fully) followed",
+        required=False,
+        help_text="Needed unless the recommendation is followed.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     question = forms.CharField(
         label="Question for the specialist (optional)",

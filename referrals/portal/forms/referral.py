@@ -5,7 +5,7 @@ from django import forms
 from accounts.memberships import organizations_where
 from accounts.models import CancerSite, Membership, Organization
 from referrals import selectors
-from referrals.models import Patient, RecordItem, Referral
+from referrals.models import InformationRequest, Patient, RecordItem, Referral
 from referrals.services.referrals import CLINICAL_FIELDS, DEFAULT_CHECKLIST
 from referrals.services.referrals import PATIENT_FIELDS as SERVICE_PATIENT_FIELDS
 
@@ -265,6 +265,31 @@ class TransitionForm(forms.Form):
             self.fields["specialist"] = forms.ModelChoiceField(
                 label="Specialist", queryset=selectors.specialists_of(referral.receiving_center)
             )
+        if action.name == "request_information":
+            self.fields["reason"] = forms.ChoiceField(
+                label="What is it about",
+                choices=[("", "Choose…"), *InformationRequest.Reason.choices],
+            )
+            self.fields["note"] = forms.CharField(
+                label="What the center needs", widget=forms.Textarea(attrs={"rows": 4})
+            )
+            return
+        if action.name == "provide_information":
+            self.fields["note"] = forms.CharField(
+                label="Your answer", widget=forms.Textarea(attrs={"rows": 4})
+            )
+            self.fields["record_kind"] = forms.ChoiceField(
+                label="A new record with the answer (optional)",
+                required=False,
+                choices=[("", "No new record"), *RecordItem.Kind.choices],
+            )
+            self.fields["record_description"] = forms.CharField(
+                label="Record description", required=False, max_length=200
+            )
+            self.fields["file"] = forms.FileField(
+                label="File for the new record (PDF, image, DICOM or text)", required=False
+            )
+            return
         if "reason" in action.needs:
             self.fields["reason"] = forms.CharField(
                 label="Reason", widget=forms.Textarea(attrs={"rows": 3})

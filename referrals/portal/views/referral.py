@@ -24,6 +24,7 @@ from referrals.portal.views.records import record_actions
 from referrals.rules import workflow
 from referrals.rules.states import AFTER_RETURN, OPEN_STATES
 from referrals.selectors import is_overdue
+from referrals.services import information
 from referrals.services.referrals import referral_request_next_opinion
 from referrals.services.workflow import referral_transition
 
@@ -58,6 +59,7 @@ def referral_detail(request, uuid):
         "previous_versions": signed_versions[1:] if in_force else signed_versions,
         "updates": updates,
         "timeline": timeline(selectors.referral_events(referral=referral)),
+        "information_requests": list(selectors.information_requests_of(referral=referral)),
         "writes_recommendation": writes or draft is not None,
         "next_opinions": list(referral.next_opinions.all()),
         "updates_shown": referral.status in AFTER_RETURN or bool(updates),
@@ -80,12 +82,25 @@ def referral_action(request, uuid, action):
         # Not offered on the referral page now: say so there. A POST goes to the service,
         # which answers exactly why (not permitted, or not from this state).
         raise Conflict(f"You cannot {spec.label.lower()} this referral now.")
-    form = TransitionForm(posted(request), action=spec, referral=referral)
+    files = request.FILES if request.method == "POST" else None
+    form = TransitionForm(posted(request), files, action=spec, referral=referral)
     if request.method == "POST" and form.is_valid():
         try:
-            referral_transition(
-                referral=referral, actor=request.user, action=action, data=form.service_data()
-            )
+            if action == "provide_information":
+                # The answer, with a new record item and its file when given, in one step.
+                data = form.cleaned_data
+                information.information_provide(
+                    referral=referral,
+                    actor=request.user,
+                    note=data["note"],
+                    record_kind=data["record_kind"],
+                    record_description=data["record_description"],
+                    uploaded_file=data["file"],
+                )
+            else:
+                referral_transition(
+                    referral=referral, actor=request.user, action=action, data=form.service_data()
+                )
         except InvalidData as error:
             if not spec.needs:
                 # A guard of a one-click action: say what is missing on the referral page.
