@@ -24,6 +24,7 @@ COORDINATOR_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "consultation": ("view", "add", "change"),
         "recommendation": ("view",),
         "progressupdate": ("view",),
+        "informationrequest": ("view",),
         "referralevent": ("view",),
         "patient": ("view", "add", "change"),
     },

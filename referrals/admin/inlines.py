@@ -17,6 +17,7 @@ from referrals.admin.common import (
 )
 from referrals.models import (
     Consultation,
+    InformationRequest,
     PathologyReview,
     ProgressUpdate,
     Recommendation,
@@ -232,7 +233,16 @@ class RecommendationInline(ReadOnlyInline, admin.StackedInline):
 class ProgressUpdateInline(ReadOnlyInline, admin.TabularInline):
     model = ProgressUpdate
     verbose_name_plural = "Progress updates"
-    fields = ["update_date", "response", "current_treatment", "question", "advice", "advice_from"]
+    fields = [
+        "update_date",
+        "response",
+        "recommendation_followed",
+        "recommendation_followed_reason",
+        "current_treatment",
+        "question",
+        "advice",
+        "advice_from",
+    ]
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -241,6 +251,35 @@ class ProgressUpdateInline(ReadOnlyInline, admin.TabularInline):
     @admin.display(description="Advice by")
     def advice_from(self, update):
         return _person(update.advice_by)
+
+
+class InformationRequestInline(ReadOnlyInline, admin.TabularInline):
+    """The thread of information requests, as both sides read it (asked with the workflow
+    button "Request information", answered with "Provide information")."""
+
+    model = InformationRequest
+    verbose_name = "information request"
+    verbose_name_plural = "Information requests"
+    fields = ["reason", "note", "asked", "answer", "answered", "business_days_waited"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("asked_by", "answered_by")
+            .order_by("asked_at", "id")
+        )
+
+    @admin.display(description="Asked")
+    def asked(self, request_row):
+        return f"{_moment(request_row.asked_at)} by {_person(request_row.asked_by)}"
+
+    @admin.display(description="Answered")
+    def answered(self, request_row):
+        if request_row.answered_at is None:
+            return "Not answered yet"
+        return f"{_moment(request_row.answered_at)} by {_person(request_row.answered_by)}"
 
 
 class ReferralEventInline(ReadOnlyInline, admin.TabularInline):

@@ -23,6 +23,7 @@ from referrals.admin.common import (
 )
 from referrals.admin.inlines import (
     ConsultationInline,
+    InformationRequestInline,
     PathologyReviewInline,
     ProgressUpdateInline,
     RecommendationInline,
@@ -100,6 +101,22 @@ class DirectoryFilter(admin.RelatedFieldListFilter):
         return [(obj.pk, str(obj)) for obj in choices.order_by(*ordering)]
 
 
+class AwaitingInformationFilter(admin.SimpleListFilter):
+    """Referrals whose center waits on the practice's answer (the partial index
+    referral_awaiting_information)."""
+
+    title = "awaiting information"
+    parameter_name = "awaiting_information"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Awaiting information"), ("no", "Not awaiting information")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(awaiting_information=self.value() == "yes")
+        return queryset
+
+
 class OpinionFilter(admin.SimpleListFilter):
     """Which opinion the referral asks for; fixed choices (no scan for the values in use)."""
 
@@ -152,7 +169,12 @@ FIELDSETS = [
     ),
     (
         "Due dates",
-        {"fields": [("next_due", "triage_due", "records_due", "recommendation_due", "return_due")]},
+        {
+            "fields": [
+                ("next_due", "triage_due", "records_due", "recommendation_due", "return_due"),
+                ("awaiting_information", "information_due"),
+            ]
+        },
     ),
     (
         "Milestones",
@@ -191,6 +213,7 @@ class ReferralAdmin(ReferralAddMixin, ServiceBackedAdmin):
     list_display_links = ["reference"]
     list_filter = [
         DueFilter,
+        AwaitingInformationFilter,
         "status",
         ("receiving_center", DirectoryFilter),
         "cancer_site",
@@ -216,6 +239,7 @@ class ReferralAdmin(ReferralAddMixin, ServiceBackedAdmin):
     ]
     fieldsets = FIELDSETS
     inlines = [
+        InformationRequestInline,
         RecordItemInline,
         PathologyReviewInline,
         ConsultationInline,

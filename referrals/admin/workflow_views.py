@@ -20,6 +20,7 @@ from referrals.admin.common import (
     page_capabilities,
 )
 from referrals.errors import Conflict, InvalidData, NotPermitted
+from referrals.models import InformationRequest
 from referrals.rules import workflow
 from referrals.selectors import pathologists_of, specialists_of
 from referrals.services.clinical import pathology_review_request
@@ -42,10 +43,23 @@ class WorkflowActionForm(forms.Form):
                 empty_label="Choose the specialist…",
                 help_text="Specialists of the receiving center.",
             )
-        if "reason" in action.needs:
+        if action.name == "request_information":
+            self.fields["reason"] = forms.ChoiceField(
+                choices=[("", "Choose…"), *InformationRequest.Reason.choices],
+                help_text="What the center needs from the referring side.",
+            )
+        elif "reason" in action.needs:
             self.fields["reason"] = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+        if "note" in action.needs:
+            # The question (request_information) or the answer (provide_information).
+            self.fields["note"] = forms.CharField(
+                label="Question" if action.name == "request_information" else "Answer",
+                widget=forms.Textarea(attrs={"rows": 4}),
+            )
         # The action's own data first.
-        self.order_fields([*action.needs, "note", "occurred_at", "backdate_reason"])
+        self.order_fields(
+            list(dict.fromkeys([*action.needs, "note"])) + ["occurred_at", "backdate_reason"]
+        )
 
     def transition_data(self) -> dict:
         return {name: value for name, value in self.cleaned_data.items() if value not in ("", None)}
@@ -129,6 +143,8 @@ def workflow_action_view(model_admin, request, uuid, action):
         )
         state = moved.get_status_display().lower()
         done = f"{moved.reference}: {spec.label.lower()} done. Now {state}"
+        if moved.awaiting_information:
+            done += ", awaiting information from the referring side"
         if moved.specialist_id and "specialist" in spec.needs:
             done += f", assigned to {moved.specialist.display_name}"
         return f"{done}."

@@ -42,7 +42,7 @@ def test_only_the_actions_allowed_now_are_offered(coordinator_client, setting):
         return [action["name"] for action in response.context["workflow_actions"]]
 
     assert offered(submitted) == ["accept", "decline", "cancel"]
-    assert offered(accepted) == ["start_review", "cancel"]
+    assert offered(accepted) == ["start_review", "cancel", "request_information"]
     # An action not offered is refused if posted anyway, and nothing changes.
     response = coordinator_client.post(workflow_url(submitted, "start_review"), follow=True)
     assert "not available" in response.content.decode()
