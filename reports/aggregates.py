@@ -16,21 +16,27 @@ from django.db.models import F, Func, IntegerField
 
 
 class ElapsedCentidays(Func):
-    """A stage's duration in centidays (PostgreSQL), as `centidays` computes it in Python."""
+    """A stage's duration in centidays (PostgreSQL), as `centidays` computes it in Python;
+    less the durations named in `paused` (the time the stage awaited information)."""
 
     output_field = IntegerField()
     arg_joiner = " - "
     template = "FLOOR(DATE_PART('epoch', %(expressions)s) / 864.0 + 0.5)::integer"
 
-    def __init__(self, start: str, end: str):
-        super().__init__(F(end), F(start))
+    def __init__(self, start: str, end: str, *paused: str):
+        super().__init__(F(end), F(start), *(F(name) for name in paused))
 
 
-def centidays(start: datetime.datetime | None, end: datetime.datetime | None) -> int | None:
-    """The duration from `start` to `end` in centidays (None when either is unset)."""
+def centidays(
+    start: datetime.datetime | None,
+    end: datetime.datetime | None,
+    paused: datetime.timedelta = datetime.timedelta(0),
+) -> int | None:
+    """The duration from `start` to `end`, less `paused`, in centidays (None when either is
+    unset)."""
     if start is None or end is None:
         return None
-    return math.floor((end - start).total_seconds() / 864.0 + 0.5)
+    return math.floor((end - start - paused).total_seconds() / 864.0 + 0.5)
 
 
 def percentile_of_counts(counts: list[tuple[int, int]], fraction: float) -> float | None:

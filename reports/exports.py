@@ -40,6 +40,14 @@ RATE_SECTIONS = {
         ("returned", "count", "returned"),
         ("returned", "rate", "rate"),
     ],
+    "information_requests": [
+        ("referrals_with_request", "count", "referrals_with_request"),
+        ("referrals_with_request", "rate", "rate"),
+        ("requests", "count", "requests"),
+        ("open", "count", "open"),
+        ("business_days_waited", "median", "median_business_days_waited"),
+        ("days_waited", "median", "median_days_waited"),
+    ],
 }
 
 
@@ -65,6 +73,10 @@ def _summary_cells(summary: dict) -> Iterable[tuple]:
         figures = summary[section]
         for item, measure, key in cells:
             yield section, item, measure, figures[key]
+    followed = summary["recommendation_followed"]
+    for value, number in followed["counts"].items():
+        yield "recommendation_followed", value, "count", number
+        yield "recommendation_followed", value, "share", followed["shares"][value]
     for week in summary["weekly"]:
         yield "weekly_submitted", week["week"], "count", week["submitted"]
         yield "weekly_recommendations_issued", week["week"], "count", week["recommendations_issued"]

@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from referrals.models import PathologyReview, Recommendation, Referral
 from reports.aggregates import ElapsedCentidays
+from reports.paused import PAUSED_IN_STAGE
 
 SECONDS_PER_DAY = 86400
 
@@ -55,7 +56,10 @@ def stage_percentiles(referrals: QuerySet[Referral], stages: list[tuple]) -> dic
     branches, params = [], []
     for first in range(0, len(stages), STAGES_PER_BRANCH):
         chunk = stages[first : first + STAGES_PER_BRANCH]
-        days = {f"days_{stage}": ElapsedCentidays(start, end) for stage, _, start, end in chunk}
+        days = {
+            f"days_{stage}": ElapsedCentidays(start, end, *PAUSED_IN_STAGE.get(stage, ()))
+            for stage, _, start, end in chunk
+        }
         inner, inner_params = referrals.annotate(**days).values(*days).query.sql_with_params()
         figures = [STAGE_FIGURES.format(centidays=f"scoped.{quote_name(name)}") for name in days]
         figures += [NO_STAGE] * (STAGES_PER_BRANCH - len(chunk))

@@ -21,6 +21,7 @@ from referrals.models import PathologyReview, Recommendation, Referral
 from referrals.rules.steps import STEPS, StepName
 from reports import postgres
 from reports.aggregates import centidays, percentile_of_counts
+from reports.paused import WAIT_FIELDS, paused_in
 
 Status = Referral.Status
 
@@ -129,10 +130,11 @@ def _figures(counts: dict[str, list[tuple[int, int]]]) -> dict:
 def _percentiles_in_python(referrals: QuerySet[Referral]) -> dict:
     """SQLite fallback (embedded `make run` only): one more query, percentiles computed here."""
     columns = dict.fromkeys(column for _, _, *pair in STAGES for column in pair)
+    columns.update(dict.fromkeys(WAIT_FIELDS))
     histograms: dict[str, dict[int, int]] = {stage: {} for stage, *_ in STAGES}
     for row in referrals.values(*columns):
         for stage, _, start, end in STAGES:
-            value = centidays(row[start], row[end])
+            value = centidays(row[start], row[end], paused_in(row, stage))
             if value is not None:
                 histograms[stage][value] = histograms[stage].get(value, 0) + 1
     return _figures({stage: sorted(values.items()) for stage, values in histograms.items()})

@@ -277,6 +277,8 @@ def _level_counts(viewer: ReportViewer, filters: ReportFilters, level: str, para
     }
     counts["followed"] = linked["followed"]
     counts["percentiles"] = histogram_figures(histogram or [])
+    # The raw durations: reports.paused takes the time awaiting information out of them.
+    counts["stage_histogram"] = histogram or []
     return counts
 
 

@@ -6,7 +6,9 @@ Drafts are not yet referrals to anybody and are left out.
 
 Definitions (also in the README):
 - turnaround: days between milestone timestamps, which hold the time a step actually happened
-  (back-dated entries included), so late data entry does not distort them. Median and 90th
+  (back-dated entries included), so late data entry does not distort them, less the time the
+  referral awaited information from the referring side (its step's clock was paused:
+  reports.paused). Median and 90th
   percentile are PostgreSQL's percentile_cont (linear interpolation) of the durations in
   hundredths of a day (rounded half up; reports.aggregates), shown to 0.01 day.
 - overdue now: open referrals whose current step's due date (`next_due`) is before today,
@@ -17,6 +19,9 @@ Definitions (also in the README):
 - third-opinion rate: of the second opinions (opinion_number 2) whose recommendation was
   issued, the share for which a further opinion was submitted (a referral naming it as
   `previous_referral`, with `submitted_at` set).
+- information requests: the share of referrals with at least one; the median wait of the
+  answered ones in business days and days (reports.information).
+- recommendations followed: the answers of each referral's latest progress update that says.
 - return rate: of the referrals whose recommendation was issued, the share acknowledged as
   returned to the local oncologist (`returned_at` set).
 """
@@ -37,9 +42,12 @@ from reports.queries import (
     STAGES,
     STEP_BY_STATUS,
     grouped_counts,
+    histogram_figures,
     referral_figures,
     tune_report_transaction,
 )
+from reports import paused
+from reports.information import information_figures
 from reports.rollups import rollup_counts, rollups_apply
 
 
@@ -78,13 +86,23 @@ def report_summary(
     with transaction.atomic():
         tune_report_transaction(one_snapshot=own_transaction)
         counts = percentiles = None
+        stage_histogram = None
         if use_rollups and rollups_apply():
             counts = rollup_counts(referrals, viewer=viewer, filters=filters)
             percentiles = counts.pop("percentiles")
+            stage_histogram = counts.pop("stage_histogram", None)
         groups = grouped_counts(referrals, every_referral=unfiltered, counts=counts)
         if percentiles is None:
-            percentiles = referral_figures(referrals)
-        figures = {**percentiles, **groups["totals"]}
+            percentiles = referral_figures(referrals)  # counted without the paused time
+        totals = dict(groups["totals"])
+        information = information_figures(referrals, total=totals["total"])
+    # The time awaiting information is no part of the turnaround (reports.paused).
+    if information["paused"]:
+        paused.correct_buckets(totals, information["paused"])
+        if stage_histogram is not None:
+            corrected = paused.corrected_histogram(stage_histogram, information["paused"])
+            percentiles = histogram_figures(corrected)
+    figures = {**percentiles, **totals}
     recommendations, pathology = groups["recommendations"], groups["pathology"]
     followed = groups["followed"]
     issued, second_opinions = figures["issued"], figures["second_opinions_issued"]
@@ -113,6 +131,9 @@ def report_summary(
             for center, name, count in groups["centers"]
         ),
         "turnaround_days": {
+            "excludes": "Time awaiting information from the referring side is left out of "
+            "every turnaround figure: the clock of a step is paused while an information "
+            "request is open.",
             "stages": [
                 {
                     "stage": stage,
@@ -170,6 +191,8 @@ def report_summary(
             "returned": figures["returned"],
             "rate": share(figures["returned"], issued),
         },
+        "information_requests": information["information_requests"],
+        "recommendation_followed": information["recommendation_followed"],
         "weekly": _weekly_series(groups["submitted_weeks"], groups["issued_weeks"]),
     }
 

@@ -24,9 +24,10 @@ STATES = [
 # The summary's own queries: the change marker (its ETag); session settings; one query of
 # the rollups (reports.rollups: counts, weekly series, overdue steps, recommendations,
 # pathology reviews, further opinions and the stage histograms); and a savepoint and its
-# release (the test runs inside a transaction). With a period, the percentiles are counted
-# from the referrals: one more.
-SUMMARY_QUERIES = 5
+# release (the test runs inside a transaction); the information requests, progress updates'
+# answers and the referrals that awaited information (reports.information). With a period,
+# the percentiles are counted from the referrals: one more.
+SUMMARY_QUERIES = 6
 
 
 def bulk_referrals(count: int) -> Membership:
