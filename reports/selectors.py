@@ -34,8 +34,10 @@ from django.utils import timezone
 
 from accounts.models import CancerSite
 from referrals.models import Recommendation, Referral
+from reports import paused
 from reports.access import ReportViewer
 from reports.filters import ReportFilters, start_of_day
+from reports.information import information_figures
 from reports.queries import (
     DISTRIBUTION_BUCKETS,
     REPORTED_STATUSES,
@@ -46,8 +48,6 @@ from reports.queries import (
     referral_figures,
     tune_report_transaction,
 )
-from reports import paused
-from reports.information import information_figures
 from reports.rollups import rollup_counts, rollups_apply
 
 
