@@ -280,8 +280,23 @@ class Command(BaseCommand):
             return
         act("accept", center_coordinator, specialist=specialist)
         referral.refresh_from_db()
-        items = list(referral.record_items.filter(required=True))
         done = final_state != Status.ACCEPTED
+
+        def information_loop(asker, *, leave_open: bool):
+            """The center asks the practice; the practice answers (with a new record) unless
+            the demo leaves it waiting."""
+            reason, question = rng.choice(INFORMATION_QUESTIONS)
+            act("request_information", asker, reason=reason, note=question)
+            if leave_open:
+                return
+            answer = {"note": "Sent today; see the new record item."}
+            if reason in ("missing_records", "illegible_records"):
+                answer["record_items"] = [{"kind": "pathology_report", "description": "Resent"}]
+            act("provide_information", oncologist, **answer)
+
+        if rng.random() < 0.35:
+            information_loop(center_coordinator, leave_open=not done and rng.random() < 0.6)
+        items = list(referral.record_items.filter(required=True))
         for item in items if done else items[: rng.randrange(len(items))]:
             data = {"status": "sent", **at()}
             if item.is_physical:
@@ -301,9 +316,18 @@ class Command(BaseCommand):
             )
         if not done:
             return
+        if referral.record_items.filter(status="sent").exists():  # records sent with an answer
+            for item in referral.record_items.filter(status="sent"):
+                records.record_item_change(
+                    actor=center_coordinator, item=item, data={"status": "received", **at()}
+                )
         act("start_review", center_coordinator)
         if final_state == Status.UNDER_REVIEW:
+            if rng.random() < 0.4:
+                information_loop(specialist, leave_open=rng.random() < 0.7)
             return
+        if rng.random() < 0.2:
+            information_loop(specialist, leave_open=False)
         if physical:
             discrepancy = rng.choices(["none", "minor", "major"], weights=[7, 2, 1])[0]
             clinical.pathology_review_update(
@@ -398,6 +422,16 @@ class Command(BaseCommand):
         for label, email in rows:
             self.stdout.write(f"  {label:<28} {email}")
         self.stdout.write("Admin: http://127.0.0.1:8000/admin/   Portal: http://127.0.0.1:8000/\n")
+
+
+# What a center asks the referring practice for (reason code, question): no PHI.
+INFORMATION_QUESTIONS = [
+    ("missing_records", "The operative report is missing from the records sent."),
+    ("illegible_records", "Page 2 of the pathology report is not legible; please resend it."),
+    ("clinical_clarification", "Which regimen was given first-line, and for how many cycles?"),
+    ("consent", "We need the signed consent to share records for the outside imaging."),
+    ("insurance", "Please confirm the prior authorization number for the consult."),
+]
 
 
 # Whether the local team follows the recommendation (about 6 in 10 do, as in Meyer et al.).
