@@ -50,6 +50,10 @@ WHAT_HAPPENS_NEXT = {
     StepName.RECOMMENDATION: _("The specialist writes their opinion."),
     StepName.RETURN: _("Your doctor reads the opinion and goes over it with you."),
     StepName.PROGRESS_UPDATE: _("Your doctor tells the specialist how your treatment is going."),
+    StepName.INFORMATION: _(
+        "The cancer center asked your doctor's office for some information; "
+        "your doctor's team is sending it."
+    ),
 }
 
 RECORD_NAMES = {
