@@ -90,7 +90,9 @@ def review_to_follow_up(referral: Referral, teams: CareTeams) -> Referral:
     ]:
         referral = referral_transition(referral=referral, actor=actor, action=action)
     update = clinical.progress_update_create(
-        actor=oncologist, referral=referral, data={"response": "responding", "question": "Dose?"}
+        actor=oncologist,
+        referral=referral,
+        data={"response": "responding", "recommendation_followed": "yes", "question": "Dose?"},
     )
     clinical.progress_update_reply(actor=specialist, update=update, advice="Keep the dose.")
     return referral
