@@ -2,6 +2,8 @@
 
 from referrals.models.clinical import (
     Consultation,
+    ConsultationAppointment,
+    ConsultationAttendance,
     PathologyReview,
     PathologyReviewDiscrepancy,
     ProgressUpdate,
@@ -20,6 +22,8 @@ from referrals.models.records import (
     attachment_upload_to,
 )
 from referrals.models.referral import (
+    CancelReasonCode,
+    DeclineReasonCode,
     ReferenceSequence,
     Referral,
     ReferralInitiatedBy,
@@ -31,7 +35,11 @@ from referrals.models.referral import (
 
 __all__ = [
     "NCT_PATTERN",
+    "CancelReasonCode",
     "Consultation",
+    "ConsultationAppointment",
+    "ConsultationAttendance",
+    "DeclineReasonCode",
     "PathologyReview",
     "PathologyReviewDiscrepancy",
     "Patient",

@@ -25,6 +25,8 @@ class StepName(models.TextChoices):
     RECOMMENDATION = "recommendation", "Recommendation"
     RETURN = "return", "Return acknowledgement"
     PROGRESS_UPDATE = "progress_update", "Progress update"
+    NO_SHOW = "no_show", "Rescheduling after a missed consult"
+    SLIDE_RETURN = "slide_return", "Return of slides and blocks"
 
 
 @dataclass(frozen=True)
