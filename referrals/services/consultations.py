@@ -123,7 +123,7 @@ def _attendance_apply(consultation: Consultation, earlier: dict, data: dict, bef
       it was marked (no-show, cancelled by the patient) or else as rescheduled;
     - a no-show is due to be rescheduled (the no-show step), until a new time is set.
     """
-    if consultation.completed_at and "attendance" not in data:
+    if consultation.completed_at and consultation.attendance == Attendance.SCHEDULED:
         consultation.attendance = Attendance.ATTENDED
     replaced = None
     new_time = "scheduled_for" in before and earlier["scheduled_for"] is not None

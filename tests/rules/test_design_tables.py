@@ -46,15 +46,17 @@ DESIGN_WORKFLOW = {
         "closed",
         {"referring_coordinator", "center_coordinator"},
     ),
-    # "any open": every state but closed/declined/cancelled (forwarded is not built yet).
+    # "any open": every state but closed/declined/cancelled/forwarded.
     "cancel": (
         ALL_OPEN,
         "cancelled",
         {"referring_coordinator", "center_coordinator", "referring_oncologist"},
     ),
+    # "submitted or accepted → forwarded (final) | center coordinator"
+    "forward": ({"submitted", "accepted"}, "forwarded", {"center_coordinator"}),
 }
 # In DESIGN §2, built by later issues (each will be a row of the table, and of this test).
-NOT_BUILT_YET = {"request_information", "provide_information", "forward"}
+NOT_BUILT_YET = {"request_information", "provide_information"}
 
 
 def test_the_rulebook_has_exactly_the_actions_of_design_built_so_far():
@@ -87,6 +89,8 @@ CASES = {
     "monitoring": ("monitoring", True),
     "closed": ("closed", True),
     "cancelled_after_submission": ("cancelled", True),
+    # "A forwarded referral stays readable, read-only, by the center that forwarded it."
+    "forwarded": ("forwarded", True),
 }
 EVERY_CASE = set(CASES)
 SUBMITTED_ONCE = {case for case, (_state, submitted) in CASES.items() if submitted}
