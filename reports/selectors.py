@@ -19,6 +19,8 @@ Definitions (also in the README):
   `previous_referral`, with `submitted_at` set).
 - return rate: of the referrals whose recommendation was issued, the share acknowledged as
   returned to the local oncologist (`returned_at` set).
+- forward rate: forwarded referrals / referrals counted; decline and cancel reasons, no-show
+  rate and slides returned late: reports.flow.
 """
 
 import datetime
@@ -31,6 +33,7 @@ from accounts.models import CancerSite
 from referrals.models import Recommendation, Referral
 from reports.access import ReportViewer
 from reports.filters import ReportFilters, start_of_day
+from reports.flow import flow_counts, flow_figures
 from reports.queries import (
     DISTRIBUTION_BUCKETS,
     REPORTED_STATUSES,
@@ -85,6 +88,7 @@ def report_summary(
         if percentiles is None:
             percentiles = referral_figures(referrals)
         figures = {**percentiles, **groups["totals"]}
+        flow = flow_counts(referrals, every_referral=unfiltered)
     recommendations, pathology = groups["recommendations"], groups["pathology"]
     followed = groups["followed"]
     issued, second_opinions = figures["issued"], figures["second_opinions_issued"]
@@ -171,6 +175,12 @@ def report_summary(
             "rate": share(figures["returned"], issued),
         },
         "weekly": _weekly_series(groups["submitted_weeks"], groups["issued_weeks"]),
+        **flow_figures(
+            flow,
+            total=figures["total"],
+            forwarded=groups["status"].get(Referral.Status.FORWARDED, 0),
+            share=share,
+        ),
     }
 
 

@@ -23,10 +23,11 @@ STATES = [
 ]
 # The summary's own queries: the change marker (its ETag); session settings; one query of
 # the rollups (reports.rollups: counts, weekly series, overdue steps, recommendations,
-# pathology reviews, further opinions and the stage histograms); and a savepoint and its
-# release (the test runs inside a transaction). With a period, the percentiles are counted
+# pathology reviews, further opinions and the stage histograms); one of the figures of where
+# referrals stall (reports.flow: reasons, no-shows, slides returned late); and a savepoint and
+# its release (the test runs inside a transaction). With a period, the percentiles are counted
 # from the referrals: one more.
-SUMMARY_QUERIES = 5
+SUMMARY_QUERIES = 6
 
 
 def bulk_referrals(count: int) -> Membership:
