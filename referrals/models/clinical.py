@@ -95,10 +95,13 @@ class Consultation(models.Model):
     modality = models.CharField(max_length=20, choices=Referral.Modality.choices)
     scheduled_for = models.DateTimeField(null=True, blank=True)
     # How to join (virtual) or where to come (in person).
-    join_link = models.URLField(max_length=500, blank=True)
-    place = models.CharField(max_length=200, blank=True)
+    join_link = models.URLField(max_length=500, blank=True, default="", db_default="")
+    place = models.CharField(max_length=200, blank=True, default="", db_default="")
     attendance = models.CharField(
-        max_length=30, choices=Attendance.choices, default=Attendance.SCHEDULED
+        max_length=30,
+        choices=Attendance.choices,
+        default=Attendance.SCHEDULED,
+        db_default=Attendance.SCHEDULED,
     )
     completed_at = models.DateTimeField(null=True, blank=True)
     # The no-show step: the center coordinator is reminded to reschedule after this date.

@@ -51,7 +51,7 @@ class ReferralEvent(AppendOnlyModel):
     to_status = models.CharField(max_length=30, blank=True)
     note = models.TextField(blank=True)
     # The coded reason of a decline or cancel (Referral.DeclineReasonCode / CancelReasonCode).
-    reason_code = models.CharField(max_length=30, blank=True)
+    reason_code = models.CharField(max_length=30, blank=True, default="", db_default="")
     data = models.JSONField(default=dict, blank=True)
     recorded_at = models.DateTimeField(default=timezone.now)
     occurred_at = models.DateTimeField(default=timezone.now)

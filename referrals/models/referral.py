@@ -127,8 +127,9 @@ class Referral(DateRulesMixin, models.Model):
     clinical_question = models.TextField(blank=True)
     # What the local team proposes; concordance is judged against it. Asked for at submit:
     # either a plan, or `no_local_plan_yet` saying that nothing is proposed yet.
-    local_treatment_plan = models.TextField(blank=True)
-    no_local_plan_yet = models.BooleanField(default=False)
+    # (Database defaults too: rows written by raw SQL, e.g. the benchmarks, need none.)
+    local_treatment_plan = models.TextField(blank=True, default="", db_default="")
+    no_local_plan_yet = models.BooleanField(default=False, db_default=False)
     initiated_by = models.CharField(
         max_length=20, choices=InitiatedBy.choices, default=InitiatedBy.PHYSICIAN
     )
@@ -136,15 +137,15 @@ class Referral(DateRulesMixin, models.Model):
     modality = models.CharField(max_length=20, choices=Modality.choices, default=Modality.VIRTUAL)
     status = models.CharField(max_length=30, choices=Status.choices, default=Status.DRAFT)
     decline_reason_code = models.CharField(
-        max_length=30, choices=DeclineReasonCode.choices, blank=True
+        max_length=30, choices=DeclineReasonCode.choices, blank=True, default="", db_default=""
     )
     decline_reason = models.TextField(blank=True)
     cancel_reason_code = models.CharField(
-        max_length=30, choices=CancelReasonCode.choices, blank=True
+        max_length=30, choices=CancelReasonCode.choices, blank=True, default="", db_default=""
     )
     cancel_reason = models.TextField(blank=True)
     # Why the center forwarded it; the referral it became points back here (previous_referral).
-    forward_reason = models.TextField(blank=True)
+    forward_reason = models.TextField(blank=True, default="", db_default="")
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
