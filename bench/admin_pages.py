@@ -58,8 +58,8 @@ LOAD_SQL = [
     INSERT INTO referrals_referral (uuid, reference, patient_id, referring_oncologist_id,
         referring_organization_id, receiving_center_id, specialist_id, opinion_number,
         cancer_site, diagnosis, stage, reasons, clinical_question, initiated_by, urgency,
-        modality, status, decline_reason, cancel_reason, created_by_id, created_at, updated_at,
-        submitted_at, next_due)
+        modality, status, decline_reason, cancel_reason, decline_reason_code, cancel_reason_code,
+        created_by_id, created_at, updated_at, submitted_at, next_due)
     SELECT gen_random_uuid(), 'SO-B-' || lpad(i::text, 9, '0'), p.id,
         (%(oncologists)s::bigint[])[1 + i %% %(n_practices)s], p.organization_id,
         (%(centers)s::bigint[])[1 + i %% %(n_centers)s],
@@ -68,6 +68,8 @@ LOAD_SQL = [
         '', 'physician', CASE WHEN (i / 10) %% 10 = 0 THEN 'urgent' ELSE 'routine' END, 'virtual',
         status, CASE WHEN status = 'declined' THEN 'Outside our programme.' ELSE '' END,
         CASE WHEN status = 'cancelled' THEN 'Patient withdrew.' ELSE '' END,
+        CASE WHEN status = 'declined' THEN 'no_capacity' ELSE '' END,
+        CASE WHEN status = 'cancelled' THEN 'patient_withdrew' ELSE '' END,
         (%(oncologists)s::bigint[])[1 + i %% %(n_practices)s],
         now() - interval '1 minute' * i, now(), now() - interval '1 minute' * i,
         CASE WHEN status IN ('submitted', 'accepted', 'under_review', 'recommendation_issued',

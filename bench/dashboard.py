@@ -77,8 +77,8 @@ LOAD_SQL = [
     INSERT INTO referrals_referral (uuid, reference, patient_id, referring_oncologist_id,
         referring_organization_id, receiving_center_id, specialist_id, opinion_number,
         cancer_site, diagnosis, stage, reasons, clinical_question, initiated_by, urgency,
-        modality, status, decline_reason, cancel_reason, created_by_id, created_at, updated_at,
-        submitted_at, accepted_at, declined_at, review_started_at, recommendation_issued_at,
+        modality, status, decline_reason, cancel_reason, decline_reason_code, cancel_reason_code,
+        created_by_id, created_at, updated_at, submitted_at, accepted_at, declined_at, review_started_at, recommendation_issued_at,
         returned_at, monitoring_started_at, closed_at, cancelled_at, next_due)
     SELECT gen_random_uuid(), 'SO-B-' || lpad(i::text, 9, '0'), patient_id,
         (%(oncologists)s::bigint[])[1 + i %% %(n_practices)s], organization_id,
@@ -89,6 +89,7 @@ LOAD_SQL = [
                  || CASE WHEN i %% 3 = 0 THEN ARRAY[(%(reasons)s::text[])[1 + (i / 7) %% 6]]
                          ELSE ARRAY[]::text[] END),
         '', 'physician', 'routine', 'virtual', status, decline_reason, cancel_reason,
+        decline_reason_code, cancel_reason_code,
         (%(oncologists)s::bigint[])[1 + i %% %(n_practices)s], submitted, now(),
         submitted,
         CASE WHEN stage >= 1 THEN submitted + triage END,
@@ -113,7 +114,9 @@ LOAD_SQL = [
             (ARRAY[0, 1, 1, 2, 2, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 0, 0, 4])[1 + i %% 20]
                 AS stage,
             CASE WHEN i %% 20 = 17 THEN 'Outside our programme.' ELSE '' END AS decline_reason,
-            CASE WHEN i %% 20 = 18 THEN 'Patient withdrew.' ELSE '' END AS cancel_reason
+            CASE WHEN i %% 20 = 18 THEN 'Patient withdrew.' ELSE '' END AS cancel_reason,
+            CASE WHEN i %% 20 = 17 THEN 'no_capacity' ELSE '' END AS decline_reason_code,
+            CASE WHEN i %% 20 = 18 THEN 'patient_withdrew' ELSE '' END AS cancel_reason_code
         FROM bench_plan AS plan
     ) AS planned
     """,

@@ -81,12 +81,13 @@ def _appointment(referral: Referral) -> Appointment | None:
     consultation = getattr(referral, "consultation", None)
     if consultation is None or consultation.scheduled_for is None:
         return None
-    if consultation.completed_at is not None:
+    # Only an appointment still to come (not one attended, missed or cancelled).
+    if consultation.attendance != consultation.Attendance.SCHEDULED:
         return None
     return Appointment(
         modality=consultation.modality,
         scheduled_for=consultation.scheduled_for,
-        place=referral.receiving_center.name,
+        place=consultation.place or referral.receiving_center.name,
     )
 
 

@@ -120,3 +120,25 @@ def destination_centers() -> QuerySet[Organization]:
     return Organization.objects.filter(
         kind=Organization.Kind.CANCER_CENTER, is_active=True
     ).exclude(nci_designation=Organization.NCIDesignation.BASIC)
+
+
+def forwarded_to(referral: Referral) -> Referral | None:
+    """The referral a forwarded one became at the other center (it points back to it)."""
+    if referral.status != Referral.Status.FORWARDED:
+        return None
+    return (
+        Referral.objects.filter(previous_referral=referral, opinion_number=referral.opinion_number)
+        .select_related("receiving_center")
+        .order_by("created_at")
+        .first()
+    )
+
+
+def forward_destinations(referral: Referral) -> QuerySet[Organization]:
+    """The centers a referral may be forwarded to: those that see patients and take its
+    cancer site (the intake rules), other than its own."""
+    from referrals.services.intake import centers_accepting
+
+    return centers_accepting(cancer_site=referral.cancer_site).exclude(
+        pk=referral.receiving_center_id
+    )

@@ -24,6 +24,8 @@ Definitions (also in the README):
 - recommendations followed: the answers of each referral's latest progress update that says.
 - return rate: of the referrals whose recommendation was issued, the share acknowledged as
   returned to the local oncologist (`returned_at` set).
+- forward rate: forwarded referrals / referrals counted; decline and cancel reasons, no-show
+  rate and slides returned late: reports.flow.
 """
 
 import datetime
@@ -37,6 +39,7 @@ from referrals.models import Recommendation, Referral
 from reports import paused
 from reports.access import ReportViewer
 from reports.filters import ReportFilters, start_of_day
+from reports.flow import flow_counts, flow_figures
 from reports.information import information_figures
 from reports.queries import (
     DISTRIBUTION_BUCKETS,
@@ -96,6 +99,7 @@ def report_summary(
             percentiles = referral_figures(referrals)  # counted without the paused time
         totals = dict(groups["totals"])
         information = information_figures(referrals, total=totals["total"])
+        flow = flow_counts(referrals, every_referral=unfiltered)
     # The time awaiting information is no part of the turnaround (reports.paused).
     if information["paused"]:
         paused.correct_buckets(totals, information["paused"])
@@ -194,6 +198,12 @@ def report_summary(
         "information_requests": information["information_requests"],
         "recommendation_followed": information["recommendation_followed"],
         "weekly": _weekly_series(groups["submitted_weeks"], groups["issued_weeks"]),
+        **flow_figures(
+            flow,
+            total=figures["total"],
+            forwarded=groups["status"].get(Referral.Status.FORWARDED, 0),
+            share=share,
+        ),
     }
 
 

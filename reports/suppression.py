@@ -28,6 +28,8 @@ RATES = [
         ("concordance", "recommendations"),
     ),
     ("return", "rate", "returned", "recommendations_issued"),
+    ("forwarding", "rate", "forwarded", "referrals"),
+    ("no_show", "rate", "no_shows", "appointments"),
 ]
 
 
@@ -57,6 +59,10 @@ def suppress_small_cells(summary: dict) -> dict:
     for value, count in concordance["counts"].items():
         if is_small(count) or is_small(concordance["recommendations"]):
             concordance["shares"][value] = None
+    slides = result["slide_return"]
+    late = [slides["returned_late"], slides["still_out_late"]]
+    if any(is_small(count) for count in late) or is_small(slides["items"]):
+        slides["late_share"] = None
     for stage in result["turnaround_days"]["stages"]:
         if is_small(stage["count"]):
             stage["median"] = stage["p90"] = None

@@ -33,8 +33,23 @@ from referrals.services.clinical import (
 )
 from referrals.services.records import record_item_change
 
-# Timeline events carry referral states or, for record items, record statuses.
-STATE_LABELS = {**dict(RecordItem.Status.choices), **dict(Referral.Status.choices)}
+# Timeline events carry referral states or, for record items, record statuses (and, for the
+# consult's attendance, its values).
+STATE_LABELS = {
+    **dict(Consultation.Attendance.choices),
+    **dict(RecordItem.Status.choices),
+    **dict(Referral.Status.choices),
+}
+REASON_LABELS = {
+    **dict(Referral.DeclineReasonCode.choices),
+    **dict(Referral.CancelReasonCode.choices),
+}
+
+
+def local_plan_text(referral: Referral) -> str:
+    if referral.no_local_plan_yet:
+        return "Nothing proposed locally yet."
+    return referral.local_treatment_plan or "—"
 
 
 def _person(user) -> str:
@@ -164,6 +179,10 @@ class PathologyReviewInline(ReadOnlyInline, admin.TabularInline):
 
 
 class ConsultationForm(ServiceErrorFormMixin, forms.ModelForm):
+    join_link = forms.URLField(
+        required=False, max_length=500, assume_scheme="https", help_text="Virtual: how to join."
+    )
+
     class Meta:
         model = Consultation
         fields = CONSULTATION_FIELDS
@@ -181,7 +200,8 @@ class ConsultationInline(admin.StackedInline):
     model = Consultation
     form = ConsultationForm
     verbose_name_plural = "Consultation"
-    fields = CONSULTATION_FIELDS
+    fields = [*CONSULTATION_FIELDS, "earlier_appointments"]
+    readonly_fields = ["earlier_appointments"]
     extra = 1
     max_num = 1
     can_delete = False
@@ -198,6 +218,18 @@ class ConsultationInline(admin.StackedInline):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("earlier_appointments")
+
+    @admin.display(description="Earlier appointments")
+    def earlier_appointments(self, consultation):
+        """Appointments that did not take place, kept as they were (never overwritten)."""
+        rows = [
+            (_moment(earlier.scheduled_for), earlier.get_attendance_display())
+            for earlier in consultation.earlier_appointments.all()
+        ]
+        return format_html_join(mark_safe("<br>"), "{}: {}", rows) or "None"
+
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
         if obj is not None and "modality" in formset.form.base_fields:
@@ -210,13 +242,20 @@ class RecommendationInline(ReadOnlyInline, admin.StackedInline):
 
     model = Recommendation
     verbose_name_plural = "Recommendation (all versions)"
-    fields = ["version", "author_name", "signature", *RECOMMENDATION_FIELDS]
+    fields = ["version", "author_name", "signature", "local_plan", *RECOMMENDATION_FIELDS]
     readonly_fields = fields
 
     def get_queryset(self, request):
         # A draft (unsigned) version is its author's work in progress: hidden from the rest.
-        versions = super().get_queryset(request).select_related("author").order_by("-version")
+        versions = (
+            super().get_queryset(request).select_related("author", "referral").order_by("-version")
+        )
         return versions.filter(recommendations_seen_by(request.user))
+
+    @admin.display(description="Local treatment plan")
+    def local_plan(self, recommendation):
+        """What the concordance below is judged against."""
+        return local_plan_text(recommendation.referral)
 
     @admin.display(description="Author")
     def author_name(self, recommendation):
@@ -286,7 +325,7 @@ class ReferralEventInline(ReadOnlyInline, admin.TabularInline):
     model = ReferralEvent
     verbose_name = "event"
     verbose_name_plural = "Timeline"
-    fields = ["happened", "kind", "change", "actor_name", "note", "recorded"]
+    fields = ["happened", "kind", "change", "actor_name", "note_and_reason", "recorded"]
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -307,6 +346,11 @@ class ReferralEventInline(ReadOnlyInline, admin.TabularInline):
                 STATE_LABELS.get(event.to_status, event.to_status)
             )
         return ""
+
+    @admin.display(description="Note")
+    def note_and_reason(self, event):
+        reason = REASON_LABELS.get(event.reason_code, event.reason_code)
+        return " — ".join(part for part in (reason, event.note) if part)
 
     @admin.display(description="By")
     def actor_name(self, event):

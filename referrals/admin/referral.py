@@ -1,16 +1,11 @@
 """The referral change list and change page of the coordinator workspace."""
 
-import datetime
-
 from django.contrib import admin
 from django.contrib.admin.views.main import ORDER_VAR
-from django.db.models import F, Q
+from django.db.models import F
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
-from accounts.memberships import organizations_where
-from accounts.models import Membership, Organization, User
 from audit.services import audit_record
 from companion import admin_actions as companion_actions
 from referrals.admin import bulk_actions
@@ -20,6 +15,13 @@ from referrals.admin.common import (
     masked_patient,
     page_capabilities,
     status_badge,
+)
+from referrals.admin.filters import (
+    AwaitingInformationFilter,
+    DirectoryFilter,
+    DueFilter,
+    ForwardingFilter,
+    OpinionFilter,
 )
 from referrals.admin.inlines import (
     ConsultationInline,
@@ -45,96 +47,19 @@ from referrals.admin.workflow_views import (
 from referrals.errors import DomainError
 from referrals.models import Referral
 from referrals.rules import workflow
-from referrals.rules.steps import LATE_STATES
-from referrals.selectors import destination_centers, referrals_overdue
+from referrals.selectors import forwarded_to
 from referrals.services.referrals import referral_update
-
-
-class DueFilter(admin.SimpleListFilter):
-    title = "due"
-    parameter_name = "due"
-
-    def lookups(self, request, model_admin):
-        return [
-            ("overdue", "Overdue"),
-            ("this_week", "Due within 7 days"),
-            ("on_time", "Not overdue"),
-        ]
-
-    def queryset(self, request, queryset):
-        today = timezone.localdate()
-        if self.value() == "overdue":
-            return referrals_overdue(queryset, today)
-        if self.value() == "this_week":
-            return queryset.filter(
-                status__in=LATE_STATES,
-                next_due__gte=today,
-                next_due__lte=today + datetime.timedelta(days=7),
-            )
-        if self.value() == "on_time":
-            return queryset.exclude(pk__in=referrals_overdue(queryset, today).values("pk"))
-        return queryset
-
-
-class DirectoryFilter(admin.RelatedFieldListFilter):
-    """Choices from the directory, not from the referrals: RelatedOnlyFieldListFilter reads
-    every visible referral on every page to find the centers and specialists in use.
-
-    Centers: the destination centers and the user's own. Specialists: those of the user's
-    organizations (all of them for a superuser). Nothing listed that the directory does not
-    already show the user."""
-
-    def field_choices(self, field, request, model_admin):
-        user = request.user
-        own = organizations_where(user, *Membership.Role.values)
-        if field.name == "receiving_center":
-            choices = Organization.objects.filter(
-                Q(pk__in=destination_centers().values("pk"))
-                | Q(pk__in=own, kind=Organization.Kind.CANCER_CENTER)
-            )
-        else:
-            specialists = Membership.objects.filter(role=Membership.Role.SPECIALIST)
-            if not user.is_superuser:
-                specialists = specialists.filter(organization_id__in=own)
-            choices = User.objects.filter(pk__in=specialists.values("user_id"))
-        ordering = self.field_admin_ordering(field, request, model_admin) or ()
-        return [(obj.pk, str(obj)) for obj in choices.order_by(*ordering)]
-
-
-class AwaitingInformationFilter(admin.SimpleListFilter):
-    """Referrals whose center waits on the practice's answer (the partial index
-    referral_awaiting_information)."""
-
-    title = "awaiting information"
-    parameter_name = "awaiting_information"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Awaiting information"), ("no", "Not awaiting information")]
-
-    def queryset(self, request, queryset):
-        if self.value() in ("yes", "no"):
-            return queryset.filter(awaiting_information=self.value() == "yes")
-        return queryset
-
-
-class OpinionFilter(admin.SimpleListFilter):
-    """Which opinion the referral asks for; fixed choices (no scan for the values in use)."""
-
-    title = "opinion number"
-    parameter_name = "opinion_number"
-
-    def lookups(self, request, model_admin):
-        return [("2", "Second"), ("3", "Third"), ("4", "Fourth"), ("5", "Fifth")]
-
-    def queryset(self, request, queryset):
-        if self.value() in {"2", "3", "4", "5"}:
-            return queryset.filter(opinion_number=int(self.value()))
-        return queryset
-
 
 # Fields a coordinator may edit on the page, when the referral's state allows it
 # (`referral_update` decides); the rest of the referral is shown, not edited, here.
-ADMIN_EDITABLE = ("urgency", "modality", "stage", "clinical_question")
+ADMIN_EDITABLE = (
+    "urgency",
+    "modality",
+    "stage",
+    "clinical_question",
+    "local_treatment_plan",
+    "no_local_plan_yet",
+)
 
 FIELDSETS = [
     (
@@ -164,6 +89,8 @@ FIELDSETS = [
                 "diagnosis",
                 "reasons_display",
                 "clinical_question",
+                ("local_treatment_plan", "no_local_plan_yet"),
+                "concordance_display",
             ]
         },
     ),
@@ -183,8 +110,10 @@ FIELDSETS = [
             "fields": [
                 ("submitted_at", "accepted_at", "review_started_at"),
                 ("recommendation_issued_at", "returned_at", "monitoring_started_at"),
-                ("closed_at", "declined_at", "cancelled_at"),
-                ("decline_reason", "cancel_reason"),
+                ("closed_at", "declined_at", "cancelled_at", "forwarded_at"),
+                ("decline_reason_code", "decline_reason"),
+                ("cancel_reason_code", "cancel_reason"),
+                ("forward_reason", "forwarding_display"),
             ],
         },
     ),
@@ -220,6 +149,7 @@ class ReferralAdmin(ReferralAddMixin, ServiceBackedAdmin):
         "urgency",
         ("specialist", DirectoryFilter),
         OpinionFilter,
+        ForwardingFilter,
         # Not date_hierarchy: its year links read every visible referral on every page.
         ("created_at", admin.DateFieldListFilter),
     ]
@@ -332,6 +262,24 @@ class ReferralAdmin(ReferralAddMixin, ServiceBackedAdmin):
     @admin.display(description="Specialist")
     def specialist_name(self, referral):
         return referral.specialist.display_name if referral.specialist else "Not assigned"
+
+    @admin.display(description="Concordance with the local plan")
+    def concordance_display(self, referral):
+        recommendation = workflow.recommendation_in_force(referral)
+        if recommendation is None:
+            return "No recommendation signed yet"
+        return recommendation.get_concordance_display()
+
+    @admin.display(description="Forwarding")
+    def forwarding_display(self, referral):
+        """Where a forwarded referral went, or where this one came from."""
+        went = forwarded_to(referral)
+        if went is not None:
+            return f"Forwarded to {went.receiving_center.name} as {went.reference}"
+        previous = referral.previous_referral
+        if previous is not None and previous.status == Referral.Status.FORWARDED:
+            return f"Forwarded here from {previous.receiving_center.name} ({previous.reference})"
+        return "—"
 
     @admin.display(description="Reasons")
     def reasons_display(self, referral):

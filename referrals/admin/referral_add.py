@@ -29,6 +29,7 @@ ADD_FIELDSETS = [
                 "diagnosis",
                 "reasons",
                 "clinical_question",
+                ("local_treatment_plan", "no_local_plan_yet"),
                 ("initiated_by", "urgency", "modality"),
             ]
         },

@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from audit.denials import note_denied
+from referrals.action_fields import action_need_fields
 from referrals.admin.common import (
     add_domain_error,
     admin_change_url,
@@ -20,9 +21,8 @@ from referrals.admin.common import (
     page_capabilities,
 )
 from referrals.errors import Conflict, InvalidData, NotPermitted
-from referrals.models import InformationRequest
 from referrals.rules import workflow
-from referrals.selectors import pathologists_of, specialists_of
+from referrals.selectors import pathologists_of
 from referrals.services.clinical import pathology_review_request
 from referrals.services.workflow import referral_transition
 
@@ -37,25 +37,7 @@ class WorkflowActionForm(forms.Form):
     def __init__(self, *args, action: workflow.Action, referral, **kwargs):
         super().__init__(*args, **kwargs)
         self.action = action
-        if "specialist" in action.needs:
-            self.fields["specialist"] = forms.ModelChoiceField(
-                queryset=specialists_of(referral.receiving_center).order_by("full_name"),
-                empty_label="Choose the specialist…",
-                help_text="Specialists of the receiving center.",
-            )
-        if action.name == "request_information":
-            self.fields["reason"] = forms.ChoiceField(
-                choices=[("", "Choose…"), *InformationRequest.Reason.choices],
-                help_text="What the center needs from the referring side.",
-            )
-        elif "reason" in action.needs:
-            self.fields["reason"] = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
-        if "note" in action.needs:
-            # The question (request_information) or the answer (provide_information).
-            self.fields["note"] = forms.CharField(
-                label="Question" if action.name == "request_information" else "Answer",
-                widget=forms.Textarea(attrs={"rows": 4}),
-            )
+        self.fields.update(action_need_fields(action, referral))
         # The action's own data first.
         self.order_fields(
             list(dict.fromkeys([*action.needs, "note"])) + ["occurred_at", "backdate_reason"]

@@ -2,6 +2,8 @@
 
 from referrals.models.clinical import (
     Consultation,
+    ConsultationAppointment,
+    ConsultationAttendance,
     PathologyReview,
     PathologyReviewDiscrepancy,
     ProgressUpdate,
@@ -22,6 +24,8 @@ from referrals.models.records import (
     attachment_upload_to,
 )
 from referrals.models.referral import (
+    CancelReasonCode,
+    DeclineReasonCode,
     ReferenceSequence,
     Referral,
     ReferralInitiatedBy,
@@ -33,9 +37,13 @@ from referrals.models.referral import (
 
 __all__ = [
     "NCT_PATTERN",
+    "CancelReasonCode",
     "Consultation",
     "InformationRequest",
     "InformationRequestReason",
+    "ConsultationAppointment",
+    "ConsultationAttendance",
+    "DeclineReasonCode",
     "PathologyReview",
     "PathologyReviewDiscrepancy",
     "Patient",

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from referrals.models import (
+    Consultation,
     InformationRequest,
     PathologyReview,
     RecordItem,
@@ -15,6 +16,11 @@ Kind = ReferralEvent.Kind
 # An entry recorded this long after it happened is shown as recorded later.
 LATE_ENTRY = timedelta(hours=1)
 STATUS_LABELS = {**dict(Referral.Status.choices), **dict(RecordItem.Status.choices)}
+ATTENDANCE_LABELS = dict(Consultation.Attendance.choices)
+REASON_LABELS = {
+    Kind.DECLINE: dict(Referral.DeclineReasonCode.choices),
+    Kind.CANCEL: dict(Referral.CancelReasonCode.choices),
+}
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,25 @@ def _details(event: ReferralEvent) -> str:
         return "; ".join(parts)
     if event.kind == Kind.CONSULT_UPDATED and data.get("completed"):
         return "Consultation completed"
+    if event.kind == Kind.CONSULT_ATTENDANCE:
+        return _attendance(data)
+    if event.kind in REASON_LABELS and event.reason_code:
+        reason = REASON_LABELS[event.kind].get(event.reason_code, event.reason_code)
+        return f"{_status_change(event)}; reason: {reason}"
+    if event.kind == Kind.FORWARD and data.get("forwarded_to"):
+        return f"{_status_change(event)}; it goes on as a new referral at the other center"
+    if event.kind == Kind.FORWARDED_IN and data.get("reference"):
+        return f"Forwarded from {data['reference']}; now submitted here"
     return _status_change(event)
+
+
+def _attendance(data: dict) -> str:
+    now = ATTENDANCE_LABELS.get(data.get("attendance"), data.get("attendance", ""))
+    earlier = data.get("earlier_attendance")
+    if earlier:
+        kept = ATTENDANCE_LABELS.get(earlier, earlier).lower()
+        return f"Earlier appointment kept as {kept}; the new one is {now.lower()}"
+    return now
 
 
 def timeline(events) -> list[TimelineEntry]:

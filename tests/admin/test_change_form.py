@@ -41,8 +41,8 @@ def test_only_the_actions_allowed_now_are_offered(coordinator_client, setting):
         response = coordinator_client.get(change_url(referral))
         return [action["name"] for action in response.context["workflow_actions"]]
 
-    assert offered(submitted) == ["accept", "decline", "cancel"]
-    assert offered(accepted) == ["start_review", "cancel", "request_information"]
+    assert offered(submitted) == ["accept", "decline", "cancel", "forward"]
+    assert offered(accepted) == ["start_review", "cancel", "forward", "request_information"]
     # An action not offered is refused if posted anyway, and nothing changes.
     response = coordinator_client.post(workflow_url(submitted, "start_review"), follow=True)
     assert "not available" in response.content.decode()
@@ -166,6 +166,7 @@ def test_the_center_coordinator_schedules_the_consult(coordinator_client, settin
         {
             "consultation-0-scheduled_for_0": "2026-12-03",
             "consultation-0-scheduled_for_1": "14:30",
+            "consultation-0-join_link": "https://video.example.org/room/zqx",
             "consultation-0-support_person_present": "on",
         }
     )

@@ -149,7 +149,10 @@ def test_a_concurrent_transition_loses_with_a_conflict(api):
     client = api(cast.center_coordinator)
     path = url(f"referrals/{referral.uuid}/transitions/")
     assert (
-        client.post(path, {"action": "decline", "reason": "Full"}, format="json").status_code == 200
+        client.post(
+            path, {"action": "decline", "reason_code": "no_capacity"}, format="json"
+        ).status_code
+        == 200
     )
     error(
         client.post(

@@ -27,8 +27,8 @@ def _export(api, referral):
 def test_the_bundle_of_a_referral_in_each_state_is_valid_fhir(api, status):
     # The row is written in its final state at once: a reason is needed from the start.
     reasons = {
-        Status.DECLINED: {"decline_reason": "Out of scope."},
-        Status.CANCELLED: {"cancel_reason": "Withdrawn."},
+        Status.DECLINED: {"decline_reason_code": "other", "decline_reason": "Out of scope."},
+        Status.CANCELLED: {"cancel_reason_code": "other", "cancel_reason": "Withdrawn."},
     }
     referral = referral_in_state(status, **reasons.get(status, {}))
     data = _export(api, referral)

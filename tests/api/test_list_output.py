@@ -64,7 +64,7 @@ def rows():
             referring_oncologist=oncologist,
             specialist=assigned,
             status=status,
-            decline_reason="Outside our programme." if status == Status.DECLINED else "",
+            decline_reason_code="no_capacity" if status == Status.DECLINED else "",
             cancer_site=["breast", "lung", "melanoma"][number % 3],
             urgency=urgency,
             modality=modality,

@@ -69,6 +69,7 @@ def test_a_referral_runs_from_draft_to_closed_over_the_api(api, client):
                 "stage": "IIB",
                 "reasons": ["complex_diagnosis", "clinical_trial_interest"],
                 "clinical_question": "Is endocrine therapy alone enough?",
+                "no_local_plan_yet": True,
                 "modality": "virtual",
                 "record_items": [
                     {"kind": "clinical_notes"},
@@ -180,6 +181,7 @@ def test_a_referral_runs_from_draft_to_closed_over_the_api(api, client):
         )
     )
     assert consult["completed_at"] and consult["modality"] == "virtual"
+    assert consult["attendance"] == "attended" and consult["earlier_appointments"] == []
     assert ok(as_center.get(url(f"referrals/{referral_id}/consultation/")))["id"] == consult["id"]
 
     body = {

@@ -33,6 +33,7 @@ def new_referral_data(patient, center, **changes):
         "diagnosis": "Invasive lobular carcinoma",
         "reasons": ["complex_diagnosis"],
         "clinical_question": "Is endocrine therapy alone enough?",
+        "local_treatment_plan": "Endocrine therapy alone.",
         "initiated_by": "patient",
         "urgency": "routine",
         "modality": "records_only",
@@ -301,6 +302,7 @@ def test_a_draft_without_consent_is_corrected_and_submitted_from_its_edit_page(c
             "stage": "IIB",
             "reasons": ["complex_diagnosis", "patient_uncertainty"],
             "clinical_question": referral.clinical_question,
+            "local_treatment_plan": referral.local_treatment_plan,
             "initiated_by": "physician",
             "urgency": "urgent",
             "modality": "virtual",
@@ -348,14 +350,17 @@ def test_an_action_that_needs_a_reason_asks_for_it_first(client):
     client.force_login(referral.referring_oncologist)
     url = reverse("portal:referral-action", args=[referral.uuid, "cancel"])
     form = client.get(url).content.decode()
-    assert '<textarea name="reason"' in form and "This cannot be undone." in form
-    missing = client.post(url, {"reason": "   ", "note": "typed note"})
+    assert '<select name="reason_code"' in form and '<textarea name="reason"' in form
+    assert "This cannot be undone." in form
+    assert '<option value="patient_withdrew">Patient withdrew</option>' in form
+    missing = client.post(url, {"reason_code": "other", "reason": "   ", "note": "typed note"})
     assert missing.status_code == 400
     assert 'id="id_reason_error"' in missing.content.decode()
     assert 'value="typed note"' in missing.content.decode()
-    client.post(url, {"reason": "The patient chose to stay local."})
+    client.post(url, {"reason_code": "other", "reason": "The patient chose to stay local."})
     referral.refresh_from_db()
     assert referral.status == Status.CANCELLED
+    assert referral.cancel_reason_code == "other"
     assert referral.cancel_reason == "The patient chose to stay local."
 
 

@@ -68,7 +68,7 @@ class Story:
                 referral=referral,
                 actor=self.clinic.center_coordinator,
                 action="decline",
-                data={"reason": "Outside our programme"},
+                data={"reason_code": "outside_expertise"},
             )
 
     @property
@@ -136,7 +136,7 @@ def test_late_steps_and_steps_taken_reach_the_right_people_once_without_patient_
         referral=declined,
         actor=clinic.center_coordinator,
         action="decline",
-        data={"reason": "Outside our programme"},
+        data={"reason_code": "outside_expertise"},
     )
 
     center = {clinic.center_coordinator.email, clinic.lead_coordinator.email}

@@ -91,7 +91,7 @@ def make_referral(
         submitted_at=submitted,
         next_due=next_due,
         with_specialist=submitted is not None,
-        decline_reason="Outside our programme." if status == Status.DECLINED else "",
+        decline_reason_code="no_capacity" if status == Status.DECLINED else "",
         **milestones,
         **fields,
     )

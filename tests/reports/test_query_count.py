@@ -23,11 +23,12 @@ STATES = [
 ]
 # The summary's own queries: the change marker (its ETag); session settings; one query of
 # the rollups (reports.rollups: counts, weekly series, overdue steps, recommendations,
-# pathology reviews, further opinions and the stage histograms); and a savepoint and its
-# release (the test runs inside a transaction); the information requests, progress updates'
+# pathology reviews, further opinions and the stage histograms); one of the figures of where
+# referrals stall (reports.flow: reasons, no-shows, slides returned late); and a savepoint and
+# its release (the test runs inside a transaction); the information requests, progress updates'
 # answers and the referrals that awaited information (reports.information). With a period,
 # the percentiles are counted from the referrals: one more.
-SUMMARY_QUERIES = 6
+SUMMARY_QUERIES = 7
 
 
 def bulk_referrals(count: int) -> Membership:

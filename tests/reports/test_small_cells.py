@@ -26,6 +26,7 @@ CENTER_A_BY_STATUS = {
     "monitoring": 0,
     "closed": 1,
     "cancelled": 0,
+    "forwarded": 0,
 }
 
 

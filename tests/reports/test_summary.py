@@ -34,6 +34,7 @@ def test_center_coordinator_sees_every_figure_of_their_center(center_a_coordinat
     assert counts(summary["by_status"], "status") == {
         "submitted": 1, "accepted": 1, "declined": 1, "under_review": 1,
         "recommendation_issued": 1, "returned": 1, "monitoring": 0, "closed": 1, "cancelled": 0,
+        "forwarded": 0,
     }  # fmt: skip
     assert counts(summary["by_reason"], "reason") == {
         "complex_diagnosis": 3, "non_specialist_oncologist": 1, "recurrence_or_progression": 1,

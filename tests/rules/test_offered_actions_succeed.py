@@ -9,6 +9,7 @@ from django.db import transaction
 from accounts.models import Membership, User
 from referrals.models import Referral
 from referrals.rules import workflow
+from referrals.selectors import forward_destinations
 from referrals.services.workflow import referral_transition
 from tests.factories import Cast, PathologyReviewFactory, referral_in_state
 
@@ -32,12 +33,17 @@ def data_for(action: workflow.Action, referral: Referral) -> dict:
             .user
         )
         data["specialist"] = str(specialist.uuid)
+    if "reason_code" in action.needs:
+        data["reason_code"] = "other"
     if "reason" in action.needs:
         data["reason"] = "Entered in error."
     if action.name == "request_information":
         data["reason"] = "missing_records"
     if "note" in action.needs:
         data["note"] = "The operative report, please."
+    if "receiving_center" in action.needs:
+        # The first center, in the directory's order, that the form would offer.
+        data["receiving_center"] = str(forward_destinations(referral).first().uuid)
     return data
 
 

@@ -79,7 +79,7 @@ def api_detail(world, user):
 
 
 def api_cancel(world, user):
-    body = {"action": "cancel", "reason": "Not ours."}
+    body = {"action": "cancel", "reason_code": "other", "reason": "Not ours."}
     return client_for(user).post(api_path(world.referral, "transitions/"), body, format="json")
 
 
@@ -97,7 +97,7 @@ def admin_change_post(world, user):
 
 def admin_workflow_cancel(world, user):
     url = f"/admin/referrals/referral/{world.referral.uuid}/workflow/cancel/"
-    return browser_as(user).post(url, {"reason": "Not ours."})
+    return browser_as(user).post(url, {"reason_code": "other", "reason": "Not ours."})
 
 
 def admin_csv_export(world, user):
@@ -110,7 +110,9 @@ def portal_page(world, user):
 
 
 def portal_cancel(world, user):
-    return browser_as(user).post(portal_path(world.referral, "actions/cancel/"), {"reason": "x"})
+    return browser_as(user).post(
+        portal_path(world.referral, "actions/cancel/"), {"reason_code": "duplicate"}
+    )
 
 
 OTHER_ORGANIZATION = [
@@ -178,7 +180,9 @@ def oncologist_accepts_through_the_api(world):
 def specialist_cancels_in_the_portal(world):
     user = world.cast.specialist
     url = portal_path(world.referral, "actions/cancel/")
-    return user, browser_as(user).post(url, {"reason": "I would rather not."})
+    return user, browser_as(user).post(
+        url, {"reason_code": "other", "reason": "I would rather not."}
+    )
 
 
 def analyst_asks_the_fhir_export(world):

@@ -29,7 +29,10 @@ def test_deleting_a_referral_with_a_history_is_refused_and_the_history_kept():
     referral = referral_in_state(Referral.Status.SUBMITTED)
     cast = Cast(referral)
     referral_transition(
-        referral=referral, actor=cast.center_coordinator, action="cancel", data={"reason": "x"}
+        referral=referral,
+        actor=cast.center_coordinator,
+        action="cancel",
+        data={"reason_code": "entered_in_error"},
     )
     events = ReferralEvent.objects.filter(referral=referral).count()
     assert events

@@ -9,6 +9,7 @@ from referrals.api.serializers.common import (
 )
 from referrals.models import (
     Consultation,
+    ConsultationAppointment,
     PathologyReview,
     ProgressUpdate,
     Recommendation,
@@ -61,9 +62,31 @@ class PathologyReviewUpdateSerializer(StrictInputSerializer):
     )
 
 
+class EarlierAppointmentSerializer(serializers.ModelSerializer):
+    """An appointment that did not take place (no-show, cancelled by the patient,
+    rescheduled), kept as it was."""
+
+    id = object_id()
+    recorded_by = related_id("recorded_by")
+
+    class Meta:
+        model = ConsultationAppointment
+        fields = [
+            "id",
+            "modality",
+            "scheduled_for",
+            "join_link",
+            "place",
+            "attendance",
+            "recorded_by",
+            "recorded_at",
+        ]
+
+
 class ConsultationSerializer(serializers.ModelSerializer):
     id = object_id()
     referral = related_id("referral")
+    earlier_appointments = EarlierAppointmentSerializer(many=True, read_only=True)
 
     class Meta:
         model = Consultation
@@ -71,6 +94,8 @@ class ConsultationSerializer(serializers.ModelSerializer):
             "id",
             "referral",
             *sorted(CONSULTATION_FIELDS),
+            "reschedule_due",
+            "earlier_appointments",
             "updated_at",
         ]
 
@@ -79,7 +104,22 @@ class ConsultationInputSerializer(StrictInputSerializer):
     """Schedule or record the consult; fields left out keep their value."""
 
     modality = serializers.ChoiceField(choices=Referral.Modality.choices, required=False)
-    scheduled_for = serializers.DateTimeField(required=False, allow_null=True)
+    scheduled_for = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="A new time for an appointment that did not take place keeps the earlier "
+        "one in earlier_appointments.",
+    )
+    join_link = serializers.URLField(
+        required=False, allow_blank=True, max_length=500, help_text="Virtual: how to join."
+    )
+    place = optional_text(max_length=200, help_text="In person: where to come.")
+    attendance = serializers.ChoiceField(
+        choices=Consultation.Attendance.choices,
+        required=False,
+        help_text="attended (sets completed_at), no_show (the center coordinator is reminded "
+        "to reschedule), cancelled_by_patient; rescheduled goes with a new scheduled_for.",
+    )
     completed_at = serializers.DateTimeField(required=False, allow_null=True)
     support_person_present = serializers.BooleanField(required=False)
     recording_consented = serializers.BooleanField(required=False)
@@ -110,7 +150,11 @@ class RecommendationSerializer(serializers.ModelSerializer):
 
 class RecommendationStateSerializer(serializers.Serializer):
     """The version in force, the draft being written (only for its author) and the history of
-    signed versions, newest first."""
+    signed versions, newest first; beside them the local plan their concordance is judged
+    against."""
+
+    local_treatment_plan = serializers.CharField()
+    no_local_plan_yet = serializers.BooleanField()
 
     in_force = RecommendationSerializer(allow_null=True)
     draft = RecommendationSerializer(allow_null=True)

@@ -13,11 +13,11 @@ from referrals.api.serializers.common import (
     related_id,
 )
 from referrals.api.serializers.records import RecordItemSerializer
-from referrals.models import Patient, RecordItem, Referral, ReferralEvent
+from referrals.models import Patient, Recommendation, RecordItem, Referral, ReferralEvent
 from referrals.rules import workflow
 from referrals.rules.capabilities import CAPABILITIES, CLINICAL_FIELDS, capabilities_for
 from referrals.rules.steps import LATE_STATES
-from referrals.selectors import is_overdue
+from referrals.selectors import forwarded_to, is_overdue
 
 # What a list row shows; the list queryset loads exactly these columns (see `LIST_COLUMNS`).
 LIST_FIELDS = [
@@ -161,6 +161,13 @@ class ReferralDetailSerializer(ReferralPartiesSerializer):
     patient_details = PatientSummarySerializer(source="patient", read_only=True)
     record_items = RecordItemSerializer(many=True, read_only=True)
     is_overdue = serializers.SerializerMethodField()
+    concordance = serializers.SerializerMethodField(
+        help_text="The concordance of the recommendation in force with `local_treatment_plan` "
+        "(null until a recommendation is signed)."
+    )
+    forwarded_to = serializers.SerializerMethodField(
+        help_text="A forwarded referral: the id of the referral it became at the other center."
+    )
     actions = serializers.SerializerMethodField(
         help_text="The workflow actions the caller may take now (for transitions/): each "
         "would succeed, given the data it needs."
@@ -188,8 +195,13 @@ class ReferralDetailSerializer(ReferralPartiesSerializer):
             "opinion_number",
             "previous_referral",
             *sorted(CLINICAL_FIELDS),
+            "concordance",
+            "decline_reason_code",
             "decline_reason",
+            "cancel_reason_code",
             "cancel_reason",
+            "forward_reason",
+            "forwarded_to",
             "created_at",
             "updated_at",
             "submitted_at",
@@ -201,6 +213,7 @@ class ReferralDetailSerializer(ReferralPartiesSerializer):
             "monitoring_started_at",
             "closed_at",
             "cancelled_at",
+            "forwarded_at",
             "triage_due",
             "records_due",
             "recommendation_due",
@@ -218,6 +231,20 @@ class ReferralDetailSerializer(ReferralPartiesSerializer):
 
     def get_is_overdue(self, referral) -> bool:
         return is_overdue(referral)
+
+    @extend_schema_field(
+        serializers.ChoiceField(Recommendation.Concordance.choices, allow_null=True)
+    )
+    def get_concordance(self, referral) -> str | None:
+        recommendation = workflow.recommendation_in_force(referral)
+        return recommendation.concordance if recommendation else None
+
+    @extend_schema_field(serializers.UUIDField(allow_null=True))
+    def get_forwarded_to(self, referral) -> str | None:
+        if referral.status != Referral.Status.FORWARDED:
+            return None
+        found = forwarded_to(referral)
+        return str(found.uuid) if found else None
 
     def _rules(self, referral):
         """The caller's capabilities and action options, asked of the rulebook once."""
@@ -262,6 +289,13 @@ class ReferralFieldsSerializer(StrictInputSerializer):
         child=serializers.ChoiceField(choices=Referral.Reason.choices), required=False
     )
     clinical_question = optional_text()
+    local_treatment_plan = optional_text(
+        help_text="What the local team proposes (concordance is judged against it)."
+    )
+    no_local_plan_yet = serializers.BooleanField(
+        required=False,
+        help_text="True: nothing is proposed locally yet (then leave local_treatment_plan empty).",
+    )
     initiated_by = serializers.ChoiceField(Referral.InitiatedBy.choices, required=False)
     urgency = serializers.ChoiceField(Referral.Urgency.choices, required=False)
     modality = serializers.ChoiceField(Referral.Modality.choices, required=False)
@@ -296,13 +330,32 @@ class ReferralCreateSerializer(ReferralFieldsSerializer):
         return value
 
 
+# Every reason code of decline and cancel (each action checks its own: rules.workflow).
+REASON_CODE_CHOICES = list(
+    dict.fromkeys([*Referral.DeclineReasonCode.values, *Referral.CancelReasonCode.values])
+)
+
+
 class TransitionSerializer(StrictInputSerializer):
     action = serializers.ChoiceField(choices=list(workflow.ACTIONS))
     specialist = serializers.UUIDField(required=False, help_text="accept: the specialist's id.")
+    reason_code = serializers.ChoiceField(
+        choices=REASON_CODE_CHOICES,
+        required=False,
+        help_text="decline: "
+        + ", ".join(Referral.DeclineReasonCode.values)
+        + "; cancel: "
+        + ", ".join(Referral.CancelReasonCode.values)
+        + ".",
+    )
     reason = optional_text(
-        help_text="decline, cancel: why. request_information: the reason code "
+        help_text="decline, cancel: why, in words (required for reason_code `other`); "
+        "forward: why (required). request_information: the reason code "
         "(missing_records, illegible_records, clinical_clarification, consent, insurance, "
         "other)."
+    )
+    receiving_center = serializers.UUIDField(
+        required=False, help_text="forward: the id of the center that takes the referral over."
     )
     note = optional_text(
         help_text="request_information: what the center needs; provide_information: the answer."
@@ -331,6 +384,7 @@ class EventSerializer(serializers.ModelSerializer):
             "from_status",
             "to_status",
             "note",
+            "reason_code",
             "data",
             "occurred_at",
             "recorded_at",

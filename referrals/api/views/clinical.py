@@ -84,7 +84,11 @@ class ConsultationView(ApiView):
     @extend_schema(parameters=[REFERRAL_ID], responses=ConsultationSerializer)
     def get(self, request, id):
         referral = visible_referral(request, id)
-        consultation = Consultation.objects.select_related("referral").filter(referral=referral)
+        consultation = (
+            Consultation.objects.select_related("referral")
+            .prefetch_related("earlier_appointments__recorded_by")
+            .filter(referral=referral)
+        )
         if not consultation:
             raise NotFound("No consultation has been arranged yet.")
         return Response(ConsultationSerializer(consultation[0]).data)
@@ -131,6 +135,8 @@ def _state(request, referral) -> dict:
         draft = None
     in_force = next((version for version in signed if version.in_force), None)
     return {
+        "local_treatment_plan": referral.local_treatment_plan,
+        "no_local_plan_yet": referral.no_local_plan_yet,
         "in_force": RecommendationSerializer(in_force).data if in_force else None,
         "draft": RecommendationSerializer(draft).data if draft else None,
         "history": RecommendationSerializer(signed, many=True).data,

@@ -156,8 +156,9 @@ class TransitionView(ApiView):
         referral = visible_referral(request, id)
         data = input_data(TransitionSerializer, request)
         action = data.pop("action")
-        if "specialist" in data:
-            data["specialist"] = str(data["specialist"])
+        for name in ("specialist", "receiving_center"):
+            if name in data:
+                data[name] = str(data[name])
         referral_transition(referral=referral, actor=request.user, action=action, data=data)
         return Response(_detail(request, referral.uuid))
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import IntakeRule, Membership, Organization, User
 from audit import context as audit_context
 from companion.demo import demo_patient_links
+from referrals.management import demo_situations as situations
 from referrals.models import Patient, RecordItem, Referral
 from referrals.services import clinical, records
 from referrals.services import referrals as referral_services
@@ -52,6 +53,7 @@ STATE_COUNTS = {
     Status.MONITORING: 24,
     Status.CLOSED: 32,
     Status.CANCELLED: 8,
+    Status.FORWARDED: 6,
 }
 PATH = [
     Status.SUBMITTED,
@@ -238,6 +240,7 @@ class Command(BaseCommand):
                     [r for r in Referral.Reason.values if r != "other"], k=rng.randrange(1, 3)
                 ),
                 "clinical_question": rng.choice(QUESTIONS),
+                **situations.local_plan(rng),
                 "urgency": "urgent" if rng.random() < 0.2 else "routine",
                 "modality": rng.choice(["in_person", "virtual", "virtual", "records_only"]),
                 "initiated_by": rng.choice(["physician", "physician", "patient"]),
@@ -270,13 +273,20 @@ class Command(BaseCommand):
                 act("submit", oncologist)
             if stop == Status.ACCEPTED:
                 act("accept", center_coordinator, specialist=specialist)
-            act("cancel", coordinator, reason="Patient chose to continue treatment locally.")
+            act("cancel", coordinator, **situations.cancel_data(rng))
             return
         act("submit", oncologist)
         if final_state == Status.SUBMITTED:
             return
         if final_state == Status.DECLINED:
-            act("decline", center_coordinator, reason="Cancer site outside the center's programme.")
+            act("decline", center_coordinator, **situations.decline_data(rng))
+            return
+        if final_state == Status.FORWARDED:
+            if rng.random() < 0.5:
+                act("accept", center_coordinator, specialist=specialist)
+            forward = situations.forward_data(referral)
+            if forward:
+                act("forward", center_coordinator, **forward)
             return
         act("accept", center_coordinator, specialist=specialist)
         referral.refresh_from_db()
@@ -322,9 +332,15 @@ class Command(BaseCommand):
                     actor=center_coordinator, item=item, data={"status": "received", **at()}
                 )
         act("start_review", center_coordinator)
+        consults = referral.modality != "records_only"
         if final_state == Status.UNDER_REVIEW:
             if rng.random() < 0.4:
                 information_loop(specialist, leave_open=rng.random() < 0.7)
+            if consults and rng.random() < 0.3:  # a missed consult, to reschedule
+                situations.hold_consult(
+                    rng, referral=referral, specialist=specialist, number=number,
+                    scheduled=at()["occurred_at"], attended=False, missed=True,
+                )  # fmt: skip
             return
         if rng.random() < 0.2:
             information_loop(specialist, leave_open=False)
@@ -346,16 +362,12 @@ class Command(BaseCommand):
                 },
                 sign=True,
             )
-        if referral.modality != "records_only":
-            clinical.consultation_save(
-                actor=specialist,
-                referral=referral,
-                data={
-                    "scheduled_for": clock[0],
-                    "completed_at": at()["occurred_at"],
-                    "support_person_present": rng.random() < 0.5,
-                },
-            )
+        if consults:
+            situations.hold_consult(
+                rng, referral=referral, specialist=specialist, number=number,
+                scheduled=clock[0], attended=True, missed=rng.random() < 0.15,
+            )  # fmt: skip
+            at()
         follows = final_state == Status.MONITORING or rng.random() < 0.3
         concordance = rng.choices(["concurs", "modifies", "differs"], weights=[6, 3, 1])[0]
         clinical.recommendation_save(
@@ -385,26 +397,17 @@ class Command(BaseCommand):
         if final_state == Status.RECOMMENDATION_ISSUED:
             return
         act("acknowledge_return", oncologist)
+        if physical:
+            situations.return_slides(
+                rng, referral=referral, actor=center_coordinator, when=at()["occurred_at"]
+            )
         if final_state == Status.RETURNED:
             return
         if final_state == Status.MONITORING or (follows and rng.random() < 0.5):
             act("start_monitoring", specialist)
-            for _ in range(rng.randrange(1, 3)):
-                update = clinical.progress_update_create(
-                    actor=oncologist,
-                    referral=referral,
-                    data={
-                        "update_date": timezone.localdate(clock[0]),
-                        "current_treatment": "Cycle 3 of the recommended regimen",
-                        "response": rng.choice(["responding", "stable", "progressing"]),
-                        **_followed(rng),
-                        "question": "Should we continue at the current dose?",
-                    },
-                )
-                if rng.random() < 0.7:
-                    clinical.progress_update_reply(
-                        actor=specialist, update=update, advice="Continue; re-image after cycle 4."
-                    )
+            situations.progress_updates(
+                rng, referral=referral, oncologist=oncologist, specialist=specialist, day=clock[0]
+            )
         if final_state == Status.CLOSED:
             act("close", coordinator)
 
@@ -432,19 +435,3 @@ INFORMATION_QUESTIONS = [
     ("consent", "We need the signed consent to share records for the outside imaging."),
     ("insurance", "Please confirm the prior authorization number for the consult."),
 ]
-
-
-# Whether the local team follows the recommendation (about 6 in 10 do, as in Meyer et al.).
-FOLLOWED_REASONS = {
-    "partly": "The patient chose to skip the maintenance phase.",
-    "no": "The patient preferred to stay on the local regimen.",
-    "not_yet": "Waiting for the insurer's approval.",
-}
-
-
-def _followed(rng) -> dict:
-    followed = rng.choices(["yes", "partly", "no", "not_yet"], weights=[6, 2, 1, 1])[0]
-    return {
-        "recommendation_followed": followed,
-        "recommendation_followed_reason": FOLLOWED_REASONS.get(followed, ""),
-    }

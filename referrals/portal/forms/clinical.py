@@ -4,7 +4,13 @@ import re
 
 from django import forms
 
-from referrals.models import PathologyReview, ProgressUpdate, Recommendation, Referral
+from referrals.models import (
+    Consultation,
+    PathologyReview,
+    ProgressUpdate,
+    Recommendation,
+    Referral,
+)
 from referrals.models.clinical import UPDATE_INTERVAL_MAX_DAYS, UPDATE_INTERVAL_MIN_DAYS
 from referrals.services.clinical import PATHOLOGY_REQUIRED_TO_SIGN
 
@@ -120,6 +126,17 @@ class ConsultationForm(forms.Form):
         label="Scheduled for",
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    join_link = forms.URLField(
+        label="Join link (virtual)", required=False, max_length=500, assume_scheme="https"
+    )
+    place = forms.CharField(label="Place (in person)", required=False, max_length=200)
+    attendance = forms.ChoiceField(
+        label="Attendance",
+        choices=Consultation.Attendance.choices,
+        initial=Consultation.Attendance.SCHEDULED,
+        help_text="A new time for a missed or rescheduled appointment keeps the earlier one "
+        "in the history.",
     )
     completed_at = forms.DateTimeField(
         label="Completed at",

@@ -5,7 +5,8 @@ from django import forms
 from accounts.memberships import organizations_where
 from accounts.models import CancerSite, Membership, Organization
 from referrals import selectors
-from referrals.models import InformationRequest, Patient, RecordItem, Referral
+from referrals.action_fields import action_need_fields
+from referrals.models import Patient, RecordItem, Referral
 from referrals.services.referrals import CLINICAL_FIELDS, DEFAULT_CHECKLIST
 from referrals.services.referrals import PATIENT_FIELDS as SERVICE_PATIENT_FIELDS
 
@@ -57,6 +58,13 @@ class ReferralDetailsForm(forms.Form):
     clinical_question = forms.CharField(
         label="Clinical question for the expert", widget=forms.Textarea(attrs={"rows": 3})
     )
+    local_treatment_plan = forms.CharField(
+        label="Local treatment plan",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What your team proposes: the expert says whether they concur with it.",
+    )
+    no_local_plan_yet = forms.BooleanField(label="Nothing is proposed locally yet", required=False)
     initiated_by = forms.ChoiceField(
         label="Who asked for the second opinion",
         choices=Referral.InitiatedBy.choices,
@@ -82,6 +90,16 @@ class ReferralDetailsForm(forms.Form):
             self.fields["receiving_center"].queryset = selectors.destination_centers().order_by(
                 "name"
             )
+
+    def clean(self):
+        data = super().clean()
+        plan = (data.get("local_treatment_plan") or "").strip()
+        if plan and data.get("no_local_plan_yet"):
+            self.add_error(
+                "no_local_plan_yet",
+                "Either describe the local plan or say that nothing is proposed yet.",
+            )
+        return data
 
     def consent_data(self) -> dict:
         """The consents given on this form, for a patient on file (only ever granted here)."""
@@ -261,23 +279,9 @@ class TransitionForm(forms.Form):
 
     def __init__(self, *args, action, referral, **kwargs):
         super().__init__(*args, **kwargs)
-        if "specialist" in action.needs:
-            self.fields["specialist"] = forms.ModelChoiceField(
-                label="Specialist", queryset=selectors.specialists_of(referral.receiving_center)
-            )
-        if action.name == "request_information":
-            self.fields["reason"] = forms.ChoiceField(
-                label="What is it about",
-                choices=[("", "Choose…"), *InformationRequest.Reason.choices],
-            )
-            self.fields["note"] = forms.CharField(
-                label="What the center needs", widget=forms.Textarea(attrs={"rows": 4})
-            )
-            return
+        self.fields.update(action_need_fields(action, referral))
         if action.name == "provide_information":
-            self.fields["note"] = forms.CharField(
-                label="Your answer", widget=forms.Textarea(attrs={"rows": 4})
-            )
+            # New records may come with the answer (DESIGN §2).
             self.fields["record_kind"] = forms.ChoiceField(
                 label="A new record with the answer (optional)",
                 required=False,
@@ -289,18 +293,14 @@ class TransitionForm(forms.Form):
             self.fields["file"] = forms.FileField(
                 label="File for the new record (PDF, image, DICOM or text)", required=False
             )
-            return
-        if "reason" in action.needs:
-            self.fields["reason"] = forms.CharField(
-                label="Reason", widget=forms.Textarea(attrs={"rows": 3})
+        if "note" not in self.fields:
+            self.fields["note"] = forms.CharField(
+                label="Note for the timeline (optional)", required=False, max_length=500
             )
-        self.fields["note"] = forms.CharField(
-            label="Note for the timeline (optional)", required=False, max_length=500
-        )
 
     def service_data(self) -> dict:
-        # The workflow service takes the chosen specialist as a User.
-        return dict(self.cleaned_data)
+        # The workflow service takes the chosen specialist (and center) as objects.
+        return {name: value for name, value in self.cleaned_data.items() if value not in ("", None)}
 
 
 class NextOpinionForm(forms.Form):

@@ -45,6 +45,7 @@ def referral_detail(request, uuid):
     options = workflow.actions_available(request.user, referral, relations=capabilities.relations)
     updates = list(referral.progress_updates.all())
     writes = "write_recommendation" in capabilities or "amend_recommendation" in capabilities
+    next_opinions = list(referral.next_opinions.select_related("receiving_center"))
     context = {
         "referral": referral,
         "is_open": referral.status in OPEN_STATES,
@@ -61,7 +62,12 @@ def referral_detail(request, uuid):
         "timeline": timeline(selectors.referral_events(referral=referral)),
         "information_requests": list(selectors.information_requests_of(referral=referral)),
         "writes_recommendation": writes or draft is not None,
-        "next_opinions": list(referral.next_opinions.all()),
+        "next_opinions": next_opinions,
+        # The first center of a forwarded referral does not see the one it became.
+        "forwarded_copy_visible": bool(next_opinions)
+        and selectors.referrals_visible_to(user=request.user)
+        .filter(pk=next_opinions[0].pk)
+        .exists(),
         "updates_shown": referral.status in AFTER_RETURN or bool(updates),
     }
     return render(request, "portal/referral_detail.html", context)
