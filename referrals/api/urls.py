@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from referrals.api.views import auth, clinical, directory, fhir, patients, records, referrals
+from referrals.api.views import (
+    auth,
+    clinical,
+    directory,
+    fhir,
+    letter,
+    patients,
+    records,
+    referrals,
+)
 
 app_name = "api"
 
@@ -68,4 +77,6 @@ urlpatterns = [
         name="progress-update-reply",
     ),
     path("referrals/<str:id>/fhir/", fhir.ReferralFhirView.as_view(), name="referral-fhir"),
+    path("referrals/<str:id>/letter/", letter.ReferralLetterView.as_view(), name="referral-letter"),
+    path("fhir/", fhir.FhirTransactionView.as_view(), name="fhir-transaction"),
 ]

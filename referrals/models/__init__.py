@@ -11,6 +11,7 @@ from referrals.models.clinical import (
 )
 from referrals.models.common import NCT_PATTERN, nct_validator
 from referrals.models.events import ReferralEvent, ReferralEventKind
+from referrals.models.external import ExternalIdentifier
 from referrals.models.patients import Patient, PatientSex
 from referrals.models.records import (
     RecordAttachment,
@@ -32,6 +33,7 @@ from referrals.models.referral import (
 __all__ = [
     "NCT_PATTERN",
     "Consultation",
+    "ExternalIdentifier",
     "PathologyReview",
     "PathologyReviewDiscrepancy",
     "Patient",
