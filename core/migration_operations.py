@@ -3,6 +3,13 @@
 from django.contrib.postgres.indexes import OpClass, PostgresIndex
 from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db.migrations.operations import AddIndex
+from django.db.migrations.operations.base import Operation
+
+
+def postgres_only_index(index) -> bool:
+    """GIN indexes and indexes with operator classes exist on PostgreSQL only."""
+    with_opclass = any(isinstance(part, OpClass) for part in index.expressions)
+    return isinstance(index, PostgresIndex) or bool(index.opclasses) or with_opclass
 
 
 class AddIndexConcurrentlyWherePostgres(AddIndexConcurrently):
@@ -11,9 +18,7 @@ class AddIndexConcurrentlyWherePostgres(AddIndexConcurrently):
     `make run`'s demo, where a scan of a few hundred rows costs nothing."""
 
     def _postgres_only(self) -> bool:
-        index = self.index
-        with_opclass = any(isinstance(part, OpClass) for part in index.expressions)
-        return isinstance(index, PostgresIndex) or bool(index.opclasses) or with_opclass
+        return postgres_only_index(self.index)
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor == "postgresql":
@@ -26,3 +31,49 @@ class AddIndexConcurrentlyWherePostgres(AddIndexConcurrently):
             return super().database_backwards(app_label, schema_editor, from_state, to_state)
         if not self._postgres_only():
             AddIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
+
+
+class PortableOnTableWithPostgresIndexes(Operation):
+    """Runs `operation` as is on PostgreSQL. Elsewhere (SQLite) it runs it as if the model had
+    none of its PostgreSQL-only indexes: SQLite adds a column or a check constraint by remaking
+    the table with every index of the model's state, and a GIN or operator-class index does not
+    parse there (those indexes were never created on SQLite, see above). The migration state is
+    the wrapped operation's, so makemigrations sees no difference."""
+
+    reduces_to_sql = False
+
+    def __init__(self, operation):
+        self.operation = operation
+
+    def deconstruct(self):
+        return (self.__class__.__qualname__, [self.operation], {})
+
+    def state_forwards(self, app_label, state):
+        self.operation.state_forwards(app_label, state)
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            from_state = self._portable(app_label, from_state)
+            to_state = self._portable(app_label, to_state)
+        self.operation.database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            from_state = self._portable(app_label, from_state)
+            to_state = self._portable(app_label, to_state)
+        self.operation.database_backwards(app_label, schema_editor, from_state, to_state)
+
+    def describe(self):
+        return self.operation.describe()
+
+    def _portable(self, app_label, state):
+        state = state.clone()
+        model_name = self.operation.model_name_lower
+        model_state = state.models[app_label, model_name]
+        model_state.options["indexes"] = [
+            index
+            for index in model_state.options.get("indexes", [])
+            if not postgres_only_index(index)
+        ]
+        state.reload_model(app_label, model_name, delay=True)
+        return state

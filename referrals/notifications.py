@@ -4,7 +4,7 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
 from accounts.models import Membership, User
-from referrals.models import Referral, ReferralEvent
+from referrals.models import InformationRequest, Referral, ReferralEvent
 from reminders import outbox
 from reminders.models import OutgoingEmail
 
@@ -39,6 +39,15 @@ def _coordinators(organization_id: int) -> list[User]:
     )
 
 
+def _asker(event: ReferralEvent) -> list[User]:
+    request = (
+        InformationRequest.objects.filter(uuid=event.data.get("information_request"))
+        .select_related("asked_by")
+        .first()
+    )
+    return [request.asked_by] if request else []
+
+
 def recipients_for(event: ReferralEvent) -> list[User]:
     referral = event.referral
     oncologist = [referral.referring_oncologist]
@@ -58,6 +67,12 @@ def recipients_for(event: ReferralEvent) -> list[User]:
         ],
         Kind.PROGRESS_UPDATE: lambda: specialist,
         Kind.ADVICE: lambda: oncologist,
+        # The information loop: the question to the referring side, the answer to whoever
+        # asked and the assigned specialist.
+        Kind.REQUEST_INFORMATION: lambda: (
+            oncologist + _coordinators(referral.referring_organization_id)
+        ),
+        Kind.PROVIDE_INFORMATION: lambda: _asker(event) + specialist,
     }
     people = by_kind.get(event.kind, list)()
     unique = {user.pk: user for user in people if user.is_active and user.pk != event.actor_id}

@@ -35,11 +35,14 @@ class LateStep:
     oncologist_id: int
     lead_coordinator_id: int | None
     records_outstanding: bool
+    awaiting_information: bool
 
     @property
     def step(self) -> str:
         return steps.step_waited_on(
-            status=self.status, records_outstanding=self.records_outstanding
+            status=self.status,
+            records_outstanding=self.records_outstanding,
+            awaiting_information=self.awaiting_information,
         )
 
 
@@ -78,6 +81,7 @@ def late_steps(*, today: datetime.date) -> QuerySet:
             "referring_oncologist_id",
             "receiving_center__lead_coordinator_id",
             "records_outstanding",
+            "awaiting_information",
         )
     )
 

@@ -14,6 +14,10 @@ DEFAULT_DAYS = {
     Referral.Urgency.URGENT: {"triage": 2, "records": 7, "recommendation": 5, "return": 5},
 }
 
+# An information request unanswered this many business days reminds the referring side
+# (DESIGN §5); its due date is the information step's (referrals.rules.steps).
+INFORMATION_REMINDER_DAYS = 3
+
 
 def add_business_days(start: datetime.date, days: int) -> datetime.date:
     """The date `days` business days after `start` (weekends and holidays skipped)."""

@@ -43,16 +43,27 @@ def current_step(referral: Referral, *, records_outstanding: bool | None = None)
     One query for an accepted referral, unless `records_outstanding` is given (annotated by
     `with_records_outstanding`).
     """
-    if referral.status != Referral.Status.ACCEPTED:
+    if referral.awaiting_information or referral.status != Referral.Status.ACCEPTED:
         records_outstanding = False
     elif records_outstanding is None:
         records_outstanding = _required_records_missing().filter(referral=referral).exists()
-    return step_waited_on(status=referral.status, records_outstanding=records_outstanding)
+    return step_waited_on(
+        status=referral.status,
+        records_outstanding=records_outstanding,
+        awaiting_information=referral.awaiting_information,
+    )
 
 
-def step_waited_on(*, status: str, records_outstanding: bool) -> str | None:
-    """The step the referral waits on now: records until they are in, then the review."""
-    step = rulebook_steps.step_waited_on(status=status, records_outstanding=records_outstanding)
+def step_waited_on(
+    *, status: str, records_outstanding: bool, awaiting_information: bool = False
+) -> str | None:
+    """The step the referral waits on now: an open information request's answer, else
+    records until they are in, then the review."""
+    step = rulebook_steps.step_waited_on(
+        status=status,
+        records_outstanding=records_outstanding,
+        awaiting_information=awaiting_information,
+    )
     return step.name if step else None
 
 

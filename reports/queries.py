@@ -25,7 +25,8 @@ from reports.aggregates import centidays, percentile_of_counts
 Status = Referral.Status
 
 # The step an open referral waits on in each state, from the rulebook's steps table (an
-# accepted referral's two steps, records then review, count as one figure here).
+# accepted referral's two steps, records then review, count as one figure here; a referral
+# awaiting information counts under its state's step too).
 _ONE_FIGURE_LABELS = {Status.ACCEPTED: "Records and start of review"}
 STEP_BY_STATUS = {
     step.state: (
@@ -33,7 +34,7 @@ STEP_BY_STATUS = {
         _ONE_FIGURE_LABELS.get(step.state, StepName(step.name).label),
     )
     for step in STEPS
-    if step.records_outstanding is not False
+    if step.records_outstanding is not False and not step.awaiting_information
 }
 STAGES = [
     ("submitted_to_recommendation", "Submitted to recommendation", "submitted_at",

@@ -5,6 +5,7 @@ from referrals.models.clinical import (
     PathologyReview,
     PathologyReviewDiscrepancy,
     ProgressUpdate,
+    ProgressUpdateFollowed,
     ProgressUpdateResponse,
     Recommendation,
     RecommendationConcordance,
@@ -12,6 +13,7 @@ from referrals.models.clinical import (
 from referrals.models.common import NCT_PATTERN, nct_validator
 from referrals.models.events import ReferralEvent, ReferralEventKind
 from referrals.models.external import ExternalIdentifier
+from referrals.models.information import InformationRequest, InformationRequestReason
 from referrals.models.patients import Patient, PatientSex
 from referrals.models.records import (
     RecordAttachment,
@@ -34,11 +36,14 @@ __all__ = [
     "NCT_PATTERN",
     "Consultation",
     "ExternalIdentifier",
+    "InformationRequest",
+    "InformationRequestReason",
     "PathologyReview",
     "PathologyReviewDiscrepancy",
     "Patient",
     "PatientSex",
     "ProgressUpdate",
+    "ProgressUpdateFollowed",
     "ProgressUpdateResponse",
     "Recommendation",
     "RecommendationConcordance",

@@ -183,8 +183,16 @@ class ProgressUpdateResponse(models.TextChoices):
     UNKNOWN = "unknown", "Unknown"
 
 
+class ProgressUpdateFollowed(models.TextChoices):
+    YES = "yes", "Yes"
+    PARTLY = "partly", "Partly"
+    NO = "no", "No"
+    NOT_YET = "not_yet", "Not yet"
+
+
 class ProgressUpdate(models.Model):
     Response = ProgressUpdateResponse
+    Followed = ProgressUpdateFollowed
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     referral = models.ForeignKey(
@@ -194,6 +202,10 @@ class ProgressUpdate(models.Model):
     update_date = models.DateField(default=timezone.localdate)
     current_treatment = models.TextField(blank=True)
     response = models.CharField(max_length=20, choices=Response.choices, default=Response.UNKNOWN)
+    # Whether the second opinion's recommendation is followed (DESIGN §1), with the reason when
+    # it is not (fully); empty only on updates posted before the question was asked.
+    recommendation_followed = models.CharField(max_length=10, choices=Followed.choices, blank=True)
+    recommendation_followed_reason = models.TextField(blank=True)
     note = models.TextField(blank=True)
     question = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -207,6 +219,15 @@ class ProgressUpdate(models.Model):
         ordering = ["-update_date", "-created_at"]
         constraints = [
             choices_check("progress_update_response_valid", "response", ProgressUpdateResponse),
+            models.CheckConstraint(
+                name="progress_update_followed_valid",
+                condition=Q(recommendation_followed__in=["", *ProgressUpdateFollowed.values]),
+            ),
+            models.CheckConstraint(
+                name="progress_update_followed_reason_when_not_yes",
+                condition=Q(recommendation_followed__in=["", ProgressUpdateFollowed.YES])
+                | ~Q(recommendation_followed_reason=""),
+            ),
             models.CheckConstraint(
                 name="progress_update_advice_complete",
                 condition=Q(advice_at__isnull=True) | (~Q(advice="") & Q(advice_by__isnull=False)),

@@ -20,6 +20,8 @@ class ReferralEventKind(models.TextChoices):
     START_MONITORING = "start_monitoring", "Monitoring started"
     CLOSE = "close", "Closed"
     CANCEL = "cancel", "Cancelled"
+    REQUEST_INFORMATION = "request_information", "Information requested"
+    PROVIDE_INFORMATION = "provide_information", "Information provided"
     RECORD_ADDED = "record_added", "Record item added"
     RECORD_STATUS = "record_status", "Record status changed"
     ATTACHMENT_ADDED = "attachment_added", "File attached"

@@ -1,5 +1,6 @@
 """The referral: one second-opinion request, and its human reference."""
 
+import datetime
 import uuid
 
 from django.conf import settings
@@ -131,6 +132,14 @@ class Referral(DateRulesMixin, models.Model):
     next_update_due = models.DateField(null=True, blank=True)
     # The earliest due date of the step the referral is waiting on now; null when none.
     next_due = models.DateField(null=True, blank=True)
+    # An information request is open (DESIGN §1, kept in step with InformationRequest by the
+    # workflow service): the step's clock is paused and it is the referring side's turn.
+    awaiting_information = models.BooleanField(default=False)
+    # The open information request's due date (the step `information` of rules.steps).
+    information_due = models.DateField(null=True, blank=True)
+    # Time spent awaiting information, per stage: turnaround figures leave it out (DESIGN §6).
+    information_wait_accepted = models.DurationField(default=datetime.timedelta(0))
+    information_wait_under_review = models.DurationField(default=datetime.timedelta(0))
 
     class Meta:
         ordering = ["-created_at"]
@@ -152,6 +161,10 @@ class Referral(DateRulesMixin, models.Model):
             models.CheckConstraint(
                 name="referral_decline_has_reason",
                 condition=~Q(status="declined") | ~Q(decline_reason=""),
+            ),
+            models.CheckConstraint(
+                name="referral_awaiting_information_has_due_date",
+                condition=Q(awaiting_information=False) | Q(information_due__isnull=False),
             ),
             models.CheckConstraint(
                 name="referral_cancel_has_reason",
@@ -196,6 +209,12 @@ class Referral(DateRulesMixin, models.Model):
                 ),
             ),
             models.Index(fields=["submitted_at"]),
+            # The list filter awaiting_information=true (API, admin): few rows, a small index.
+            models.Index(
+                fields=["receiving_center", "next_due"],
+                name="referral_awaiting_information",
+                condition=Q(awaiting_information=True),
+            ),
             # The API's list pages newest first (cursor pagination on created_at, id).
             models.Index(fields=["-created_at", "-id"], name="referral_newest_first"),
             # The admin change list's default order, read slice by slice in index order

@@ -3,7 +3,8 @@
 One row per step. The reminder engine (scan and e-mails), the manual "send a reminder now",
 `next_due`, the reports' overdue figures and the work lists read this table. A referral's
 late step is the step of its state whose due date (`next_due`, copied from `due_field`) has
-passed. Adding a step (e.g. an information request, a no-show) is adding a row.
+passed. Adding a step (e.g. a no-show) is adding a row. An open information request is a step
+of its own (`information`, the referring side's turn) and pauses the state's step.
 """
 
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ class StepName(models.TextChoices):
     RECOMMENDATION = "recommendation", "Recommendation"
     RETURN = "return", "Return acknowledgement"
     PROGRESS_UPDATE = "progress_update", "Progress update"
+    INFORMATION = "information", "Information request"
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,9 @@ class Step:
     # Within `state`, the step applies only when the required records are still missing
     # (True), only when they are all in (False), or either way (None).
     records_outstanding: bool | None = None
+    # The step of a referral awaiting information (an open InformationRequest): it replaces
+    # the state's own step, whose clock is paused meanwhile (DESIGN §5).
+    awaiting_information: bool = False
 
 
 STEPS: tuple[Step, ...] = (
@@ -86,6 +91,20 @@ STEPS: tuple[Step, ...] = (
         "next_update_due",
         "A progress update from the referring side is due.",
     ),
+    # While an information request is open it is the practice's turn, in either state where
+    # the center may ask (one row per state, the same step): reminded 3 business days after
+    # the question (its due date `information_due`, services.information).
+    *(
+        Step(
+            StepName.INFORMATION,
+            state,
+            rel.REFERRING_ONCOLOGIST,
+            "information_due",
+            "The cancer center asked the referring side for information; no answer yet.",
+            awaiting_information=True,
+        )
+        for state in (Status.ACCEPTED, Status.UNDER_REVIEW)
+    ),
 )
 STEP_NAMED = {step.name: step for step in STEPS}
 
@@ -102,17 +121,39 @@ TURN_LABELS = {
 }
 
 
-def step_waited_on(*, status: str, records_outstanding: bool) -> Step | None:
-    """The step a referral in `status` waits on now (records until they are in, then review)."""
+def step_waited_on(
+    *, status: str, records_outstanding: bool, awaiting_information: bool = False
+) -> Step | None:
+    """The step a referral in `status` waits on now: the answer to an open information
+    request, else records until they are in, then review."""
     for step in STEPS:
-        if step.state == status and step.records_outstanding in (None, records_outstanding):
+        if (
+            step.state == status
+            and step.awaiting_information == awaiting_information
+            and step.records_outstanding in (None, records_outstanding)
+        ):
             return step
+    if awaiting_information:  # asked in a state without an information step: its own step
+        return step_waited_on(status=status, records_outstanding=records_outstanding)
     return None
+
+
+def paused_due_field(status: str) -> str | None:
+    """The due field of the state's own step: the clock an information request pauses."""
+    fields = {
+        step.due_field for step in STEPS if step.state == status and not step.awaiting_information
+    }
+    return fields.pop() if fields else None
 
 
 def due_date(referral: Referral):
     """The due date of the step the referral waits on now (its `next_due`); None when none."""
-    fields = {step.due_field for step in STEPS if step.state == referral.status}
+    awaiting = getattr(referral, "awaiting_information", False)
+    fields = {
+        step.due_field
+        for step in STEPS
+        if step.state == referral.status and step.awaiting_information == awaiting
+    }
     return getattr(referral, fields.pop()) if fields else None
 
 
@@ -131,4 +172,8 @@ def current_step(referral: Referral) -> Step | None:
     from referrals.rules.workflow import required_records_missing
 
     outstanding = referral.status == Status.ACCEPTED and bool(required_records_missing(referral))
-    return step_waited_on(status=referral.status, records_outstanding=outstanding)
+    return step_waited_on(
+        status=referral.status,
+        records_outstanding=outstanding,
+        awaiting_information=referral.awaiting_information,
+    )

@@ -88,6 +88,35 @@ def ready_to_sign_recommendation(referral: Referral, recommendation) -> dict[str
     return unmet
 
 
+def no_open_information_request(referral: Referral) -> dict[str, str]:
+    """While the center awaits information it is the practice's turn: the steps that move the
+    review on (start_review, issue_recommendation) wait for the answer. Everything else
+    (records, the consult, the recommendation's draft, cancel) goes on as usual."""
+    if referral.awaiting_information:
+        return {"information_request": "the referring side's answer to the information request"}
+    return {}
+
+
+def records_complete_and_answered(referral: Referral) -> dict[str, str]:
+    return records_complete(referral) | no_open_information_request(referral)
+
+
+def ready_to_issue_and_answered(referral: Referral) -> dict[str, str]:
+    return ready_to_issue(referral) | no_open_information_request(referral)
+
+
+def is_awaiting_information(referral: Referral) -> bool:
+    return referral.awaiting_information
+
+
+def is_not_awaiting_information(referral: Referral) -> bool:
+    return not referral.awaiting_information
+
+
+def always(referral: Referral) -> bool:
+    return True
+
+
 def specialist_follows(referral: Referral) -> dict[str, str]:
     recommendation = recommendation_in_force(referral)
     if recommendation is None or not recommendation.specialist_follows:
@@ -104,10 +133,15 @@ class Action:
     name: str
     label: str
     sources: frozenset[str]
-    target: str
+    # The state it moves to; None when the state stays (the information requests).
+    target: str | None
     actors: frozenset[str]
+    # The referral's timestamp of this step; "" when it has none.
     milestone: str
     guard: Guard = no_guard
+    # Part of the source: the action exists only where this holds (provide_information while
+    # awaiting information, request_information while not). Elsewhere: a conflict (409).
+    applies: Callable[[Referral], bool] = always
     # Data the action needs from the user, beyond the referral's own state.
     needs: tuple[str, ...] = ()
     # A button label that warns the user the action cannot be undone.
@@ -152,7 +186,7 @@ ACTIONS: dict[str, Action] = {
             Status.UNDER_REVIEW,
             frozenset({rel.CENTER_COORDINATOR}),
             "review_started_at",
-            guard=records_complete,
+            guard=records_complete_and_answered,
         ),
         Action(
             "issue_recommendation",
@@ -161,7 +195,7 @@ ACTIONS: dict[str, Action] = {
             Status.RECOMMENDATION_ISSUED,
             frozenset({rel.ASSIGNED_SPECIALIST}),
             "recommendation_issued_at",
-            guard=ready_to_issue,
+            guard=ready_to_issue_and_answered,
         ),
         Action(
             "acknowledge_return",
@@ -200,10 +234,33 @@ ACTIONS: dict[str, Action] = {
             needs=("reason",),
             destructive=True,
         ),
+        # The state stays; the referral is awaiting information until the answer
+        # (referrals.services.information: the request, the flag and the paused clock). One
+        # request is open at a time: a second one waits for the first answer.
+        Action(
+            "request_information",
+            "Request information",
+            frozenset({Status.ACCEPTED, Status.UNDER_REVIEW}),
+            None,
+            frozenset({rel.CENTER_COORDINATOR, rel.ASSIGNED_SPECIALIST}),
+            "",
+            applies=is_not_awaiting_information,
+            needs=("reason", "note"),
+        ),
+        Action(
+            "provide_information",
+            "Provide information",
+            frozenset({Status.ACCEPTED, Status.UNDER_REVIEW}),
+            None,
+            frozenset({rel.REFERRING_ONCOLOGIST, rel.REFERRING_COORDINATOR}),
+            "",
+            applies=is_awaiting_information,
+            needs=("note",),
+        ),
     ]
 }
 
-MILESTONES = tuple(action.milestone for action in ACTIONS.values())
+MILESTONES = tuple(action.milestone for action in ACTIONS.values() if action.milestone)
 
 
 @dataclass(frozen=True)
@@ -251,7 +308,9 @@ def actions_available(
     return [
         ActionOption(action, action.guard(referral))
         for action in ACTIONS.values()
-        if referral.status in action.sources and may_perform(relations, action)
+        if referral.status in action.sources
+        and action.applies(referral)
+        and may_perform(relations, action)
     ]
 
 

@@ -10,6 +10,7 @@ from referrals.errors import Conflict, InvalidData, NotPermitted
 from referrals.models import Referral
 from referrals.rules import steps, workflow
 from referrals.rules.relations import relations_to
+from referrals.services import information
 from referrals.services.common import occurred_at_from, parse_uuid, record_event, require_text
 from reminders import sla
 
@@ -19,6 +20,13 @@ GUARD_MESSAGES = {
     "start_review": "The review cannot start yet.",
     "issue_recommendation": "The recommendation cannot be issued yet.",
     "start_monitoring": "The recommendation does not say the specialist follows up.",
+}
+
+
+# Why an action that exists in this state does not apply now (a conflict, 409).
+NOT_APPLICABLE_MESSAGES = {
+    "request_information": "The center already awaits an answer to its information request.",
+    "provide_information": "No information request is open on this referral.",
 }
 
 
@@ -37,7 +45,8 @@ def referral_transition(
 ) -> Referral:
     """Perform a workflow action on a referral, as `actor`.
 
-    `data` carries what the action needs (`specialist`, `reason`), an optional `note`, and
+    `data` carries what the action needs (`specialist`, `reason`; for the information requests
+    the `reason` code and `note`, the answer's `note` and new `record_items`), a `note`, and
     optionally `occurred_at` with `backdate_reason` for a step recorded after the fact.
 
     Raises InvalidData (unknown action, missing or invalid data, a guard not met),
@@ -62,6 +71,8 @@ def referral_transition(
             f"{referral.get_status_display().lower()}.",
             status=referral.status,
         )
+    if not spec.applies(referral):
+        raise Conflict(NOT_APPLICABLE_MESSAGES[action], status=referral.status)
     unmet = spec.guard(referral)
     if unmet:
         messages = {name: _unmet_message(reason) for name, reason in unmet.items()}
@@ -71,9 +82,14 @@ def referral_transition(
         data, not_before=_latest_milestone(referral), referral_created=referral.created_at
     )
     from_status = referral.status
-    event_data = EFFECTS[action](referral, data, occurred_at)
-    referral.status = spec.target
-    setattr(referral, spec.milestone, occurred_at)
+    if action in EFFECTS_WITH_ACTOR:
+        event_data = EFFECTS_WITH_ACTOR[action](referral, data, occurred_at, actor=actor)
+    else:
+        event_data = EFFECTS[action](referral, data, occurred_at)
+    to_status = spec.target or from_status
+    referral.status = to_status
+    if spec.milestone:
+        setattr(referral, spec.milestone, occurred_at)
     referral.next_due = steps.due_date(referral)
     referral.save()
     note = (data.get("note") or "").strip() if isinstance(data.get("note"), str) else ""
@@ -84,7 +100,7 @@ def referral_transition(
         actor=actor,
         kind=action,
         from_status=from_status,
-        to_status=spec.target,
+        to_status=to_status,
         note=note,
         data=event_data or {},
         occurred_at=occurred_at,
@@ -93,7 +109,7 @@ def referral_transition(
         actor=actor,
         action="transition",
         obj=referral,
-        changes={"status": [from_status, spec.target]},
+        changes={"status": [from_status, to_status]},
         detail=action,
     )
     return referral
@@ -166,6 +182,7 @@ def _start_monitoring(referral: Referral, data: dict, occurred_at) -> dict:
 
 def _cancel(referral: Referral, data: dict, occurred_at) -> dict:
     referral.cancel_reason = require_text(data, "reason", "Say why the referral is cancelled.")
+    information.clear_on_cancel(referral)
     return {}
 
 
@@ -180,4 +197,9 @@ EFFECTS = {
     "close": _nothing,
     "cancel": _cancel,
 }
-assert set(EFFECTS) == set(workflow.ACTIONS), "every action needs its effects"
+# Effects that need to know who acts (who asked, who answered).
+EFFECTS_WITH_ACTOR = {
+    "request_information": information.request_information,
+    "provide_information": information.provide_information,
+}
+assert set(EFFECTS) | set(EFFECTS_WITH_ACTOR) == set(workflow.ACTIONS), "every action's effects"

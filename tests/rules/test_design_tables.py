@@ -53,13 +53,33 @@ DESIGN_WORKFLOW = {
         {"referring_coordinator", "center_coordinator", "referring_oncologist"},
     ),
 }
+# DESIGN §2: the information loop, "while accepted or under_review; the state stays".
+DESIGN_INFORMATION_WORKFLOW = {
+    "request_information": (
+        {"accepted", "under_review"},
+        {"center_coordinator", "assigned_specialist"},
+    ),
+    "provide_information": (
+        {"accepted", "under_review"},
+        {"referring_oncologist", "referring_coordinator"},
+    ),
+}
 # In DESIGN §2, built by later issues (each will be a row of the table, and of this test).
-NOT_BUILT_YET = {"request_information", "provide_information", "forward"}
+NOT_BUILT_YET = {"forward"}
 
 
 def test_the_rulebook_has_exactly_the_actions_of_design_built_so_far():
-    assert set(workflow.ACTIONS) == set(DESIGN_WORKFLOW)
+    assert set(workflow.ACTIONS) == set(DESIGN_WORKFLOW) | set(DESIGN_INFORMATION_WORKFLOW)
     assert not NOT_BUILT_YET & set(workflow.ACTIONS)
+
+
+@pytest.mark.parametrize("name", sorted(DESIGN_INFORMATION_WORKFLOW))
+def test_the_information_actions_keep_the_state_and_have_design_s_actors(name):
+    sources, actors = DESIGN_INFORMATION_WORKFLOW[name]
+    action = workflow.ACTIONS[name]
+    assert set(action.sources) == sources
+    assert action.target is None  # "(same state)"
+    assert set(action.actors) == actors
 
 
 @pytest.mark.parametrize("name", sorted(DESIGN_WORKFLOW))
