@@ -61,6 +61,8 @@ def recipients_for(event: ReferralEvent) -> list[User]:
         Kind.ACKNOWLEDGE_RETURN: lambda: specialist,
         Kind.START_MONITORING: lambda: oncologist,
         Kind.CANCEL: lambda: oncologist + specialist + _coordinators(referral.receiving_center_id),
+        Kind.FORWARD: lambda: oncologist + specialist,
+        Kind.FORWARDED_IN: lambda: _coordinators(referral.receiving_center_id),
         Kind.PATHOLOGY_REQUESTED: lambda: [
             review.pathologist
             for review in referral.pathology_reviews.filter(signed_at__isnull=True)

@@ -132,7 +132,13 @@ def reminder_digest_send(
 def step_due_if_still_late(reminder: Reminder, *, today: datetime.date) -> datetime.date | None:
     """The due date of the reminded step, or None when it no longer needs a reminder."""
     referral = reminder.referral
-    if not reminder.recipient.is_active or referral.next_due is None:
+    if not reminder.recipient.is_active:
+        return None
+    if reminder.step in steps.PARALLEL_STEP_NAMES:
+        due = steps.parallel_step_due(referral, reminder.step)
+        still_late = due is not None and due < today and due <= reminder.due_date
+        return due if still_late else None
+    if referral.next_due is None:
         return None
     step = steps.current_step(
         referral, records_outstanding=getattr(reminder, "records_outstanding", None)

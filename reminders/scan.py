@@ -36,9 +36,13 @@ class LateStep:
     lead_coordinator_id: int | None
     records_outstanding: bool
     awaiting_information: bool
+    # The name of a parallel step (a missed consult, slides to return); "" for the main one.
+    parallel_step: str = ""
 
     @property
     def step(self) -> str:
+        if self.parallel_step:
+            return self.parallel_step
         return steps.step_waited_on(
             status=self.status,
             records_outstanding=self.records_outstanding,
@@ -86,6 +90,32 @@ def late_steps(*, today: datetime.date) -> QuerySet:
     )
 
 
+def late_parallel_steps(*, today: datetime.date) -> list[LateStep]:
+    """Referrals whose parallel steps were due before today, one query per step.
+
+    Each starts from the step's partial index (`consultation_no_show_due`,
+    `record_item_return_due`): the cost follows the number of late steps.
+    """
+    found = []
+    for step in steps.PARALLEL_STEPS:
+        rows = (
+            steps.waiting_on_parallel_step(step, Referral.objects.all(), due_before=today)
+            .order_by()
+            .values_list(
+                "pk",
+                "status",
+                "step_due",
+                "referring_organization_id",
+                "receiving_center_id",
+                "specialist_id",
+                "referring_oncologist_id",
+                "receiving_center__lead_coordinator_id",
+            )
+        )
+        found.extend(LateStep(*row, False, False, step.name) for row in rows)
+    return found
+
+
 def reminders_to_queue(*, now: datetime.datetime) -> list[int]:
     """Reminders to send one by one that no recent task covers; marks them queued now.
 
@@ -115,6 +145,7 @@ def reminders_scan(*, today: datetime.date | None = None) -> ScanResult:
         if not _scan_lock_acquired():
             return ScanResult(ran=False)
         found = [LateStep(*row) for row in late_steps(today=today)]
+        found += late_parallel_steps(today=today)
         created = 0
         if found:
             calendar = BusinessCalendar.between(min(late.step_due for late in found), today)

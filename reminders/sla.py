@@ -18,6 +18,12 @@ DEFAULT_DAYS = {
 # (DESIGN §5); its due date is the information step's (referrals.rules.steps).
 INFORMATION_REMINDER_DAYS = 3
 
+# The further steps of DESIGN §5, in business days: physical slides and blocks go back to the
+# originating lab this long after the recommendation is issued; a consult marked no-show is
+# rescheduled within this (then the center coordinator is reminded).
+SLIDE_RETURN_DAYS = 10
+NO_SHOW_RESCHEDULE_DAYS = 1
+
 
 def add_business_days(start: datetime.date, days: int) -> datetime.date:
     """The date `days` business days after `start` (weekends and holidays skipped)."""

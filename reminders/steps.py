@@ -1,6 +1,6 @@
 """Which step a referral waits on, and who must act on it (the issue's recipients table)."""
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, Min, OuterRef, QuerySet
 
 from accounts.models import Membership, User
 from referrals.models import RecordItem, Referral
@@ -12,10 +12,37 @@ Step = Reminder.Step
 # The steps, their states, whose turn and what is late: the rulebook's table, read here.
 LATE_STATUSES = sorted(rulebook_steps.LATE_STATES)
 
-RECIPIENT_ROLE = {step.name: rulebook_steps.TURN_LABELS[step.turn] for step in rulebook_steps.STEPS}
+EVERY_STEP = (*rulebook_steps.STEPS, *rulebook_steps.PARALLEL_STEPS)
+RECIPIENT_ROLE = {step.name: rulebook_steps.TURN_LABELS[step.turn] for step in EVERY_STEP}
 ESCALATION_ROLE = "lead coordinator of the receiving center"
 
-WHAT_IS_LATE = {step.name: step.what_is_late for step in rulebook_steps.STEPS}
+WHAT_IS_LATE = {step.name: step.what_is_late for step in EVERY_STEP}
+PARALLEL_STEPS = rulebook_steps.PARALLEL_STEPS
+PARALLEL_STEP_NAMES = frozenset(step.name for step in PARALLEL_STEPS)
+
+
+def waiting_on_parallel_step(
+    step: rulebook_steps.ParallelStep, queryset: QuerySet, *, due_before=None
+) -> QuerySet:
+    """The referrals of `queryset` waiting on `step` (due before `due_before`, if given),
+    annotated with the step's earliest due date, `step_due`.
+
+    The due date and the waiting condition are one filter, so both apply to the same rows (a
+    referral's received slides, not any of its items), and so does the annotation after it.
+    """
+    conditions = {**step.waiting, f"{step.due_lookup}__isnull": False}
+    if due_before is not None:
+        conditions[f"{step.due_lookup}__lt"] = due_before
+    return queryset.filter(status__in=step.states, **conditions).annotate(
+        step_due=Min(step.due_lookup)
+    )
+
+
+def parallel_step_due(referral: Referral, name: str):
+    """The due date of a parallel step this referral still waits on; None when it does not."""
+    step = rulebook_steps.PARALLEL_STEP_NAMED[name]
+    found = waiting_on_parallel_step(step, Referral.objects.filter(pk=referral.pk))
+    return found.values_list("step_due", flat=True).first()
 
 
 def _required_records_missing() -> QuerySet[RecordItem]:

@@ -17,7 +17,11 @@ from django.apps import apps
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 # Written once, never changed or deleted (triggers refuse it too; this refuses it first).
-APPEND_ONLY_MODELS = ("audit.AuditEntry", "referrals.ReferralEvent")
+APPEND_ONLY_MODELS = (
+    "audit.AuditEntry",
+    "referrals.ReferralEvent",
+    "referrals.ConsultationAppointment",
+)
 
 # The rows the product itself deletes, and why.
 DELETABLE_MODELS = {

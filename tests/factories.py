@@ -105,6 +105,7 @@ class ReferralFactory(factory.django.DjangoModelFactory):
     stage = "IIA"
     reasons = factory.LazyFunction(lambda: ["complex_diagnosis"])
     clinical_question = "Is neoadjuvant chemotherapy preferable to surgery first?"
+    local_treatment_plan = "Lumpectomy first, then adjuvant endocrine therapy."
     urgency = Referral.Urgency.ROUTINE
     modality = Referral.Modality.VIRTUAL
     status = Status.DRAFT
@@ -131,6 +132,7 @@ MILESTONE_FIELDS = [
     "monitoring_started_at",
     "closed_at",
     "cancelled_at",
+    "forwarded_at",
 ]
 
 
@@ -168,6 +170,8 @@ class ConsultationFactory(factory.django.DjangoModelFactory):
     referral = factory.SubFactory(ReferralFactory)
     modality = Referral.Modality.VIRTUAL
     scheduled_for = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=1))
+    join_link = "https://video.example.org/consult/zqx"
+    attendance = Consultation.Attendance.ATTENDED
     completed_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(hours=20))
 
 
@@ -217,8 +221,17 @@ def referral_in_state(status: str, *, ready: bool = False, **fields) -> Referral
     completed consult and a signed recommendation.
     """
     past = status != Status.DRAFT
-    reasons = {Status.DECLINED: {"decline_reason": "Outside our programme."}}
-    reasons[Status.CANCELLED] = {"cancel_reason": "Patient withdrew."}
+    reasons = {
+        Status.DECLINED: {
+            "decline_reason_code": "other",
+            "decline_reason": "Outside our programme.",
+        },
+        Status.CANCELLED: {"cancel_reason_code": "patient_withdrew"},
+        Status.FORWARDED: {
+            "forward_reason": "Our sarcoma clinic is full this month.",
+            "forwarded_at": timezone.now() - datetime.timedelta(days=29),
+        },
+    }
     fields.setdefault("with_specialist", past)
     referral = ReferralFactory(status=status, **{**reasons.get(status, {}), **fields})
     now = timezone.now()
@@ -233,6 +246,7 @@ def referral_in_state(status: str, *, ready: bool = False, **fields) -> Referral
         Status.MONITORING: [*later, "returned_at", "monitoring_started_at"],
         Status.CLOSED: [*later, "returned_at", "closed_at"],
         Status.CANCELLED: ["cancelled_at"],
+        Status.FORWARDED: ["submitted_at", "forwarded_at"],
     }
     for offset, name in enumerate(milestones.get(status, [])):
         setattr(referral, name, now - datetime.timedelta(days=30 - offset))

@@ -15,6 +15,7 @@ SARCOMA_QUESTION = {
     "diagnosis": "Undifferentiated pleomorphic sarcoma",
     "reasons": ["complex_diagnosis"],
     "clinical_question": "Is limb-sparing surgery possible after radiation?",
+    "local_treatment_plan": "Above-knee amputation.",
 }
 
 

@@ -2,6 +2,8 @@
 
 from referrals.models.clinical import (
     Consultation,
+    ConsultationAppointment,
+    ConsultationAttendance,
     PathologyReview,
     PathologyReviewDiscrepancy,
     ProgressUpdate,
@@ -23,6 +25,8 @@ from referrals.models.records import (
     attachment_upload_to,
 )
 from referrals.models.referral import (
+    CancelReasonCode,
+    DeclineReasonCode,
     ReferenceSequence,
     Referral,
     ReferralInitiatedBy,
@@ -34,10 +38,14 @@ from referrals.models.referral import (
 
 __all__ = [
     "NCT_PATTERN",
+    "CancelReasonCode",
     "Consultation",
     "ExternalIdentifier",
     "InformationRequest",
     "InformationRequestReason",
+    "ConsultationAppointment",
+    "ConsultationAttendance",
+    "DeclineReasonCode",
     "PathologyReview",
     "PathologyReviewDiscrepancy",
     "Patient",

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from core.append_only import AppendOnlyModel
 from referrals.models.common import choices_check, nct_validator
 from referrals.models.referral import Referral
 
@@ -71,22 +72,107 @@ class PathologyReview(models.Model):
         return self.signed_at is not None
 
 
+class ConsultationAttendance(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    ATTENDED = "attended", "Attended"
+    NO_SHOW = "no_show", "Did not attend"
+    CANCELLED_BY_PATIENT = "cancelled_by_patient", "Cancelled by the patient"
+    RESCHEDULED = "rescheduled", "Rescheduled"
+
+
+# The attendance of an appointment that did not take place: it becomes history when the
+# next appointment is made.
+MISSED_ATTENDANCE = ("no_show", "cancelled_by_patient", "rescheduled")
+
+
 class Consultation(models.Model):
+    """The current appointment of the consult; the earlier ones are ConsultationAppointment rows."""
+
+    Attendance = ConsultationAttendance
+
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     referral = models.OneToOneField(Referral, on_delete=models.CASCADE, related_name="consultation")
     modality = models.CharField(max_length=20, choices=Referral.Modality.choices)
     scheduled_for = models.DateTimeField(null=True, blank=True)
+    # How to join (virtual) or where to come (in person).
+    join_link = models.URLField(max_length=500, blank=True)
+    place = models.CharField(max_length=200, blank=True)
+    attendance = models.CharField(
+        max_length=30, choices=Attendance.choices, default=Attendance.SCHEDULED
+    )
     completed_at = models.DateTimeField(null=True, blank=True)
+    # The no-show step: the center coordinator is reminded to reschedule after this date.
+    reschedule_due = models.DateField(null=True, blank=True)
     support_person_present = models.BooleanField(default=False)
     recording_consented = models.BooleanField(default=False)
     notes = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [choices_check("consultation_modality_valid", "modality", Referral.Modality)]
+        constraints = [
+            choices_check("consultation_modality_valid", "modality", Referral.Modality),
+            choices_check("consultation_attendance_valid", "attendance", ConsultationAttendance),
+            # Completed means attended, and attended means completed (with its time).
+            models.CheckConstraint(
+                name="consultation_completed_is_attended",
+                condition=Q(
+                    completed_at__isnull=True, attendance__in=["scheduled", *MISSED_ATTENDANCE]
+                )
+                | Q(completed_at__isnull=False, attendance="attended"),
+            ),
+            models.CheckConstraint(
+                name="consultation_reschedule_due_only_no_show",
+                condition=Q(reschedule_due__isnull=True) | Q(attendance="no_show"),
+            ),
+        ]
+        indexes = [
+            # The no-show scan: only consults waiting to be rescheduled have a due date.
+            models.Index(
+                fields=["reschedule_due"],
+                name="consultation_no_show_due",
+                condition=Q(reschedule_due__isnull=False),
+            ),
+        ]
 
     def __str__(self):
         return f"Consultation for {self.referral}"
+
+    @property
+    def is_attended(self) -> bool:
+        return self.attendance == self.Attendance.ATTENDED
+
+
+class ConsultationAppointment(AppendOnlyModel):
+    """An earlier appointment of a consult that did not take place: kept, never overwritten."""
+
+    Attendance = ConsultationAttendance
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, related_name="earlier_appointments"
+    )
+    modality = models.CharField(max_length=20, choices=Referral.Modality.choices)
+    scheduled_for = models.DateTimeField(null=True, blank=True)
+    join_link = models.URLField(max_length=500, blank=True)
+    place = models.CharField(max_length=200, blank=True)
+    attendance = models.CharField(max_length=30, choices=Attendance.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="consultation_appointment_did_not_take_place",
+                condition=Q(attendance__in=MISSED_ATTENDANCE),
+            ),
+            choices_check("consultation_appointment_modality_valid", "modality", Referral.Modality),
+        ]
+
+    def __str__(self):
+        return f"Earlier appointment for {self.consultation.referral}"
 
 
 class RecommendationConcordance(models.TextChoices):

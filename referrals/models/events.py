@@ -22,12 +22,15 @@ class ReferralEventKind(models.TextChoices):
     CANCEL = "cancel", "Cancelled"
     REQUEST_INFORMATION = "request_information", "Information requested"
     PROVIDE_INFORMATION = "provide_information", "Information provided"
+    FORWARD = "forward", "Forwarded to another center"
+    FORWARDED_IN = "forwarded_in", "Forwarded here from another center"
     RECORD_ADDED = "record_added", "Record item added"
     RECORD_STATUS = "record_status", "Record status changed"
     ATTACHMENT_ADDED = "attachment_added", "File attached"
     PATHOLOGY_REQUESTED = "pathology_requested", "Pathology review requested"
     PATHOLOGY_SIGNED = "pathology_signed", "Pathology review signed"
     CONSULT_UPDATED = "consult_updated", "Consultation updated"
+    CONSULT_ATTENDANCE = "consult_attendance", "Consult attendance recorded"
     RECOMMENDATION_SIGNED = "recommendation_signed", "Recommendation signed"
     RECOMMENDATION_AMENDED = "recommendation_amended", "Recommendation amended"
     PROGRESS_UPDATE = "progress_update", "Progress update posted"
@@ -49,6 +52,8 @@ class ReferralEvent(AppendOnlyModel):
     from_status = models.CharField(max_length=30, blank=True)
     to_status = models.CharField(max_length=30, blank=True)
     note = models.TextField(blank=True)
+    # The coded reason of a decline or cancel (Referral.DeclineReasonCode / CancelReasonCode).
+    reason_code = models.CharField(max_length=30, blank=True)
     data = models.JSONField(default=dict, blank=True)
     recorded_at = models.DateTimeField(default=timezone.now)
     occurred_at = models.DateTimeField(default=timezone.now)

@@ -53,6 +53,9 @@ class RecordItem(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(null=True, blank=True)
     returned_at = models.DateTimeField(null=True, blank=True)
+    # Physical material received at the center goes back to the originating lab by this date
+    # (10 business days after the recommendation is issued): the slide/block return step.
+    return_due = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -70,7 +73,15 @@ class RecordItem(models.Model):
                 condition=~Q(status="returned") | Q(kind__in=["pathology_slides", "tissue_blocks"]),
             ),
         ]
-        indexes = [models.Index(fields=["referral", "status"])]
+        indexes = [
+            models.Index(fields=["referral", "status"]),
+            # The slide/block return scan: physical material still at the center, with a date.
+            models.Index(
+                fields=["return_due"],
+                name="record_item_return_due",
+                condition=Q(status="received", return_due__isnull=False),
+            ),
+        ]
 
     def __str__(self):
         return self.description or self.get_kind_display()

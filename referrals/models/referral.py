@@ -37,6 +37,7 @@ class ReferralStatus(models.TextChoices):
     MONITORING = "monitoring", "Monitoring"
     CLOSED = "closed", "Closed"
     CANCELLED = "cancelled", "Cancelled"
+    FORWARDED = "forwarded", "Forwarded"
 
 
 class ReferralReason(models.TextChoices):
@@ -45,6 +46,29 @@ class ReferralReason(models.TextChoices):
     RECURRENCE_OR_PROGRESSION = "recurrence_or_progression", "Recurrence or progression"
     CLINICAL_TRIAL_INTEREST = "clinical_trial_interest", "Interest in clinical trials"
     PATIENT_UNCERTAINTY = "patient_uncertainty", "Patient uncertainty"
+    OTHER = "other", "Other"
+
+
+class DeclineReasonCode(models.TextChoices):
+    """Why a center declines a referral (DESIGN §1): coded for the reports, `other` explained."""
+
+    OUTSIDE_EXPERTISE = "outside_expertise", "Outside the center's expertise"
+    SITE_NOT_ACCEPTED = "site_not_accepted", "Cancer site not accepted"
+    INSUFFICIENT_INFORMATION = "insufficient_information", "Insufficient information"
+    NO_CAPACITY = "no_capacity", "No capacity"
+    PATIENT_INELIGIBLE = "patient_ineligible", "Patient ineligible"
+    DUPLICATE = "duplicate", "Duplicate referral"
+    OTHER = "other", "Other"
+
+
+class CancelReasonCode(models.TextChoices):
+    """Why a referral is cancelled (DESIGN §1): coded for the reports, `other` explained."""
+
+    PATIENT_WITHDREW = "patient_withdrew", "Patient withdrew"
+    PATIENT_DECEASED = "patient_deceased", "Patient deceased"
+    TREATED_ELSEWHERE = "treated_elsewhere", "Treated elsewhere"
+    DUPLICATE = "duplicate", "Duplicate referral"
+    ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
     OTHER = "other", "Other"
 
 
@@ -70,6 +94,8 @@ class Referral(DateRulesMixin, models.Model):
     InitiatedBy = ReferralInitiatedBy
     Urgency = ReferralUrgency
     Modality = ReferralModality
+    DeclineReasonCode = DeclineReasonCode
+    CancelReasonCode = CancelReasonCode
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     reference = models.CharField(max_length=20, unique=True, editable=False)
@@ -100,14 +126,26 @@ class Referral(DateRulesMixin, models.Model):
     diagnosis_date = models.DateField(null=True, blank=True)
     reasons = models.JSONField(default=list)
     clinical_question = models.TextField(blank=True)
+    # What the local team proposes; concordance is judged against it. Asked for at submit:
+    # either a plan, or `no_local_plan_yet` saying that nothing is proposed yet.
+    local_treatment_plan = models.TextField(blank=True)
+    no_local_plan_yet = models.BooleanField(default=False)
     initiated_by = models.CharField(
         max_length=20, choices=InitiatedBy.choices, default=InitiatedBy.PHYSICIAN
     )
     urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.ROUTINE)
     modality = models.CharField(max_length=20, choices=Modality.choices, default=Modality.VIRTUAL)
     status = models.CharField(max_length=30, choices=Status.choices, default=Status.DRAFT)
+    decline_reason_code = models.CharField(
+        max_length=30, choices=DeclineReasonCode.choices, blank=True
+    )
     decline_reason = models.TextField(blank=True)
+    cancel_reason_code = models.CharField(
+        max_length=30, choices=CancelReasonCode.choices, blank=True
+    )
     cancel_reason = models.TextField(blank=True)
+    # Why the center forwarded it; the referral it became points back here (previous_referral).
+    forward_reason = models.TextField(blank=True)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -124,6 +162,7 @@ class Referral(DateRulesMixin, models.Model):
     monitoring_started_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    forwarded_at = models.DateTimeField(null=True, blank=True)
     # Due dates of the step the referral waits on, from the SLA policy (DESIGN §5).
     triage_due = models.DateField(null=True, blank=True)
     records_due = models.DateField(null=True, blank=True)
@@ -151,7 +190,9 @@ class Referral(DateRulesMixin, models.Model):
             choices_check("referral_cancer_site_valid", "cancer_site", CancerSite),
             models.CheckConstraint(
                 name="referral_opinion_number_valid",
-                condition=Q(opinion_number=2, previous_referral__isnull=True)
+                # A later opinion points at the earlier one; a second opinion points back
+                # only when it was forwarded here from another center.
+                condition=Q(opinion_number=2)
                 | Q(opinion_number__gt=2, previous_referral__isnull=False),
             ),
             models.CheckConstraint(
@@ -159,16 +200,42 @@ class Referral(DateRulesMixin, models.Model):
                 condition=~Q(referring_organization=models.F("receiving_center")),
             ),
             models.CheckConstraint(
-                name="referral_decline_has_reason",
-                condition=~Q(status="declined") | ~Q(decline_reason=""),
+                name="referral_decline_reason_code_valid",
+                condition=Q(decline_reason_code__in=["", *DeclineReasonCode.values]),
             ),
             models.CheckConstraint(
                 name="referral_awaiting_information_has_due_date",
                 condition=Q(awaiting_information=False) | Q(information_due__isnull=False),
             ),
             models.CheckConstraint(
-                name="referral_cancel_has_reason",
-                condition=~Q(status="cancelled") | ~Q(cancel_reason=""),
+                name="referral_cancel_reason_code_valid",
+                condition=Q(cancel_reason_code__in=["", *CancelReasonCode.values]),
+            ),
+            # Declined and cancelled referrals say why, in a code; `other` in words too.
+            models.CheckConstraint(
+                name="referral_decline_has_reason_code",
+                condition=~Q(status="declined") | ~Q(decline_reason_code=""),
+            ),
+            models.CheckConstraint(
+                name="referral_decline_other_explained",
+                condition=~Q(decline_reason_code="other") | ~Q(decline_reason=""),
+            ),
+            models.CheckConstraint(
+                name="referral_cancel_has_reason_code",
+                condition=~Q(status="cancelled") | ~Q(cancel_reason_code=""),
+            ),
+            models.CheckConstraint(
+                name="referral_cancel_other_explained",
+                condition=~Q(cancel_reason_code="other") | ~Q(cancel_reason=""),
+            ),
+            models.CheckConstraint(
+                name="referral_forward_has_reason",
+                condition=~Q(status="forwarded")
+                | (~Q(forward_reason="") & Q(forwarded_at__isnull=False)),
+            ),
+            models.CheckConstraint(
+                name="referral_local_plan_or_none_yet",
+                condition=Q(no_local_plan_yet=False) | Q(local_treatment_plan=""),
             ),
             # One open referral per patient and center (DESIGN §1); the states are
             # referrals.rules.states.OPEN_STATES (a test checks they agree).
@@ -265,6 +332,15 @@ class Referral(DateRulesMixin, models.Model):
     def date_errors(self) -> dict[str, str]:
         birth = self.patient.date_of_birth if self.patient_id else None
         return diagnosis_date_errors(self.diagnosis_date, date_of_birth=birth)
+
+    @property
+    def reason_code(self) -> str:
+        """The coded reason of a declined or cancelled referral ("" otherwise)."""
+        if self.status == self.Status.DECLINED:
+            return self.decline_reason_code
+        if self.status == self.Status.CANCELLED:
+            return self.cancel_reason_code
+        return ""
 
     def get_reasons_display(self) -> list[str]:
         labels = dict(self.Reason.choices)

@@ -37,12 +37,17 @@ CLINICAL_FIELDS = frozenset(
         "diagnosis_date",
         "reasons",
         "clinical_question",
+        "local_treatment_plan",
+        "no_local_plan_yet",
         "initiated_by",
         "urgency",
         "modality",
     }
 )
 DRAFT_FIELDS = CLINICAL_FIELDS | {"receiving_center", "referring_oncologist"}
+# The local team's plan (what concordance is judged against) may change while the referral
+# can be edited at all.
+LOCAL_PLAN_FIELDS = frozenset({"local_treatment_plan", "no_local_plan_yet"})
 
 EDITORS = rel.REFERRING_SIDE | {rel.CENTER_COORDINATOR}
 
@@ -78,10 +83,17 @@ GRANTS: tuple[Grant, ...] = (
         "edit_referral",
         EDITORS,
         {Status.SUBMITTED},
-        fields={"clinical_question", "stage", "urgency", "modality"},
+        fields={"clinical_question", "stage", "urgency", "modality", *LOCAL_PLAN_FIELDS},
     ),
-    _grant("edit_referral", EDITORS, {Status.ACCEPTED}, fields={"urgency", "modality"}),
-    _grant("edit_referral", EDITORS, {Status.UNDER_REVIEW}, fields={"modality"}),
+    _grant(
+        "edit_referral",
+        EDITORS,
+        {Status.ACCEPTED},
+        fields={"urgency", "modality", *LOCAL_PLAN_FIELDS},
+    ),
+    _grant(
+        "edit_referral", EDITORS, {Status.UNDER_REVIEW}, fields={"modality", *LOCAL_PLAN_FIELDS}
+    ),
     # The record checklist.
     _grant("add_record", rel.REFERRING_SIDE, {Status.DRAFT}),
     _grant("add_record", rel.COORDINATORS, ACTIVE_STATES),
@@ -99,10 +111,12 @@ GRANTS: tuple[Grant, ...] = (
             ({rel.ASSIGNED_PATHOLOGIST}, PATHOLOGY_KINDS),
         )
     ),
-    # Physical material goes back to the originating lab, also after the recommendation.
+    # Physical material goes back to the originating lab (chain of custody), also after the
+    # recommendation and once the referral is over (returned, closed, cancelled, forwarded):
+    # on a final referral this is the one change left.
     _record_change(
         rel.CENTER_SIDE,
-        ACTIVE_STATES | AFTER_RECOMMENDATION,
+        ACTIVE_STATES | AFTER_RECOMMENDATION | FINAL_STATES,
         RecordStatus.RECEIVED,
         RecordStatus.RETURNED,
         PHYSICAL_KINDS,

@@ -15,7 +15,7 @@ OPEN_STATES = frozenset(
         Status.MONITORING,
     }
 )
-FINAL_STATES = frozenset({Status.CLOSED, Status.DECLINED, Status.CANCELLED})
+FINAL_STATES = frozenset({Status.CLOSED, Status.DECLINED, Status.CANCELLED, Status.FORWARDED})
 # The center works on the case: records come in, pathology is re-reviewed, the consult held.
 ACTIVE_STATES = frozenset({Status.SUBMITTED, Status.ACCEPTED, Status.UNDER_REVIEW})
 REVIEW_STATES = frozenset({Status.ACCEPTED, Status.UNDER_REVIEW})

@@ -3,8 +3,10 @@
 One row per step. The reminder engine (scan and e-mails), the manual "send a reminder now",
 `next_due`, the reports' overdue figures and the work lists read this table. A referral's
 late step is the step of its state whose due date (`next_due`, copied from `due_field`) has
-passed. Adding a step (e.g. a no-show) is adding a row. An open information request is a step
-of its own (`information`, the referring side's turn) and pauses the state's step.
+passed. Beside it, PARALLEL_STEPS wait on a part of the referral with a date of its own (a
+missed consult, slides and blocks to return). An open information request is a step of its
+own (`information`, the referring side's turn) and pauses the state's step. Adding a step is
+adding a row.
 """
 
 from dataclasses import dataclass
@@ -27,6 +29,8 @@ class StepName(models.TextChoices):
     RETURN = "return", "Return acknowledgement"
     PROGRESS_UPDATE = "progress_update", "Progress update"
     INFORMATION = "information", "Information request"
+    NO_SHOW = "no_show", "Rescheduling after a missed consult"
+    SLIDE_RETURN = "slide_return", "Return of slides and blocks"
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,53 @@ STEPS: tuple[Step, ...] = (
         for state in (Status.ACCEPTED, Status.UNDER_REVIEW)
     ),
 )
-STEP_NAMED = {step.name: step for step in STEPS}
+
+
+@dataclass(frozen=True)
+class ParallelStep:
+    """A step waited on beside the referral's main one, with a due date of its own on a part
+    of the referral (a missed consult to reschedule, slides to send back): its reminders do
+    not depend on the referral's state moving on."""
+
+    name: str
+    # The referral states in which the step can be waited on.
+    states: frozenset[str]
+    turn: str
+    # The lookup from the referral to the step's due date (the earliest, if several rows),
+    # and the condition, on the same rows, under which the step is still waited on.
+    due_lookup: str
+    waiting: dict
+    what_is_late: str
+
+
+# The consult can be rescheduled while it can be arranged (capabilities: arrange_consult).
+CONSULT_STATES = frozenset({Status.ACCEPTED, Status.UNDER_REVIEW})
+# Physical material is returned in any state after the draft (capabilities: received →
+# returned), and only received material has a return date (set when the recommendation is
+# issued, referrals.services.workflow).
+MATERIAL_STATES = frozenset(set(Status.values) - {Status.DRAFT})
+
+PARALLEL_STEPS: tuple[ParallelStep, ...] = (
+    ParallelStep(
+        StepName.NO_SHOW,
+        CONSULT_STATES,
+        rel.CENTER_COORDINATOR,
+        "consultation__reschedule_due",
+        {"consultation__attendance": "no_show"},
+        "The patient missed the consult; it has not been rescheduled.",
+    ),
+    ParallelStep(
+        StepName.SLIDE_RETURN,
+        MATERIAL_STATES,
+        rel.CENTER_COORDINATOR,
+        "record_items__return_due",
+        {"record_items__status": "received"},
+        "Physical slides or blocks have not been returned to the originating lab.",
+    ),
+)
+PARALLEL_STEP_NAMED = {step.name: step for step in PARALLEL_STEPS}
+
+STEP_NAMED = {step.name: step for step in (*STEPS, *PARALLEL_STEPS)}
 
 # The states in which a referral waits on a step with a due date: the same list as the
 # partial index `referral_open_next_due` (a test checks it), so the scan can use that index.

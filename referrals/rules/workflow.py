@@ -41,6 +41,10 @@ def ready_to_submit(referral: Referral) -> dict[str, str]:
         unmet["reasons"] = "at least one reason for the second opinion"
     if not referral.clinical_question.strip():
         unmet["clinical_question"] = "the clinical question for the expert"
+    if not referral.local_treatment_plan.strip() and not referral.no_local_plan_yet:
+        unmet["local_treatment_plan"] = (
+            "the local treatment plan (or saying that nothing is proposed yet)"
+        )
     if not any(item.required for item in referral.record_items.all()):
         unmet["record_items"] = "at least one required record item"
     try:
@@ -68,8 +72,8 @@ def ready_to_issue(referral: Referral) -> dict[str, str]:
         unmet["pathology_review"] = "a signed pathology review (slides or blocks were required)"
     if referral.modality != Referral.Modality.RECORDS_ONLY:
         consultation = getattr(referral, "consultation", None)
-        if consultation is None or consultation.completed_at is None:
-            unmet["consultation"] = "the completed consultation"
+        if consultation is None or not consultation.is_attended:
+            unmet["consultation"] = "the consultation, attended by the patient"
     return unmet
 
 
@@ -128,6 +132,67 @@ def no_guard(referral: Referral) -> dict[str, str]:
     return {}
 
 
+# The data an action needs from the user, checked before its effects: each takes the
+# referral and the data sent and returns {field: what is missing or wrong}; {} means enough.
+DataGuard = Callable[[Referral, dict], dict[str, str]]
+
+DECLINE_REASON_CODES = Referral.DeclineReasonCode
+CANCEL_REASON_CODES = Referral.CancelReasonCode
+
+
+def _text(data: dict, name: str) -> str:
+    value = data.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _coded_reason(codes, data: dict, why: str) -> dict[str, str]:
+    """A `reason_code` from `codes`, and `reason` text when the code is `other` (DESIGN §1)."""
+    code = data.get("reason_code")
+    if not code:
+        return {"reason_code": f"Say why the referral is {why}: choose a reason."}
+    if code not in codes.values:
+        return {"reason_code": f"Unknown reason {code!r}. Choose from: {', '.join(codes.values)}."}
+    if code == codes.OTHER and not _text(data, "reason"):
+        return {"reason": f"Say in words why the referral is {why} (the reason is “Other”)."}
+    return {}
+
+
+def decline_reason_given(referral: Referral, data: dict) -> dict[str, str]:
+    return _coded_reason(DECLINE_REASON_CODES, data, "declined")
+
+
+def cancel_reason_given(referral: Referral, data: dict) -> dict[str, str]:
+    return _coded_reason(CANCEL_REASON_CODES, data, "cancelled")
+
+
+def forward_destination_given(referral: Referral, data: dict) -> dict[str, str]:
+    """Another cancer center that takes the referral's cancer site (its intake rules; never a
+    basic laboratory center), and the reason. `data["receiving_center"]` is an Organization
+    (the service reads the id sent)."""
+    from referrals.services.intake import ensure_center_accepts
+
+    unmet = {}
+    center = data.get("receiving_center")
+    if center is None:
+        unmet["receiving_center"] = "Choose the center to forward the referral to."
+    elif center.pk in (referral.receiving_center_id, referral.referring_organization_id):
+        unmet["receiving_center"] = "Choose another cancer center than this one."
+    elif center.kind != center.Kind.CANCER_CENTER:
+        unmet["receiving_center"] = "Choose a cancer center that sees patients."
+    else:
+        try:
+            ensure_center_accepts(center=center, cancer_site=referral.cancer_site)
+        except InvalidData as error:
+            unmet["receiving_center"] = " ".join(error.fields["receiving_center"])
+    if not _text(data, "reason"):
+        unmet["reason"] = "Say why the referral is forwarded."
+    return unmet
+
+
+def no_data_needed(referral: Referral, data: dict) -> dict[str, str]:
+    return {}
+
+
 @dataclass(frozen=True)
 class Action:
     name: str
@@ -142,8 +207,9 @@ class Action:
     # Part of the source: the action exists only where this holds (provide_information while
     # awaiting information, request_information while not). Elsewhere: a conflict (409).
     applies: Callable[[Referral], bool] = always
-    # Data the action needs from the user, beyond the referral's own state.
+    # Data the action needs from the user, beyond the referral's own state, and its check.
     needs: tuple[str, ...] = ()
+    data_guard: DataGuard = no_data_needed
     # A button label that warns the user the action cannot be undone.
     destructive: bool = False
 
@@ -176,7 +242,8 @@ ACTIONS: dict[str, Action] = {
             Status.DECLINED,
             frozenset({rel.CENTER_COORDINATOR}),
             "declined_at",
-            needs=("reason",),
+            needs=("reason_code", "reason"),
+            data_guard=decline_reason_given,
             destructive=True,
         ),
         Action(
@@ -231,7 +298,19 @@ ACTIONS: dict[str, Action] = {
                 {rel.REFERRING_COORDINATOR, rel.CENTER_COORDINATOR, rel.REFERRING_ONCOLOGIST}
             ),
             "cancelled_at",
-            needs=("reason",),
+            needs=("reason_code", "reason"),
+            data_guard=cancel_reason_given,
+            destructive=True,
+        ),
+        Action(
+            "forward",
+            "Forward to another center",
+            frozenset({Status.SUBMITTED, Status.ACCEPTED}),
+            Status.FORWARDED,
+            frozenset({rel.CENTER_COORDINATOR}),
+            "forwarded_at",
+            needs=("receiving_center", "reason"),
+            data_guard=forward_destination_given,
             destructive=True,
         ),
         # The state stays; the referral is awaiting information until the answer
@@ -285,6 +364,10 @@ class ActionOption:
     @property
     def waiting_for(self) -> str:
         return "; ".join(self.unmet.values())
+
+
+# The reason codes an action's `reason_code` is chosen from (decline and cancel).
+REASON_CODES = {"decline": DECLINE_REASON_CODES, "cancel": CANCEL_REASON_CODES}
 
 
 def get_action(name: str) -> Action | None:

@@ -1,4 +1,5 @@
-"""The expert center's clinical work: pathology re-review, consult, recommendation, follow-up."""
+"""The expert center's clinical work: pathology re-review, recommendation, follow-up (the
+consult: referrals.services.consultations)."""
 
 import datetime
 
@@ -10,7 +11,6 @@ from audit.services import audit_record, field_changes
 from core.limits import limit
 from referrals.errors import Conflict, InvalidData, NotPermitted
 from referrals.models import (
-    Consultation,
     PathologyReview,
     ProgressUpdate,
     Recommendation,
@@ -20,8 +20,12 @@ from referrals.models import (
 from referrals.rules.capabilities import ensure_can
 from referrals.rules.workflow import ready_to_sign_recommendation, recommendation_in_force
 from referrals.services.common import parse_uuid, record_event
+from referrals.services.consultations import (  # noqa: F401 (interfaces import them here)
+    CONSULTATION_FIELDS,
+    consultation_save,
+)
 from referrals.services.validation import apply, reject_unknown, validate_model
-from referrals.validation.dates import referral_day_errors, step_time_errors
+from referrals.validation.dates import referral_day_errors
 
 PATHOLOGY_FIELDS = frozenset(
     {
@@ -34,16 +38,8 @@ PATHOLOGY_FIELDS = frozenset(
     }
 )
 PATHOLOGY_REQUIRED_TO_SIGN = ("specimens_reviewed", "review_diagnosis", "discrepancy")
-# These two in the order a reader meets them (the admin shows them so); the services only
-# test membership.
-CONSULTATION_FIELDS = (
-    "modality",
-    "scheduled_for",
-    "completed_at",
-    "support_person_present",
-    "recording_consented",
-    "notes",
-)
+# In the order a reader meets them (the admin shows them so); the services only test
+# membership.
 RECOMMENDATION_FIELDS = (
     "concordance",
     "summary",
@@ -147,54 +143,6 @@ def pathology_review_update(
         )
     audit_record(actor=actor, action="update", obj=review, changes=changes)
     return review
-
-
-# Consultation
-
-
-@transaction.atomic
-def consultation_save(*, actor: User, referral: Referral, data: dict) -> Consultation:
-    """Schedule or record the consult. Raises NotPermitted, Conflict, InvalidData."""
-    reject_unknown(data, CONSULTATION_FIELDS, why="Unknown field.")
-    referral = _lock(referral)
-    ensure_can(user=actor, capability="arrange_consult", referral=referral)
-    consultation = Consultation.objects.filter(referral=referral).first()
-    created = consultation is None
-    if created:
-        consultation = Consultation(referral=referral, modality=referral.modality)
-    before = apply(consultation, data, CONSULTATION_FIELDS)
-    created_at = referral.created_at
-    problems = referral_day_errors(
-        consultation.scheduled_for,
-        referral_created=created_at,
-        field="scheduled_for",
-        future_allowed=True,
-    )
-    if consultation.completed_at:
-        problems |= step_time_errors(
-            consultation.completed_at, referral_created=created_at, field="completed_at"
-        )
-    if problems:
-        raise InvalidData.for_fields(problems)
-    if consultation.recording_consented and not referral.patient.consent_to_record_consult:
-        raise InvalidData.for_fields(
-            {"recording_consented": "The patient has not consented to recording the consult."}
-        )
-    validate_model(consultation, exclude=["referral"])
-    consultation.save()
-    changes = field_changes(before, {name: getattr(consultation, name) for name in before})
-    if changes or created:
-        record_event(
-            referral=referral,
-            actor=actor,
-            kind="consult_updated",
-            data={"fields": sorted(changes), "completed": consultation.completed_at is not None},
-            occurred_at=None,
-        )
-        audit_record(
-            actor=actor, action="create" if created else "update", obj=consultation, changes=changes
-        )
-    return consultation
 
 
 # Recommendation

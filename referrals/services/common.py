@@ -69,6 +69,7 @@ def record_event(
     to_status: str = "",
     data: dict | None = None,
     occurred_at: datetime.datetime | None = None,
+    reason_code: str = "",
 ) -> ReferralEvent:
     """Append to the timeline and write its notifications into the outbox, in the caller's
     transaction (delivered once it commits)."""
@@ -81,6 +82,7 @@ def record_event(
         note=note,
         from_status=from_status,
         to_status=to_status,
+        reason_code=reason_code,
         data=data or {},
         occurred_at=occurred_at or timezone.now(),
     )

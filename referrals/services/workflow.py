@@ -4,14 +4,14 @@ import datetime
 
 from django.db import transaction
 
-from accounts.models import Membership, User
+from accounts.models import Membership, Organization, User
 from audit.services import audit_record
 from referrals.errors import Conflict, InvalidData, NotPermitted
-from referrals.models import Referral
+from referrals.models import RecordItem, Referral
 from referrals.rules import steps, workflow
 from referrals.rules.relations import relations_to
-from referrals.services import information
-from referrals.services.common import occurred_at_from, parse_uuid, record_event, require_text
+from referrals.services import forwarding, information
+from referrals.services.common import occurred_at_from, parse_uuid, record_event
 from reminders import sla
 
 # What the guard of each action waits for, said as the reason the action is refused.
@@ -45,8 +45,10 @@ def referral_transition(
 ) -> Referral:
     """Perform a workflow action on a referral, as `actor`.
 
-    `data` carries what the action needs (`specialist`, `reason`; for the information requests
-    the `reason` code and `note`, the answer's `note` and new `record_items`), a `note`, and
+    `data` carries what the action needs (`specialist`; `reason_code` and `reason`;
+    `receiving_center` for a forward: rules.workflow's data guards; for the information
+    requests the `reason` code and `note`, the answer's `note` and new `record_items`), an
+    optional `note`, and
     optionally `occurred_at` with `backdate_reason` for a step recorded after the fact.
 
     Raises InvalidData (unknown action, missing or invalid data, a guard not met),
@@ -78,20 +80,34 @@ def referral_transition(
         messages = {name: _unmet_message(reason) for name, reason in unmet.items()}
         summary = GUARD_MESSAGES.get(action, f"“{spec.label}” is not possible yet.")
         raise InvalidData.for_fields(messages, " ".join([summary, *messages.values()]))
+    data = _with_objects(data)
+    missing = spec.data_guard(referral, data)
+    if missing:
+        raise InvalidData.for_fields(missing)
     occurred_at, backdate_reason = occurred_at_from(
         data, not_before=_latest_milestone(referral), referral_created=referral.created_at
     )
     from_status = referral.status
     if action in EFFECTS_WITH_ACTOR:
-        event_data = EFFECTS_WITH_ACTOR[action](referral, data, occurred_at, actor=actor)
+        event_data = EFFECTS_WITH_ACTOR[action](referral, data, occurred_at, actor=actor) or {}
     else:
-        event_data = EFFECTS[action](referral, data, occurred_at)
+        event_data = EFFECTS[action](referral, data, occurred_at) or {}
+    reason_code = event_data.pop("reason_code", "")
     to_status = spec.target or from_status
     referral.status = to_status
     if spec.milestone:
         setattr(referral, spec.milestone, occurred_at)
     referral.next_due = steps.due_date(referral)
     referral.save()
+    if action == "forward":
+        # The referral it becomes at the other center (its own event says where it came from).
+        new = forwarding.referral_forwarded_copy(
+            referral=referral, actor=actor, center=data["receiving_center"], at=occurred_at
+        )
+        event_data |= {
+            "forwarded_to": str(new.uuid),
+            "receiving_center": str(new.receiving_center.uuid),
+        }
     note = (data.get("note") or "").strip() if isinstance(data.get("note"), str) else ""
     if backdate_reason:
         note = f"{note}\nRecorded after the fact: {backdate_reason}".strip()
@@ -102,7 +118,8 @@ def referral_transition(
         from_status=from_status,
         to_status=to_status,
         note=note,
-        data=event_data or {},
+        reason_code=reason_code,
+        data=event_data,
         occurred_at=occurred_at,
     )
     audit_record(
@@ -113,6 +130,17 @@ def referral_transition(
         detail=action,
     )
     return referral
+
+
+def _with_objects(data: dict) -> dict:
+    """The data with the objects its ids name (the forward's `receiving_center`)."""
+    center = data.get("receiving_center")
+    if center in (None, "") or isinstance(center, Organization):
+        return {**data, "receiving_center": center or None}
+    found = Organization.objects.filter(uuid=parse_uuid(center, "receiving_center")).first()
+    if found is None:
+        raise InvalidData.for_fields({"receiving_center": "No such center."})
+    return {**data, "receiving_center": found}
 
 
 def _due(referral: Referral, occurred_at: datetime.datetime, step: str) -> datetime.date:
@@ -152,9 +180,15 @@ def _accept(referral: Referral, data: dict, occurred_at) -> dict:
     return {"specialist": str(specialist.uuid)}
 
 
+def _reason_text(data: dict) -> str:
+    return data["reason"].strip() if isinstance(data.get("reason"), str) else ""
+
+
 def _decline(referral: Referral, data: dict, occurred_at) -> dict:
-    referral.decline_reason = require_text(data, "reason", "Say why the referral is declined.")
-    return {}
+    # The rulebook's data guard checked the code (and the text for `other`).
+    referral.decline_reason_code = data["reason_code"]
+    referral.decline_reason = _reason_text(data)
+    return {"reason_code": referral.decline_reason_code}
 
 
 def _start_review(referral: Referral, data: dict, occurred_at) -> dict:
@@ -164,6 +198,10 @@ def _start_review(referral: Referral, data: dict, occurred_at) -> dict:
 
 def _issue_recommendation(referral: Referral, data: dict, occurred_at) -> dict:
     referral.return_due = _due(referral, occurred_at, "return")
+    # Slides and blocks at the center go back to the originating lab (the slide return step).
+    referral.record_items.filter(
+        kind__in=RecordItem.PHYSICAL_KINDS, status=RecordItem.Status.RECEIVED
+    ).update(return_due=sla.add_business_days(sla.local_date(occurred_at), sla.SLIDE_RETURN_DAYS))
     recommendation = workflow.recommendation_in_force(referral)
     return {"recommendation_version": recommendation.version}
 
@@ -181,7 +219,14 @@ def _start_monitoring(referral: Referral, data: dict, occurred_at) -> dict:
 
 
 def _cancel(referral: Referral, data: dict, occurred_at) -> dict:
-    referral.cancel_reason = require_text(data, "reason", "Say why the referral is cancelled.")
+    referral.cancel_reason_code = data["reason_code"]
+    referral.cancel_reason = _reason_text(data)
+    information.clear_on_cancel(referral)
+    return {"reason_code": referral.cancel_reason_code}
+
+
+def _forward(referral: Referral, data: dict, occurred_at) -> dict:
+    referral.forward_reason = _reason_text(data)
     information.clear_on_cancel(referral)
     return {}
 
@@ -196,6 +241,7 @@ EFFECTS = {
     "start_monitoring": _start_monitoring,
     "close": _nothing,
     "cancel": _cancel,
+    "forward": _forward,
 }
 # Effects that need to know who acts (who asked, who answered).
 EFFECTS_WITH_ACTOR = {

@@ -9,7 +9,13 @@ from referrals.errors import Conflict, InvalidData, NotPermitted
 from referrals.models import Consultation, RecordItem, Referral, ReferralEvent
 from referrals.rules import workflow
 from referrals.services.workflow import referral_transition
-from tests.factories import Cast, PathologyReviewFactory, RecordItemFactory, referral_in_state
+from tests.factories import (
+    CancerCenterFactory,
+    Cast,
+    PathologyReviewFactory,
+    RecordItemFactory,
+    referral_in_state,
+)
 from tests.rules.test_design_tables import DESIGN_WORKFLOW
 
 pytestmark = pytest.mark.django_db
@@ -26,14 +32,20 @@ PERFORMER = {
     "start_monitoring": "specialist",
     "close": "referring_coordinator",
     "cancel": "referring_coordinator",
+    "forward": "center_coordinator",
 }
 
 
 def data_for(action: str, cast: Cast) -> dict:
     if action == "accept":
         return {"specialist": str(cast.specialist.uuid)}
-    if action in ("decline", "cancel"):
-        return {"reason": "The patient prefers to stay with the local team."}
+    if action == "decline":
+        return {"reason_code": "no_capacity", "reason": "No sarcoma clinic slots this month."}
+    if action == "cancel":
+        return {"reason_code": "other", "reason": "The patient prefers to stay with the local team."}
+    if action == "forward":
+        other_center = CancerCenterFactory()
+        return {"receiving_center": str(other_center.uuid), "reason": "Our clinic is full."}
     return {}
 
 
@@ -176,11 +188,14 @@ class TestAcceptGuard:
 
 
 @pytest.mark.parametrize("action", ["decline", "cancel"])
-def test_declining_and_cancelling_need_a_reason(action):
+def test_declining_and_cancelling_need_a_coded_reason(action):
     referral = referral_in_state(Status.SUBMITTED, ready=True)
     cast = Cast(referral)
     actor = cast.center_coordinator
-    _expect_invalid(referral, actor, action, "reason", {"reason": "   "})
+    _expect_invalid(referral, actor, action, "reason_code", {"reason": "Just because"})
+    _expect_invalid(referral, actor, action, "reason_code", {"reason_code": "bored"})
+    # "Other" must be said in words.
+    _expect_invalid(referral, actor, action, "reason", {"reason_code": "other", "reason": "  "})
 
 
 def test_review_starts_only_when_every_required_record_is_in():
@@ -217,7 +232,9 @@ class TestIssueRecommendationGuard:
 
     def test_needs_the_consult_completed_unless_records_only(self):
         referral = referral_in_state(Status.UNDER_REVIEW, ready=True)
-        Consultation.objects.filter(referral=referral).update(completed_at=None)
+        Consultation.objects.filter(referral=referral).update(
+            completed_at=None, attendance="no_show"
+        )
         _expect_invalid(referral, referral.specialist, "issue_recommendation", "consultation")
 
         Referral.objects.filter(pk=referral.pk).update(modality="records_only")

@@ -8,7 +8,9 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0002_nci_cancer_centers'),
-        ('referrals', '0011_companion_patient_summary_interpreter_needed'),
+        # Also the merge of the information requests (wt-info) and the workflow (wt-flow).
+        ('referrals', '0012_information_requests_and_recommendation_followed'),
+        ('referrals', '0014_flow_reason_forward_attendance_constraints'),
     ]
 
     operations = [
