@@ -98,9 +98,8 @@ def letter_sections(referral: Referral) -> list[Section]:
         ),
         Section("Clinical question", [referral.clinical_question or "-"]),
     ]
-    if hasattr(referral, "local_treatment_plan"):
-        plan = referral.local_treatment_plan or "No local treatment plan proposed yet."
-        sections.append(Section("Local treatment plan", [plan]))
+    plan = referral.local_treatment_plan or "No local treatment plan proposed yet."
+    sections.append(Section("Local treatment plan", [plan]))
     concordance = Recommendation.Concordance(recommendation.concordance)
     sections.append(Section("Concordance with the local plan", [concordance.label]))
     sections.append(Section("Recommendation", [recommendation.summary]))

@@ -3,7 +3,6 @@ says what we mean, our own system URIs only where none does.
 
 The tables map our states and kinds (DESIGN §1, §2) onto the FHIR value sets with required
 bindings: Task.status (task-status), ServiceRequest.status (request-status), request-priority.
-"forwarded" is written as a string: the state is added with the workflow of issue 13.
 """
 
 from referrals.models import RecordItem, Referral
@@ -27,6 +26,7 @@ NOTE_KIND_EXTENSION = f"{SYSTEM}/StructureDefinition/note-kind"
 CONSENT_EXTENSION = f"{SYSTEM}/StructureDefinition/consent-to-share-records"
 NOTE_QUESTION = "clinical-question"
 NOTE_LOCAL_PLAN = "local-treatment-plan"
+NOTE_NO_LOCAL_PLAN = "no-local-treatment-plan-yet"
 
 
 def mrn_system(organization) -> str:
@@ -47,7 +47,6 @@ def own(kind: str, code: str, display: str = "") -> dict:
 
 
 Status = Referral.Status
-FORWARDED = "forwarded"
 
 # ServiceRequest.status (http://hl7.org/fhir/request-status).
 SERVICE_REQUEST_STATUS = {
@@ -62,7 +61,7 @@ SERVICE_REQUEST_STATUS = {
     Status.DECLINED: "revoked",
     Status.CANCELLED: "revoked",
     # The request goes on as a new referral at another center (which `replaces` this one).
-    FORWARDED: "revoked",
+    Status.FORWARDED: "revoked",
 }
 # Task.status (http://hl7.org/fhir/task-status); our state goes in businessStatus.
 TASK_STATUS = {
@@ -77,12 +76,11 @@ TASK_STATUS = {
     Status.DECLINED: "rejected",
     Status.CANCELLED: "cancelled",
     # The center passed the task on before acting on it.
-    FORWARDED: "rejected",
+    Status.FORWARDED: "rejected",
 }
 # While the center waits for information from the referring side the task is on hold.
 TASK_STATUS_AWAITING_INFORMATION = "on-hold"
 AWAITING_INFORMATION = ("awaiting_information", "Awaiting information")
-FORWARDED_DISPLAY = "Forwarded"
 
 # request-priority: routine | urgent | asap | stat.
 PRIORITY = {Referral.Urgency.ROUTINE: "routine", Referral.Urgency.URGENT: "urgent"}

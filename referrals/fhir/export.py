@@ -15,6 +15,7 @@ from referrals.fhir import codes
 from referrals.fhir.codes import SYSTEM, coding, own
 from referrals.letter import consult_letter_pdf, letter_filename, signed_versions
 from referrals.models import PathologyReview, Recommendation, Referral
+from referrals.models.referral import CancelReasonCode, DeclineReasonCode
 from referrals.rules.relations import relations_to
 from referrals.rules.states import OPEN_STATES
 from referrals.rules.visibility import consult_letter_issued, sees_patient_contact
@@ -227,12 +228,14 @@ def _service_request(referral: Referral) -> dict:
     notes = []
     if referral.clinical_question:
         notes.append(_note(codes.NOTE_QUESTION, referral.clinical_question))
-    if getattr(referral, "local_treatment_plan", ""):
+    if referral.local_treatment_plan:
         notes.append(_note(codes.NOTE_LOCAL_PLAN, referral.local_treatment_plan))
+    elif referral.no_local_plan_yet:
+        notes.append(_note(codes.NOTE_NO_LOCAL_PLAN, "No local treatment plan proposed yet."))
     if notes:
         resource["note"] = notes
     previous = referral.previous_referral if referral.previous_referral_id else None
-    if previous is not None and previous.status == codes.FORWARDED:
+    if previous is not None and previous.status == Status.FORWARDED:
         # A forwarded referral goes on as this one: this request takes its place.
         resource["replaces"] = [_earlier(previous, "ServiceRequest", str(previous.uuid))]
     elif previous is not None:
@@ -246,31 +249,35 @@ def _service_request(referral: Referral) -> dict:
 
 
 def _business_status(referral: Referral) -> dict:
-    if getattr(referral, "awaiting_information", False):
+    if referral.awaiting_information:
         code, display = codes.AWAITING_INFORMATION
-    elif referral.status == codes.FORWARDED:
-        code, display = codes.FORWARDED, codes.FORWARDED_DISPLAY
     else:
         code, display = referral.status, referral.get_status_display()
     return {"coding": [own("referral-status", code, display)], "text": display}
 
 
 def _status_reason(referral: Referral) -> dict | None:
-    """Why the referral was declined, cancelled or forwarded: the coded reason (issue 13's
-    `reason_code`) and the text."""
-    if referral.status not in (Status.DECLINED, Status.CANCELLED, codes.FORWARDED):
-        return None
-    text = {
+    """Why the referral was declined, cancelled or forwarded: the coded reason (our own code
+    systems: no published one lists these) and the words."""
+    coded = {
+        Status.DECLINED: ("decline-reason", "decline_reason_code", DeclineReasonCode),
+        Status.CANCELLED: ("cancel-reason", "cancel_reason_code", CancelReasonCode),
+    }
+    words = {
         Status.DECLINED: referral.decline_reason,
         Status.CANCELLED: referral.cancel_reason,
-    }.get(referral.status, "") or getattr(referral, "forward_reason", "")
-    kind = {Status.DECLINED: "decline-reason", Status.CANCELLED: "cancel-reason"}
+        Status.FORWARDED: referral.forward_reason,
+    }
+    if referral.status not in words:
+        return None
     reason = {}
-    reason_code = getattr(referral, "reason_code", "")
-    if reason_code and referral.status in kind:
-        reason["coding"] = [own(kind[referral.status], reason_code)]
-    if text:
-        reason["text"] = text
+    if referral.status in coded:
+        system, field, labels = coded[referral.status]
+        code = getattr(referral, field)
+        if code:
+            reason["coding"] = [own(system, code, labels(code).label)]
+    if words[referral.status]:
+        reason["text"] = words[referral.status]
     return reason or None
 
 
@@ -278,7 +285,7 @@ def _task(referral: Referral, letter: dict | None) -> dict:
     owner = referral.specialist or referral.receiving_center
     owner_name = getattr(owner, "display_name", None) or owner.name
     status = codes.TASK_STATUS[referral.status]
-    if getattr(referral, "awaiting_information", False) and referral.status in OPEN_STATES:
+    if referral.awaiting_information and referral.status in OPEN_STATES:
         status = codes.TASK_STATUS_AWAITING_INFORMATION
     resource = {
         "resourceType": "Task",

@@ -387,8 +387,10 @@ def _referral_data(service_request: dict, condition: dict) -> dict:
         raise InvalidData.for_fields(
             {"cancer_site": f"Unknown cancer site {data['cancer_site']!r}."}
         )
-    if hasattr(Referral, "local_treatment_plan") and codes.NOTE_LOCAL_PLAN in notes:
+    if notes.get(codes.NOTE_LOCAL_PLAN):
         data["local_treatment_plan"] = notes[codes.NOTE_LOCAL_PLAN]
+    elif codes.NOTE_NO_LOCAL_PLAN in notes:
+        data["no_local_plan_yet"] = True
     priority = text(service_request.get("priority"), "ServiceRequest.priority")
     if priority:
         if priority not in codes.PRIORITY_IN:

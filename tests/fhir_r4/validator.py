@@ -15,7 +15,15 @@ from jsonschema import Draft6Validator
 
 SCHEMA_PATH = Path(__file__).with_name("fhir.schema.json")
 
-REQUEST_STATUS = {"draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown"}
+REQUEST_STATUS = {
+    "draft",
+    "active",
+    "on-hold",
+    "revoked",
+    "completed",
+    "entered-in-error",
+    "unknown",
+}
 REQUEST_INTENT = {
     "proposal", "plan", "directive", "order", "original-order", "reflex-order",
     "filler-order", "instance-order", "option",
@@ -117,7 +125,9 @@ def binding_errors(resource: dict) -> list[str]:
                 errors += [f"Bundle.entry[{index}]: {e}" for e in binding_errors(entry["resource"])]
             outcome = entry.get("response", {}).get("outcome")
             if outcome is not None:
-                errors += [f"Bundle.entry[{index}].response.outcome: {e}" for e in r4_errors(outcome)]
+                errors += [
+                    f"Bundle.entry[{index}].response.outcome: {e}" for e in r4_errors(outcome)
+                ]
     if kind == "OperationOutcome":
         for issue in resource.get("issue", []):
             if issue.get("severity") not in ISSUE_SEVERITY:
