@@ -42,7 +42,10 @@ def data_for(action: str, cast: Cast) -> dict:
     if action == "decline":
         return {"reason_code": "no_capacity", "reason": "No sarcoma clinic slots this month."}
     if action == "cancel":
-        return {"reason_code": "other", "reason": "The patient prefers to stay with the local team."}
+        return {
+            "reason_code": "other",
+            "reason": "The patient prefers to stay with the local team.",
+        }
     if action == "forward":
         other_center = CancerCenterFactory()
         return {"receiving_center": str(other_center.uuid), "reason": "Our clinic is full."}
