@@ -1,11 +1,12 @@
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from audit.services import audit_record
 from referrals.api.parsers import BoundedJSONParser
-from referrals.api.schema import id_parameter
+from referrals.api.schema import COMMON_ERRORS, WRITE_ERRORS, ApiSchema, id_parameter
 from referrals.api.views.base import ApiView, visible_or_404
 from referrals.fhir.codes import FHIR_VERSION
 from referrals.fhir.export import referral_bundle
@@ -13,6 +14,23 @@ from referrals.fhir.inbound import receive_transaction
 from referrals.fhir.outcome import BundleRefused, operation_outcome
 from referrals.fhir.response import transaction_response
 from referrals.selectors import referral_documents
+
+
+class OperationOutcomeSerializer(serializers.Serializer):
+    resourceType = serializers.CharField()  # noqa: N815 (FHIR's element name)
+    issue = serializers.ListField(child=serializers.DictField())
+
+
+class FhirSchema(ApiSchema):
+    """FHIR in answers every error as an OperationOutcome, not the API's error shape."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super(ApiSchema, self)._get_response_bodies(direction)
+        for code in (*COMMON_ERRORS, *WRITE_ERRORS, "406", "422"):
+            if code not in responses:
+                responses[code] = self._get_response_for_code(OperationOutcomeSerializer, code)
+        return responses
+
 
 FHIR_CONTENT_TYPE = f"application/fhir+json; fhirVersion={FHIR_VERSION[:3]}"
 
@@ -68,15 +86,12 @@ class FhirTransactionView(ApiView):
 
     renderer_classes = (FhirJsonRenderer, JSONRenderer)
     parser_classes = (FhirJsonParser, BoundedJSONParser)
+    schema = FhirSchema()
 
     @extend_schema(
         request=OpenApiTypes.OBJECT,
         responses={
             200: OpenApiResponse(OpenApiTypes.OBJECT, description="transaction-response Bundle"),
-            400: OpenApiResponse(OpenApiTypes.OBJECT, description="OperationOutcome"),
-            403: OpenApiResponse(OpenApiTypes.OBJECT, description="OperationOutcome"),
-            409: OpenApiResponse(OpenApiTypes.OBJECT, description="OperationOutcome"),
-            422: OpenApiResponse(OpenApiTypes.OBJECT, description="OperationOutcome"),
         },
     )
     def post(self, request):
@@ -102,7 +117,16 @@ class FhirTransactionView(ApiView):
             and isinstance(response.data, dict)
             and "detail" in response.data
         ):
-            code = {401: "login", 403: "forbidden", 413: "too-costly", 415: "not-supported"}
+            code = {
+                401: "login",
+                403: "forbidden",
+                404: "not-found",
+                405: "not-supported",
+                406: "not-supported",
+                413: "too-costly",
+                415: "not-supported",
+                429: "throttled",
+            }
             response.data = operation_outcome(
                 [
                     {
