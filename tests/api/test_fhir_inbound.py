@@ -1,6 +1,10 @@
 """FHIR in: an EHR posts a transaction Bundle to /api/v1/fhir/ and gets a referral, through the
 same services as the portal; every bundle we accept and every answer is R4 4.0.1."""
 
+import json
+import re
+from pathlib import Path
+
 import pytest
 
 from accounts.models import Membership
@@ -433,3 +437,25 @@ def test_the_round_trip_reads_the_task_and_the_letter_of_the_referral_it_made(ap
     # No letter before the recommendation is issued.
     letter = api(practice.coordinator).get(url(f"referrals/{referral_id}/letter/"))
     assert letter.status_code == 409
+
+
+def readme_bundle(practice) -> dict:
+    """The bundle of the README's curl round trip, with this test's ids in it."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    written = re.search(r"cat > referral.json <<JSON\n(.*?)\nJSON\n", readme, re.S).group(1)
+    written = written.replace("$ONCOLOGIST", str(practice.oncologist.uuid))
+    return json.loads(written.replace("$CENTER", str(practice.center.uuid)))
+
+
+def test_the_readme_round_trip_works(api, practice):
+    bundle = readme_bundle(practice)
+    assert_valid_r4(bundle)
+    answer = post(api, practice.coordinator, bundle).json()
+    assert_valid_r4(answer)
+    referral = Referral.objects.get()
+    assert referral.status == Status.SUBMITTED
+    assert (
+        service_request_entry(answer)["response"]["location"] == f"ServiceRequest/{referral.uuid}"
+    )
+    task = task_of(api, practice.coordinator, referral)
+    assert task["businessStatus"]["coding"][0]["code"] == "submitted"
