@@ -13,6 +13,7 @@ from referrals.models import Referral
 from tests.api.conftest import url
 from tests.factories import Cast, PathologyReviewFactory, RecommendationFactory, referral_in_state
 from tests.fhir_r4.validator import assert_valid_r4, r4_errors
+from tests.queries import assert_queries
 
 Status = Referral.Status
 pytestmark = pytest.mark.django_db
@@ -290,3 +291,29 @@ def test_the_center_sees_no_patient_contact_details(api):
     assert "telecom" not in patient
     patient = only(export(api, referral, cast.referring_coordinator), "Patient")
     assert {t["system"] for t in patient["telecom"]} == {"phone", "email"}
+
+
+def signed_reviews(referral, count):
+    for _ in range(count):
+        review = PathologyReviewFactory(
+            referral=referral, review_diagnosis="Grade 2", discrepancy="none"
+        )
+        review.signed_by, review.signed_at = review.pathologist, referral.review_started_at
+        review.save()
+
+
+def test_the_export_costs_the_same_queries_whatever_its_parts(api):
+    small = referral_in_state(Status.RECOMMENDATION_ISSUED)
+    signed_reviews(small, 1)
+    large = referral_in_state(Status.RECOMMENDATION_ISSUED)
+    signed_reviews(large, 4)
+    first = large.recommendations.get()
+    first.superseded_at = first.signed_at + datetime.timedelta(hours=1)
+    first.save()
+    RecommendationFactory(referral=large, version=2, amendment_reason="Retested.")
+    clients = {r.pk: api(Cast(r).referring_coordinator) for r in (small, large)}
+    with assert_queries(at_most=30) as few:
+        clients[small.pk].get(url(f"referrals/{small.uuid}/fhir/"))
+    with assert_queries(exactly=len(few)):
+        response = clients[large.pk].get(url(f"referrals/{large.uuid}/fhir/"))
+    assert len(resources(response.json(), "DiagnosticReport")) == 4
