@@ -61,14 +61,15 @@ def receive_transaction(*, actor: User, bundle) -> Received:
     try:
         with transaction.atomic():
             received = _create(actor, organization, key, parsed)
-    except DomainError as error:
-        raise refusal_from(error) from None
-    except IntegrityError:
-        # The same bundle posted twice at once: the first one made the referral.
+    except (DomainError, IntegrityError) as error:
+        # The same bundle posted twice at once: the first one made the referral (the second
+        # waited on its patient, its open referral or its identifier, and was refused).
         existing = _existing(actor, organization, key)
-        if existing is None:
-            raise
-        return Received(existing, created=False, entry_types=parsed["types"])
+        if existing is not None:
+            return Received(existing, created=False, entry_types=parsed["types"])
+        if isinstance(error, DomainError):
+            raise refusal_from(error) from None
+        raise
     received.entry_types = parsed["types"]
     return received
 
