@@ -60,6 +60,19 @@ def information_requests_of(*, referral: Referral):
     ).order_by("asked_at", "id")
 
 
+def referral_documents(*, user: User) -> QuerySet[Referral]:
+    """Visible referrals with what their consult letter and FHIR export read."""
+    return (
+        referral_list(user=user)
+        .select_related("patient__organization", "previous_referral")
+        .prefetch_related(
+            "recommendations__author",
+            "pathology_reviews__signed_by",
+            "external_identifiers",
+        )
+    )
+
+
 def referral_events(*, referral: Referral):
     return referral.events.select_related("actor").order_by("occurred_at", "id")
 

@@ -47,6 +47,7 @@ from referrals.admin.workflow_views import (
 from referrals.errors import DomainError
 from referrals.models import Referral
 from referrals.rules import workflow
+from referrals.rules.visibility import consult_letter_issued
 from referrals.selectors import forwarded_to
 from referrals.services.referrals import referral_update
 
@@ -299,6 +300,8 @@ class ReferralAdmin(ReferralAddMixin, ServiceBackedAdmin):
                     "admin:referrals_referral_pathology_review", args=(obj.uuid,)
                 )
             context["history_url"] = reverse("admin:referrals_referral_history", args=(obj.uuid,))
+            if consult_letter_issued(obj):
+                context["letter_url"] = reverse("api:referral-letter", args=(obj.uuid,))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):

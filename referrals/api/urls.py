@@ -8,6 +8,7 @@ from referrals.api.views import (
     directory,
     fhir,
     information,
+    letter,
     patients,
     records,
     referrals,
@@ -82,4 +83,6 @@ urlpatterns = [
         name="referral-information-requests",
     ),
     path("referrals/<str:id>/fhir/", fhir.ReferralFhirView.as_view(), name="referral-fhir"),
+    path("referrals/<str:id>/letter/", letter.ReferralLetterView.as_view(), name="referral-letter"),
+    path("fhir/", fhir.FhirTransactionView.as_view(), name="fhir-transaction"),
 ]

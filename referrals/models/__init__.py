@@ -14,6 +14,7 @@ from referrals.models.clinical import (
 )
 from referrals.models.common import NCT_PATTERN, nct_validator
 from referrals.models.events import ReferralEvent, ReferralEventKind
+from referrals.models.external import ExternalIdentifier
 from referrals.models.information import InformationRequest, InformationRequestReason
 from referrals.models.patients import Patient, PatientSex
 from referrals.models.records import (
@@ -39,6 +40,7 @@ __all__ = [
     "NCT_PATTERN",
     "CancelReasonCode",
     "Consultation",
+    "ExternalIdentifier",
     "InformationRequest",
     "InformationRequestReason",
     "ConsultationAppointment",

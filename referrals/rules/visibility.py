@@ -92,3 +92,11 @@ def recommendations_seen(user, recommendations) -> list:
 def recommendations_seen_by(user) -> Q:
     """The same rule as a condition on Recommendation rows."""
     return Q(signed_at__isnull=False) | Q(author_id=user.pk)
+
+
+def consult_letter_issued(referral) -> bool:
+    """The consult letter (PDF, and its FHIR DocumentReference) exists once the recommendation
+    is issued, for everyone who sees the referral, whatever happened to it later."""
+    return referral.recommendation_issued_at is not None and any(
+        recommendation.in_force for recommendation in referral.recommendations.all()
+    )

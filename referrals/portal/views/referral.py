@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from referrals import selectors
@@ -23,6 +24,7 @@ from referrals.portal.views.common import (
 from referrals.portal.views.records import record_actions
 from referrals.rules import workflow
 from referrals.rules.states import AFTER_RETURN, OPEN_STATES
+from referrals.rules.visibility import consult_letter_issued
 from referrals.selectors import is_overdue
 from referrals.services import information
 from referrals.services.referrals import referral_request_next_opinion
@@ -69,6 +71,9 @@ def referral_detail(request, uuid):
         .filter(pk=next_opinions[0].pk)
         .exists(),
         "updates_shown": referral.status in AFTER_RETURN or bool(updates),
+        "letter_url": reverse("api:referral-letter", args=(referral.uuid,))
+        if consult_letter_issued(referral)
+        else "",
     }
     return render(request, "portal/referral_detail.html", context)
 
