@@ -20,8 +20,9 @@ from referrals.admin.common import (
     page_capabilities,
 )
 from referrals.errors import Conflict, InvalidData, NotPermitted
+from referrals.form_fields import SpecialistChoiceField
 from referrals.rules import workflow
-from referrals.selectors import pathologists_of, specialists_of
+from referrals.selectors import pathologists_of, specialists_for_assignment
 from referrals.services.clinical import pathology_review_request
 from referrals.services.workflow import referral_transition
 
@@ -37,10 +38,11 @@ class WorkflowActionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.action = action
         if "specialist" in action.needs:
-            self.fields["specialist"] = forms.ModelChoiceField(
-                queryset=specialists_of(referral.receiving_center).order_by("full_name"),
+            self.fields["specialist"] = SpecialistChoiceField(
+                queryset=specialists_for_assignment(referral.receiving_center),
                 empty_label="Choose the specialist…",
-                help_text="Specialists of the receiving center.",
+                help_text="Specialists of the receiving center: what each covers here and "
+                "their open referrals now.",
             )
         if "reason" in action.needs:
             self.fields["reason"] = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))

@@ -5,6 +5,7 @@ from django import forms
 from accounts.memberships import organizations_where
 from accounts.models import CancerSite, Membership, Organization
 from referrals import selectors
+from referrals.form_fields import CenterChoiceField, SpecialistChoiceField
 from referrals.models import Patient, RecordItem, Referral
 from referrals.services.referrals import CLINICAL_FIELDS, DEFAULT_CHECKLIST
 from referrals.services.referrals import PATIENT_FIELDS as SERVICE_PATIENT_FIELDS
@@ -40,7 +41,7 @@ class ReferralDetailsForm(forms.Form):
         label="The patient consents to the consult being recorded", required=False
     )
 
-    receiving_center = forms.ModelChoiceField(
+    receiving_center = CenterChoiceField(
         label="Cancer center", queryset=Organization.objects.none()
     )
     cancer_site = forms.ChoiceField(label="Cancer site", choices=CancerSite.choices)
@@ -79,9 +80,9 @@ class ReferralDetailsForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "receiving_center" in self.fields:
-            self.fields["receiving_center"].queryset = selectors.destination_centers().order_by(
-                "name"
-            )
+            self.fields[
+                "receiving_center"
+            ].queryset = selectors.destination_centers_platform_first()
 
     def consent_data(self) -> dict:
         """The consents given on this form, for a patient on file (only ever granted here)."""
@@ -262,8 +263,11 @@ class TransitionForm(forms.Form):
     def __init__(self, *args, action, referral, **kwargs):
         super().__init__(*args, **kwargs)
         if "specialist" in action.needs:
-            self.fields["specialist"] = forms.ModelChoiceField(
-                label="Specialist", queryset=selectors.specialists_of(referral.receiving_center)
+            self.fields["specialist"] = SpecialistChoiceField(
+                label="Specialist",
+                queryset=selectors.specialists_for_assignment(referral.receiving_center),
+                widget=forms.RadioSelect,
+                help_text="With what each covers here and their open referrals now.",
             )
         if "reason" in action.needs:
             self.fields["reason"] = forms.CharField(
@@ -279,7 +283,7 @@ class TransitionForm(forms.Form):
 
 
 class NextOpinionForm(forms.Form):
-    receiving_center = forms.ModelChoiceField(
+    receiving_center = CenterChoiceField(
         label="Cancer center for the next opinion", queryset=Organization.objects.none()
     )
     clinical_question = forms.CharField(
@@ -295,9 +299,7 @@ class NextOpinionForm(forms.Form):
     def __init__(self, *args, previous: Referral, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["receiving_center"].queryset = (
-            selectors.destination_centers()
-            .exclude(pk=previous.receiving_center_id)
-            .order_by("name")
+            selectors.destination_centers_platform_first().exclude(pk=previous.receiving_center_id)
         )
         self.fields["urgency"].initial = previous.urgency
         self.fields["modality"].initial = previous.modality

@@ -21,6 +21,7 @@ from referrals.portal.views.common import (
     visible_referral,
 )
 from referrals.portal.views.records import record_actions
+from referrals.rules import relations as rel
 from referrals.rules import workflow
 from referrals.rules.states import AFTER_RETURN, OPEN_STATES
 from referrals.selectors import is_overdue
@@ -61,6 +62,9 @@ def referral_detail(request, uuid):
         "writes_recommendation": writes or draft is not None,
         "next_opinions": list(referral.next_opinions.all()),
         "updates_shown": referral.status in AFTER_RETURN or bool(updates),
+        # What the referring oncologist came back for: the opinion, at the top of the page.
+        "recommendation_first": in_force is not None
+        and rel.REFERRING_ONCOLOGIST in capabilities.relations,
     }
     return render(request, "portal/referral_detail.html", context)
 
