@@ -49,9 +49,7 @@ def test_an_assignment_notifies_the_oncologist_and_the_assigned_specialist_as_ma
     )
 
     title = f"{referral.reference}: Accepted"
-    assert notified(referral) == {
-        title: {cast.referring_oncologist.email, cast.specialist.email}
-    }
+    assert notified(referral) == {title: {cast.referring_oncologist.email, cast.specialist.email}}
     assert notified(referral) == mailed(referral)
 
 
