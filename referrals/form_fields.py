@@ -44,3 +44,11 @@ class CenterChoiceField(forms.ModelChoiceField):
     first, then the rest of the NCI list, in two groups of the select."""
 
     iterator = _GroupedCenters
+
+    def __init__(self, *args, **kwargs):
+        if not kwargs.get("help_text"):  # a model field passes its own, empty one
+            kwargs["help_text"] = (
+                f"“{ON_PLATFORM}” first: the centers that work here. Then the other centers "
+                "of the NCI list."
+            )
+        super().__init__(*args, **kwargs)

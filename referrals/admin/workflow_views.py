@@ -40,7 +40,7 @@ class WorkflowActionForm(forms.Form):
         if "specialist" in action.needs:
             self.fields["specialist"] = SpecialistChoiceField(
                 queryset=specialists_for_assignment(referral.receiving_center),
-                empty_label="Choose the specialist…",
+                widget=forms.RadioSelect,  # what each covers and their load, at a glance
                 help_text="Specialists of the receiving center: what each covers here and "
                 "their open referrals now.",
             )

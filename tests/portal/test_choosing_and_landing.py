@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Membership, Organization
+from accounts.reference_data import load_nci_centers
 from referrals.models import Referral
 from referrals.selectors import specialists_for_assignment
 from tests.factories import (
@@ -41,13 +42,6 @@ def assign(specialist, how_many: int, status=Status.UNDER_REVIEW):
         )
 
 
-def options_text(html: str) -> list[str]:
-    return [
-        re.sub(r"\s+", " ", text).strip()
-        for text in re.findall(r"<label[^>]*>(.*?)</label>", html, re.S)
-    ]
-
-
 # --- The accept form: who covers what, and how busy they are -------------------------------
 
 
@@ -68,9 +62,7 @@ def test_the_portal_accept_form_shows_each_specialists_subspecialties_and_open_r
 
     html = page.content.decode()
     assert "Dr. Ana Ruiz — Breast, sarcoma — 3 open referrals" in html
-    assert (
-        "Dr. Ben Okafor — 1 open referral<" in html or "Dr. Ben Okafor — 1 open referral\n" in html
-    )
+    assert re.search(r"Dr\. Ben Okafor — 1 open referral\s*</label>", html)
     assert 'type="radio" name="specialist"' in html
 
 
@@ -82,7 +74,9 @@ def test_the_admin_accept_form_shows_the_same_details(client):
 
     page = client.get(reverse("admin:referrals_referral_workflow", args=[referral.uuid, "accept"]))
 
-    assert ">Dr. Ana Ruiz — Breast, sarcoma — 2 open referrals</option>" in page.content.decode()
+    html = page.content.decode()
+    assert re.search(r"Dr\. Ana Ruiz — Breast, sarcoma — 2 open referrals\s*</label>", html)
+    assert 'type="radio" name="specialist"' in html
 
 
 def test_the_specialists_and_their_workload_are_one_query_however_many():
@@ -153,6 +147,7 @@ def optgroups(html: str, select_name: str) -> list[tuple[str, list[str]]]:
 
 
 def test_the_portal_center_picker_lists_the_centers_on_the_platform_first(client):
+    load_nci_centers(Organization)  # as migrate loads them (a transactional test flushes them)
     on_platform = CancerCenterFactory(name="Aaa Platform Cancer Center")
     member(on_platform, Role.SPECIALIST)
     oncologist = member(CommunityPracticeFactory(), Role.REFERRING_ONCOLOGIST)
