@@ -144,7 +144,5 @@ def destination_centers_platform_first() -> QuerySet[Organization]:
     `on_platform` says which."""
     members = Membership.objects.filter(organization=OuterRef("pk"))
     return (
-        destination_centers()
-        .annotate(on_platform=Exists(members))
-        .order_by("-on_platform", "name")
+        destination_centers().annotate(on_platform=Exists(members)).order_by("-on_platform", "name")
     )

@@ -12,8 +12,8 @@ from accounts.memberships import organizations_where
 from accounts.models import Membership, Organization, User
 from referrals.admin.common import ServiceErrorFormMixin, ServiceFormError
 from referrals.errors import DomainError
-from referrals.models import Referral
 from referrals.form_fields import CenterChoiceField
+from referrals.models import Referral
 from referrals.selectors import destination_centers_platform_first, patients_visible_to
 from referrals.services.referrals import CLINICAL_FIELDS, referral_create
 

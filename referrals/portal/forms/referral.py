@@ -298,8 +298,10 @@ class NextOpinionForm(forms.Form):
 
     def __init__(self, *args, previous: Referral, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["receiving_center"].queryset = (
-            selectors.destination_centers_platform_first().exclude(pk=previous.receiving_center_id)
+        self.fields[
+            "receiving_center"
+        ].queryset = selectors.destination_centers_platform_first().exclude(
+            pk=previous.receiving_center_id
         )
         self.fields["urgency"].initial = previous.urgency
         self.fields["modality"].initial = previous.modality
