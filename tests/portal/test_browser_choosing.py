@@ -95,3 +95,24 @@ def test_the_oncologist_sees_the_centers_on_the_platform_first(tab, screenshot):
     picker.select_option(label="Zenith Comprehensive Cancer Center")
     picker.scroll_into_view_if_needed()
     screenshot(tab, "choosing-03-portal-center-picker")
+
+
+def test_the_admin_add_form_groups_the_centers_the_same_way(tab, screenshot):
+    load_nci_centers(Organization)
+    on_platform = CancerCenterFactory(name="Zenith Comprehensive Cancer Center")
+    member(on_platform, Role.COORDINATOR)
+    practice = CommunityPracticeFactory()
+    member(practice, Role.REFERRING_ONCOLOGIST)
+    coordinator = member(practice, Role.COORDINATOR)
+
+    admin_log_in(tab, coordinator.email)
+    tab.goto("/admin/referrals/referral/add/")
+    groups = tab.locator("#id_receiving_center optgroup")
+    expect(groups.nth(0)).to_have_attribute("label", "On Second Opinion Tracker")
+    expect(groups.nth(0).locator("option")).to_have_text(["Zenith Comprehensive Cancer Center"])
+    expect(groups.nth(1)).to_have_attribute("label", "Other NCI-designated cancer centers")
+    expect(tab.locator("#id_receiving_center_helptext")).to_contain_text(
+        "“On Second Opinion Tracker” first"
+    )
+    tab.locator("#id_receiving_center").scroll_into_view_if_needed()
+    screenshot(tab, "choosing-04-admin-center-picker")
