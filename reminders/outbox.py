@@ -106,6 +106,7 @@ def emails_to_people(
     Each person also gets it in their inbox (same key, the subject as its title): whoever is
     mailed about a referral is notified in the product, and nobody else.
     """
+    people = list(people)
     inbox.notifications_add(
         [
             inbox.Note(
