@@ -152,7 +152,7 @@ class OrganizationAdmin(AuditedAdmin, UUIDAddressedAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "organization", "role"]
+    list_display = ["user", "organization", "role", "subspecialties"]
     list_filter = ["role"]
     search_fields = ["user__email", "organization__name"]
     autocomplete_fields = ["user", "organization"]

@@ -204,6 +204,13 @@ class Membership(models.Model):
         Organization, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(max_length=30, choices=Role.choices)
+    # What a specialist covers at this center, shown when a coordinator assigns one.
+    subspecialties = models.CharField(
+        max_length=200,
+        blank=True,
+        default="",
+        help_text="For specialists: the fields they cover here, e.g. “Breast, sarcoma”.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -24,6 +24,8 @@ urlpatterns = [
     # The patient's companion page: no account, a link and a date-of-birth check.
     path("patient/", include("companion.urls")),
     path("", include("companion.portal_urls")),
+    # Each person's notifications (the same news as their e-mails).
+    path("inbox/", include("inbox.urls")),
     # The clinicians' portal: log-in by e-mail and password reset, then each role's pages.
     path("accounts/", include("referrals.portal.auth_urls")),
     path("", include("referrals.portal.urls")),

@@ -5,6 +5,7 @@ say (referrals.rules.workflow); these only offer the choices."""
 from django import forms
 
 from referrals import selectors
+from referrals.form_fields import SpecialistChoiceField
 from referrals.models import InformationRequest, Referral
 from referrals.rules import workflow
 
@@ -14,11 +15,12 @@ NOTE_LABELS = {"request_information": "Question", "provide_information": "Your a
 def action_need_fields(action: workflow.Action, referral: Referral) -> dict[str, forms.Field]:
     fields: dict[str, forms.Field] = {}
     if "specialist" in action.needs:
-        fields["specialist"] = forms.ModelChoiceField(
+        fields["specialist"] = SpecialistChoiceField(
             label="Specialist",
-            queryset=selectors.specialists_of(referral.receiving_center).order_by("full_name"),
-            empty_label="Choose the specialist…",
-            help_text="Specialists of the receiving center.",
+            queryset=selectors.specialists_for_assignment(referral.receiving_center),
+            widget=forms.RadioSelect,  # what each covers and their load, at a glance
+            help_text="Specialists of the receiving center: what each covers here and "
+            "their open referrals now.",
         )
     if "receiving_center" in action.needs:
         fields["receiving_center"] = forms.ModelChoiceField(

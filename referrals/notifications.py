@@ -102,5 +102,6 @@ def event_notifications_add(event: ReferralEvent) -> list[int]:
         people=recipients,
         subject=subject,
         text=text,
+        referral=referral,
     )
     return email_ids

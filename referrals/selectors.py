@@ -1,6 +1,7 @@
 """Reading referrals: the one visibility layer of DESIGN §3, and the queries built on it."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.memberships import organizations_where
@@ -13,6 +14,7 @@ from referrals.models import (
     RecordItem,
     Referral,
 )
+from referrals.rules.states import OPEN_STATES
 from referrals.rules.steps import LATE_STATES
 from referrals.rules.visibility import referral_visibility_filter
 
@@ -122,6 +124,29 @@ def specialists_of(center: Organization) -> QuerySet[User]:
     ).distinct()
 
 
+def specialists_for_assignment(center: Organization) -> QuerySet[User]:
+    """The center's specialists, each with `subspecialties` (at this center) and
+    `open_referrals` (open referrals assigned to them anywhere): one query for them all."""
+    at_center = Membership.objects.filter(
+        user=OuterRef("pk"), organization=center, role=Role.SPECIALIST
+    )
+    open_assigned = (
+        Referral.objects.filter(specialist=OuterRef("pk"), status__in=OPEN_STATES)
+        .order_by()
+        .values("specialist")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return (
+        User.objects.filter(Exists(at_center), is_active=True)
+        .annotate(
+            subspecialties=Subquery(at_center.values("subspecialties")[:1]),
+            open_referrals=Coalesce(Subquery(open_assigned, output_field=IntegerField()), 0),
+        )
+        .order_by("full_name", "pk")
+    )
+
+
 def pathologists_of(center: Organization) -> QuerySet[User]:
     return User.objects.filter(
         memberships__organization=center, memberships__role=Role.PATHOLOGIST, is_active=True
@@ -154,4 +179,13 @@ def forward_destinations(referral: Referral) -> QuerySet[Organization]:
 
     return centers_accepting(cancer_site=referral.cancer_site).exclude(
         pk=referral.receiving_center_id
+    )
+
+
+def destination_centers_platform_first() -> QuerySet[Organization]:
+    """Destination centers, those on the platform (with members) first, each group by name;
+    `on_platform` says which."""
+    members = Membership.objects.filter(organization=OuterRef("pk"))
+    return (
+        destination_centers().annotate(on_platform=Exists(members)).order_by("-on_platform", "name")
     )

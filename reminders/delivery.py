@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from inbox import services as inbox
 from referrals.models import ReferralEvent
 from reminders import emails, outbox, steps
 from reminders.models import Reminder
@@ -63,6 +64,7 @@ def reminder_send(
         message = emails.reminder_email(reminder, step_due=step_due, today=today)
         email_ids = outbox.emails_add([message])
         _record_on_timeline([reminder], now=now)
+        _notify([(reminder, emails.ReminderLine.of(reminder, step_due=step_due, today=today))])
     _deliver(email_ids, in_process=in_process)
     return Outcome.SENT
 
@@ -125,6 +127,7 @@ def reminder_digest_send(
         digest = emails.digest_email(sent[0].recipient, lines, today=today, first=sent[0])
         email_ids = outbox.emails_add([digest])
         _record_on_timeline(sent, now=now)
+        _notify(list(zip(sent, lines, strict=True)))
     _deliver(email_ids, in_process=in_process)
     return len(sent)
 
@@ -145,6 +148,21 @@ def step_due_if_still_late(reminder: Reminder, *, today: datetime.date) -> datet
     )
     still_late = referral.next_due < today and referral.next_due <= reminder.due_date
     return referral.next_due if step == reminder.step and still_late else None
+
+
+def _notify(sent: list[tuple[Reminder, emails.ReminderLine]]) -> None:
+    """Each reminder mailed (alone or in a digest) is also in its recipient's inbox."""
+    inbox.notifications_add(
+        [
+            inbox.Note(
+                key=f"reminder-{reminder.uuid}",
+                recipient_id=reminder.recipient_id,
+                referral_id=reminder.referral_id,
+                title=emails.reminder_subject(line),
+            )
+            for reminder, line in sent
+        ]
+    )
 
 
 def _record_on_timeline(reminders: list[Reminder], *, now: datetime.datetime) -> None:

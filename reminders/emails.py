@@ -58,11 +58,16 @@ def _message(*, subject: str, template: str, context: dict, to: str, key: str, k
     )
 
 
+def reminder_subject(line: ReminderLine) -> str:
+    """The reminder's subject line, also its inbox notification's title."""
+    prefix = "Escalation" if line.is_escalation else "Reminder"
+    return f"{prefix}: {line.reference} — {line.step} overdue since {line.due_date:%b %d, %Y}"
+
+
 def reminder_email(reminder: Reminder, *, step_due: datetime.date, today: datetime.date) -> Message:
     line = ReminderLine.of(reminder, step_due=step_due, today=today)
-    prefix = "Escalation" if line.is_escalation else "Reminder"
     return _message(
-        subject=f"{prefix}: {line.reference} — {line.step} overdue since {line.due_date:%b %d, %Y}",
+        subject=reminder_subject(line),
         template="reminder",
         context={"line": line},
         to=reminder.recipient.email,

@@ -89,5 +89,6 @@ def referral_remind_now(*, referral: Referral, actor: User) -> list[User]:
         people=recipients,
         subject=subject,
         text=body,
+        referral=referral,
     )
     return recipients

@@ -34,6 +34,7 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from inbox import services as inbox
 from reminders.mail import DeliveryOutcomeUnknown
 from reminders.models import OutgoingEmail
 from reminders.tasks import deliver_email
@@ -96,9 +97,27 @@ def emails_add(messages: list[Message]) -> list[int]:
     return list(_pending().filter(key__in=keys).order_by("pk").values_list("pk", flat=True))
 
 
-def emails_to_people(*, key: str, kind: str, people, subject: str, text: str) -> list[int]:
-    """The same message to each person (keyed `{key}-{person uuid}`), written in the caller's
-    transaction and delivered after it commits; returns the ids still to send."""
+def emails_to_people(
+    *, key: str, kind: str, people, subject: str, text: str, referral
+) -> list[int]:
+    """The same message about `referral` to each person (keyed `{key}-{person uuid}`), written
+    in the caller's transaction and delivered after it commits; returns the ids still to send.
+
+    Each person also gets it in their inbox (same key, the subject as its title): whoever is
+    mailed about a referral is notified in the product, and nobody else.
+    """
+    people = list(people)
+    inbox.notifications_add(
+        [
+            inbox.Note(
+                key=f"{key}-{person.uuid}",
+                recipient_id=person.pk,
+                referral_id=referral.pk,
+                title=subject,
+            )
+            for person in people
+        ]
+    )
     email_ids = emails_add(
         [
             Message(

@@ -87,6 +87,7 @@ LOCAL_APPS = [
     "reports",
     "reminders",
     "companion",
+    "inbox",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -468,3 +469,4 @@ LOGIN_URL = "/accounts/login/"
 TEMPLATES[0]["OPTIONS"]["context_processors"].append(
     "referrals.portal.context_processors.navigation"
 )
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("inbox.context_processors.inbox")

@@ -12,8 +12,9 @@ from accounts.memberships import organizations_where
 from accounts.models import Membership, Organization, User
 from referrals.admin.common import ServiceErrorFormMixin, ServiceFormError
 from referrals.errors import DomainError
+from referrals.form_fields import CenterChoiceField
 from referrals.models import Referral
-from referrals.selectors import destination_centers, patients_visible_to
+from referrals.selectors import destination_centers_platform_first, patients_visible_to
 from referrals.services.referrals import CLINICAL_FIELDS, referral_create
 
 Role = Membership.Role
@@ -102,7 +103,8 @@ class ReferralAddMixin:
         if db_field.name == "patient":
             kwargs["queryset"] = patients_visible_to(user=user).select_related("organization")
         elif db_field.name == "receiving_center":
-            kwargs["queryset"] = destination_centers().order_by("name")
+            kwargs["queryset"] = destination_centers_platform_first()
+            kwargs["form_class"] = CenterChoiceField
         elif db_field.name == "referring_oncologist":
             organizations = (
                 Organization.objects.filter(kind=Organization.Kind.COMMUNITY).values("pk")

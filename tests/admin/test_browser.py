@@ -50,7 +50,7 @@ def test_a_coordinator_accepts_a_late_referral_collects_records_and_starts_revie
 
     # Accept, assigning a specialist of the center.
     page.locator("a[data-action=accept]").click()
-    page.get_by_label("Specialist").select_option(label="Sam Specialist, MD")
+    page.get_by_label("Sam Specialist, MD — 0 open referrals").check()
     page.get_by_role("button", name="Accept").click()
     expect(page.locator(".messagelist")).to_contain_text(
         "Now accepted, assigned to Sam Specialist, MD"

@@ -32,6 +32,12 @@ CENTERS = [
     ("Fred Hutchinson Cancer Center", "fredhutch"),
     ("University of Kansas Comprehensive Cancer Center", "kucancer"),
 ]
+# What each center's two specialists cover (specialist1, specialist2), shown when assigning.
+SUBSPECIALTIES = [
+    ("Breast, gynecologic", "Thoracic, head and neck"),
+    ("Hematologic malignancies", "Gastrointestinal, pancreas"),
+    ("Genitourinary, prostate", "Melanoma, sarcoma"),
+]
 # The demo's clinicians and staff (fictional), handed out in order: practices, then centers.
 STAFF_NAMES = [
     "Maria Delgado", "Thomas Whitfield", "Aisha Rahman",
@@ -133,8 +139,10 @@ class Command(BaseCommand):
                 person.save()
             return person
 
-        def member(person, organization, role):
-            Membership.objects.get_or_create(user=person, organization=organization, role=role)
+        def member(person, organization, role, **defaults):
+            Membership.objects.get_or_create(
+                user=person, organization=organization, role=role, defaults=defaults
+            )
 
         user("admin@demo.example", "Demo Administrator", is_staff=True, is_superuser=True)
         names = iter(STAFF_NAMES)
@@ -149,7 +157,7 @@ class Command(BaseCommand):
             for number in (1, 2):
                 oncologist = user(f"oncologist{number}@{slug}.example", next(names), "MD")
                 member(oncologist, practice, Role.REFERRING_ONCOLOGIST)
-        for name, slug in CENTERS:
+        for (name, slug), covered in zip(CENTERS, SUBSPECIALTIES, strict=True):
             center = Organization.objects.get(name=name)
             centers.append(center)
             coordinator = user(f"coordinator@{slug}.example", next(names), "RN", is_staff=True)
@@ -158,9 +166,9 @@ class Command(BaseCommand):
                 center.lead_coordinator = coordinator
                 center.contact_email = coordinator.email
                 center.save(update_fields=["lead_coordinator", "contact_email"])
-            for number in (1, 2):
+            for number, subspecialties in enumerate(covered, start=1):
                 specialist = user(f"specialist{number}@{slug}.example", next(names), "MD")
-                member(specialist, center, Role.SPECIALIST)
+                member(specialist, center, Role.SPECIALIST, subspecialties=subspecialties)
             pathologist = user(f"pathologist@{slug}.example", next(names), "MD")
             member(pathologist, center, Role.PATHOLOGIST)
             member(user(f"analyst@{slug}.example", next(names)), center, Role.ANALYST)

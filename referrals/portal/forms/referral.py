@@ -6,6 +6,7 @@ from accounts.memberships import organizations_where
 from accounts.models import CancerSite, Membership, Organization
 from referrals import selectors
 from referrals.action_fields import action_need_fields
+from referrals.form_fields import CenterChoiceField
 from referrals.models import Patient, RecordItem, Referral
 from referrals.services.referrals import CLINICAL_FIELDS, DEFAULT_CHECKLIST
 from referrals.services.referrals import PATIENT_FIELDS as SERVICE_PATIENT_FIELDS
@@ -41,7 +42,7 @@ class ReferralDetailsForm(forms.Form):
         label="The patient consents to the consult being recorded", required=False
     )
 
-    receiving_center = forms.ModelChoiceField(
+    receiving_center = CenterChoiceField(
         label="Cancer center", queryset=Organization.objects.none()
     )
     cancer_site = forms.ChoiceField(label="Cancer site", choices=CancerSite.choices)
@@ -87,9 +88,9 @@ class ReferralDetailsForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "receiving_center" in self.fields:
-            self.fields["receiving_center"].queryset = selectors.destination_centers().order_by(
-                "name"
-            )
+            self.fields[
+                "receiving_center"
+            ].queryset = selectors.destination_centers_platform_first()
 
     def clean(self):
         data = super().clean()
@@ -304,7 +305,7 @@ class TransitionForm(forms.Form):
 
 
 class NextOpinionForm(forms.Form):
-    receiving_center = forms.ModelChoiceField(
+    receiving_center = CenterChoiceField(
         label="Cancer center for the next opinion", queryset=Organization.objects.none()
     )
     clinical_question = forms.CharField(
@@ -319,10 +320,10 @@ class NextOpinionForm(forms.Form):
 
     def __init__(self, *args, previous: Referral, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["receiving_center"].queryset = (
-            selectors.destination_centers()
-            .exclude(pk=previous.receiving_center_id)
-            .order_by("name")
+        self.fields[
+            "receiving_center"
+        ].queryset = selectors.destination_centers_platform_first().exclude(
+            pk=previous.receiving_center_id
         )
         self.fields["urgency"].initial = previous.urgency
         self.fields["modality"].initial = previous.modality

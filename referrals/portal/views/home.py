@@ -3,7 +3,7 @@
 import datetime
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from accounts.memberships import memberships_of
@@ -11,6 +11,7 @@ from accounts.models import Membership
 from audit.services import audit_listed
 from referrals import selectors
 from referrals.models import Referral
+from referrals.portal.landing import landing_path
 from referrals.rules.states import OPEN_STATES
 
 Role = Membership.Role
@@ -46,6 +47,9 @@ def _audit_listed(user, context: dict) -> None:
 @login_required
 def home(request):
     user = request.user
+    landing = landing_path(user)
+    if landing:  # coordinators and analysts work elsewhere
+        return redirect(landing)
     held = {membership.role for membership in memberships_of(user)}
     today = timezone.localdate()
     context = {"held": held, "today": today}

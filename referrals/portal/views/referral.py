@@ -22,6 +22,7 @@ from referrals.portal.views.common import (
     visible_referral,
 )
 from referrals.portal.views.records import record_actions
+from referrals.rules import relations as rel
 from referrals.rules import workflow
 from referrals.rules.states import AFTER_RETURN, OPEN_STATES
 from referrals.rules.visibility import consult_letter_issued
@@ -74,6 +75,9 @@ def referral_detail(request, uuid):
         "letter_url": reverse("api:referral-letter", args=(referral.uuid,))
         if consult_letter_issued(referral)
         else "",
+        # What the referring oncologist came back for: the opinion, at the top of the page.
+        "recommendation_first": in_force is not None
+        and rel.REFERRING_ONCOLOGIST in capabilities.relations,
     }
     return render(request, "portal/referral_detail.html", context)
 
