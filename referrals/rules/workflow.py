@@ -112,6 +112,10 @@ class Action:
     needs: tuple[str, ...] = ()
     # A button label that warns the user the action cannot be undone.
     destructive: bool = False
+    # What the user is told once it is done, in plain words (the name stays the API's).
+    done: str = ""
+    # A question asked before a one-click action that cannot be taken back.
+    confirm: str = ""
 
 
 ACTIONS: dict[str, Action] = {
@@ -125,6 +129,7 @@ ACTIONS: dict[str, Action] = {
             frozenset({rel.REFERRING_ONCOLOGIST, rel.REFERRING_COORDINATOR}),
             "submitted_at",
             guard=ready_to_submit,
+            done="Submitted: the cancer center has the referral now.",
         ),
         Action(
             "accept",
@@ -134,6 +139,7 @@ ACTIONS: dict[str, Action] = {
             frozenset({rel.CENTER_COORDINATOR}),
             "accepted_at",
             needs=("specialist",),
+            done="Accepted: the records are requested from the referring side.",
         ),
         Action(
             "decline",
@@ -144,15 +150,17 @@ ACTIONS: dict[str, Action] = {
             "declined_at",
             needs=("reason",),
             destructive=True,
+            done="Declined: the referring side is told why.",
         ),
         Action(
             "start_review",
-            "Start review",
+            "Start the expert review",
             frozenset({Status.ACCEPTED}),
             Status.UNDER_REVIEW,
             frozenset({rel.CENTER_COORDINATOR}),
             "review_started_at",
             guard=records_complete,
+            done="The expert review has started.",
         ),
         Action(
             "issue_recommendation",
@@ -162,23 +170,28 @@ ACTIONS: dict[str, Action] = {
             frozenset({rel.ASSIGNED_SPECIALIST}),
             "recommendation_issued_at",
             guard=ready_to_issue,
+            done="Recommendation issued: the referring oncologist can read it now.",
+            confirm="Issue the recommendation? The referring oncologist will read it, "
+            "and it cannot be taken back (a correction is an amendment).",
         ),
         Action(
             "acknowledge_return",
-            "Acknowledge return",
+            "Confirm you received the opinion",
             frozenset({Status.RECOMMENDATION_ISSUED}),
             Status.RETURNED,
             frozenset({rel.REFERRING_ONCOLOGIST, rel.REFERRING_COORDINATOR}),
             "returned_at",
+            done="Thank you: you confirmed that you received the opinion.",
         ),
         Action(
             "start_monitoring",
-            "Start monitoring",
+            "Start follow-up",
             frozenset({Status.RETURNED}),
             Status.MONITORING,
             frozenset({rel.ASSIGNED_SPECIALIST, rel.CENTER_COORDINATOR}),
             "monitoring_started_at",
             guard=specialist_follows,
+            done="Follow-up started: the referring side will send progress updates.",
         ),
         Action(
             "close",
@@ -187,6 +200,7 @@ ACTIONS: dict[str, Action] = {
             Status.CLOSED,
             frozenset({rel.REFERRING_COORDINATOR, rel.CENTER_COORDINATOR}),
             "closed_at",
+            done="The referral is closed.",
         ),
         Action(
             "cancel",
@@ -199,6 +213,7 @@ ACTIONS: dict[str, Action] = {
             "cancelled_at",
             needs=("reason",),
             destructive=True,
+            done="The referral is cancelled.",
         ),
     ]
 }

@@ -3,6 +3,7 @@
 import datetime
 import random
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
@@ -11,6 +12,7 @@ from django.utils import timezone
 from accounts.models import IntakeRule, Membership, Organization, User
 from audit import context as audit_context
 from companion.demo import demo_patient_links
+from referrals.management.demo_clock import DemoClock
 from referrals.models import Patient, RecordItem, Referral
 from referrals.services import clinical, records
 from referrals.services import referrals as referral_services
@@ -176,9 +178,14 @@ class Command(BaseCommand):
             for _ in range(max(1, round(count * how_many / total)))
         ]
         rng.shuffle(plan)
+        self.stdout.write(f"Loading {len(plan)} demo referrals…")
+        every = max(1, len(plan) // 10)
         for number, final_state in enumerate(plan, start=1):
             with transaction.atomic():
                 self._one_referral(rng, number, final_state, people)
+            if number % every == 0 or number == len(plan):
+                self.stdout.write(f"  {number}/{len(plan)} referrals")
+                self.stdout.flush()
         self.stdout.write(f"Loaded {len(plan)} demo referrals.")
 
     def _one_referral(self, rng, number, final_state, people) -> None:
@@ -244,22 +251,15 @@ class Command(BaseCommand):
             },
             record_items=checklist,
         )
-        start = timezone.now() - datetime.timedelta(
-            days=rng.randrange(20, 140), hours=rng.randrange(9)
-        )
-        Referral.objects.filter(pk=referral.pk).update(created_at=start)
-        clock = [start]
-
-        def at():
-            clock[0] = min(
-                clock[0] + datetime.timedelta(days=rng.uniform(0.5, 4)),
-                timezone.now() - datetime.timedelta(hours=2),
-            )
-            return {"occurred_at": clock[0], "backdate_reason": "Entered from the demo data set."}
+        # Dated relative to today: the queues look like a working day (demo_clock).
+        clock = DemoClock(rng, final_state)
+        Referral.objects.filter(pk=referral.pk).update(created_at=clock.start)
+        at = clock.next
 
         def act(action, actor, **data):
+            moment = clock.for_action(action)
             return referral_transition(
-                referral=referral, actor=actor, action=action, data={**at(), **data}
+                referral=referral, actor=actor, action=action, data={**moment, **data}
             )
 
         if final_state == Status.DRAFT:
@@ -327,7 +327,7 @@ class Command(BaseCommand):
                 actor=specialist,
                 referral=referral,
                 data={
-                    "scheduled_for": clock[0],
+                    "scheduled_for": clock.now,
                     "completed_at": at()["occurred_at"],
                     "support_person_present": rng.random() < 0.5,
                 },
@@ -370,7 +370,7 @@ class Command(BaseCommand):
                     actor=oncologist,
                     referral=referral,
                     data={
-                        "update_date": timezone.localdate(clock[0]),
+                        "update_date": timezone.localdate(clock.next()["occurred_at"]),
                         "current_treatment": "Cycle 3 of the recommended regimen",
                         "response": rng.choice(["responding", "stable", "progressing"]),
                         "question": "Should we continue at the current dose?",
@@ -396,4 +396,5 @@ class Command(BaseCommand):
         ]
         for label, email in rows:
             self.stdout.write(f"  {label:<28} {email}")
-        self.stdout.write("Admin: http://127.0.0.1:8000/admin/   Portal: http://127.0.0.1:8000/\n")
+        site = settings.SITE_URL
+        self.stdout.write(f"Admin: {site}/admin/   Portal: {site}/\n")

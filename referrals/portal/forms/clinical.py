@@ -6,7 +6,8 @@ from django import forms
 
 from referrals.models import PathologyReview, ProgressUpdate, Recommendation, Referral
 from referrals.models.clinical import UPDATE_INTERVAL_MAX_DAYS, UPDATE_INTERVAL_MIN_DAYS
-from referrals.services.clinical import PATHOLOGY_REQUIRED_TO_SIGN
+from referrals.errors import InvalidData
+from referrals.services.clinical import PATHOLOGY_REQUIRED_TO_SIGN, validated_trials
 
 TRIAL_SEPARATORS = re.compile(r"[\s,;]+")
 
@@ -105,11 +106,18 @@ class RecommendationForm(forms.Form):
             initial["amendment_reason"] = ""
         return initial
 
+    def clean_clinical_trials(self) -> list[str]:
+        # Checked with the form's other fields, so a bad number is flagged on the first try.
+        raw = self.cleaned_data["clinical_trials"].strip()
+        trials = [part for part in TRIAL_SEPARATORS.split(raw) if part]
+        try:
+            validated_trials(trials)
+        except InvalidData as error:
+            raise forms.ValidationError(error.fields["clinical_trials"]) from None
+        return trials
+
     def service_data(self) -> dict:
-        data = dict(self.cleaned_data)
-        raw = data["clinical_trials"].strip()
-        data["clinical_trials"] = [part for part in TRIAL_SEPARATORS.split(raw) if part]
-        return data
+        return dict(self.cleaned_data)
 
 
 class ConsultationForm(forms.Form):
@@ -135,15 +143,19 @@ class ProgressUpdateForm(forms.Form):
     update_date = forms.DateField(
         label="Date of the update", widget=forms.DateInput(attrs={"type": "date"})
     )
+    # Nothing preselected (DESIGN §1): a response nobody chose would be a clinical claim.
     response = forms.ChoiceField(
-        label="Response to treatment", choices=ProgressUpdate.Response.choices
+        label="Response to treatment",
+        choices=ProgressUpdate.Response.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how the patient responds to treatment."},
     )
     current_treatment = forms.CharField(
         label="Current treatment", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     question = forms.CharField(
-        label="Question for the specialist (optional)",
+        label="Question for the specialist",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )

@@ -270,7 +270,7 @@ class TransitionForm(forms.Form):
                 label="Reason", widget=forms.Textarea(attrs={"rows": 3})
             )
         self.fields["note"] = forms.CharField(
-            label="Note for the timeline (optional)", required=False, max_length=500
+            label="Note for the timeline", required=False, max_length=500
         )
 
     def service_data(self) -> dict:
