@@ -68,9 +68,7 @@ def test_with_a_patient_on_file_the_new_patient_fields_are_hidden_and_out_of_the
     screenshot(tab, "edges-new-referral-new-patient")
 
 
-def test_a_progress_update_has_no_response_chosen_until_the_oncologist_chooses_one(
-    tab, screenshot
-):
+def test_a_progress_update_has_no_response_chosen_until_the_oncologist_chooses_one(tab, screenshot):
     referral = referral_in_state(Status.RETURNED)
     log_in(tab, referral.referring_oncologist.email)
     tab.goto(f"/referrals/{referral.uuid}/updates/new/")
@@ -99,9 +97,7 @@ def test_a_progress_update_has_no_response_chosen_until_the_oncologist_chooses_o
     assert referral.progress_updates.get().response == "stable"
 
 
-def test_a_bad_trial_number_is_flagged_on_the_first_submit_with_the_other_problems(
-    tab, screenshot
-):
+def test_a_bad_trial_number_is_flagged_on_the_first_submit_with_the_other_problems(tab, screenshot):
     referral = referral_in_state(Status.UNDER_REVIEW)
     log_in(tab, referral.specialist.email)
     tab.goto(f"/referrals/{referral.uuid}/recommendation/")
@@ -134,9 +130,7 @@ def _answer_next_dialog(tab, *, accept: bool, asked: list):
     tab.once("dialog", answer)
 
 
-def test_signing_a_review_asks_first_and_nothing_is_signed_when_the_answer_is_no(
-    tab, screenshot
-):
+def test_signing_a_review_asks_first_and_nothing_is_signed_when_the_answer_is_no(tab, screenshot):
     referral = referral_in_state(Status.UNDER_REVIEW)
     pathologist = member(referral.receiving_center, Role.PATHOLOGIST)
     review = PathologyReviewFactory(referral=referral, pathologist=pathologist)

@@ -4,9 +4,9 @@ import re
 
 from django import forms
 
+from referrals.errors import InvalidData
 from referrals.models import PathologyReview, ProgressUpdate, Recommendation, Referral
 from referrals.models.clinical import UPDATE_INTERVAL_MAX_DAYS, UPDATE_INTERVAL_MIN_DAYS
-from referrals.errors import InvalidData
 from referrals.services.clinical import PATHOLOGY_REQUIRED_TO_SIGN, validated_trials
 
 TRIAL_SEPARATORS = re.compile(r"[\s,;]+")
