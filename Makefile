@@ -13,6 +13,10 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 LOCAL_ENV := env -u DATABASE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=config.settings.local
 TEST_ENV := env DJANGO_SETTINGS_MODULE=config.settings.test
 POSTGRES_URL := postgres://postgres@127.0.0.1:5432/second_opinion
+# `make run PORT=8123`: the port it serves on; links it prints and e-mails follow it (SITE_URL).
+PORT ?= 8000
+SITE_URL ?= http://127.0.0.1:$(PORT)
+RUN_ENV := $(LOCAL_ENV) SITE_URL=$(SITE_URL)
 PYTEST_ARGS ?=
 
 .PHONY: help venv run services chromium lint format test
@@ -34,11 +38,11 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
-run: venv ## Serve http://127.0.0.1:8000/ on SQLite with demo data (prints the demo logins)
-	$(LOCAL_ENV) $(BIN)/python manage.py migrate --noinput
-	$(LOCAL_ENV) $(BIN)/python manage.py collectstatic --noinput
-	$(LOCAL_ENV) $(BIN)/python manage.py seed_demo
-	$(LOCAL_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+run: venv ## Serve http://127.0.0.1:8000/ (PORT=8123 for another) on SQLite with demo data
+	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
+	$(RUN_ENV) $(BIN)/python manage.py collectstatic --noinput
+	$(RUN_ENV) $(BIN)/python manage.py seed_demo
+	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 services: ## Make sure PostgreSQL and Redis answer on 127.0.0.1, starting them if needed
 	@if pg_isready -q -h 127.0.0.1 -p 5432; then echo "PostgreSQL: up"; else \

@@ -3,7 +3,10 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from core.views import FaviconView
+
 urlpatterns = [
+    path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path(settings.ADMIN_URL, admin.site.urls),
     # OpenAPI 3 schema and its browsable docs (assets served from drf-spectacular-sidecar).
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

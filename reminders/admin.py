@@ -5,7 +5,7 @@ operators: what waits, what a sender holds, what failed; retry by hand."""
 from django.contrib import admin, messages
 from django.utils import timezone
 
-from accounts.memberships import organizations_where
+from accounts.memberships import memberships_of
 from accounts.models import Membership, Organization
 from referrals.admin.audited import AuditedAdmin
 from referrals.admin.details import VisibleThroughReferralAdmin
@@ -14,7 +14,14 @@ from reminders.models import Holiday, OutgoingEmail, Reminder, SLAPolicy
 
 
 def coordinated_centers(user) -> set[int]:
-    return organizations_where(user, Membership.Role.COORDINATOR)
+    """The cancer centers the user coordinates: the only policies they may set (a practice
+    has no SLA policy of its own; its referrals follow their receiving center's)."""
+    return {
+        membership.organization_id
+        for membership in memberships_of(user)
+        if membership.role == Membership.Role.COORDINATOR
+        and membership.organization.kind == Organization.Kind.CANCER_CENTER
+    }
 
 
 @admin.register(SLAPolicy)
@@ -49,6 +56,13 @@ class SLAPolicyAdmin(AuditedAdmin):
             center_id__in=coordinated_centers(request.user)
         )
 
+    def has_add_permission(self, request):
+        # Offered only to those who have a center whose policy they could save.
+        allowed = super().has_add_permission(request)
+        if request.user.is_superuser or not allowed:
+            return allowed
+        return bool(coordinated_centers(request.user))
+
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
         if obj is None or request.user.is_superuser or not allowed:
@@ -58,7 +72,7 @@ class SLAPolicyAdmin(AuditedAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "center" and not request.user.is_superuser:
             kwargs["queryset"] = Organization.objects.filter(
-                pk__in=coordinated_centers(request.user), kind=Organization.Kind.CANCER_CENTER
+                pk__in=coordinated_centers(request.user)
             )
             kwargs["required"] = True
         return super().formfield_for_foreignkey(db_field, request, **kwargs)

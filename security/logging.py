@@ -52,3 +52,15 @@ class RedactPHIFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
         return True
+
+
+class ClientErrorInOneLine(logging.Filter):
+    """A logger filter: a refused request (400, 403, 404: intended answers, not faults) is
+    logged as its one line ("Forbidden (Permission denied): /admin/..."), without the
+    traceback of the exception that produced it. Server errors keep theirs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if 400 <= getattr(record, "status_code", 0) < 500:
+            record.exc_info = None
+            record.exc_text = None
+        return True

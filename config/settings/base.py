@@ -176,6 +176,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # The one date format of every page: {{ value|short_date }} (core/templatetags).
+            "builtins": ["core.templatetags.dates"],
         },
     },
 ]
@@ -229,11 +231,16 @@ LOGGING = {
     "root": {"level": env("LOG_LEVEL", default="INFO"), "handlers": ["console"]},
 }
 # No patient data in log lines: e-mail addresses and dates are masked on the way out.
-LOGGING["filters"] = {"redact_phi": {"()": "security.logging.RedactPHIFilter"}}
+LOGGING["filters"] = {
+    "redact_phi": {"()": "security.logging.RedactPHIFilter"},
+    "client_error_in_one_line": {"()": "security.logging.ClientErrorInOneLine"},
+}
 LOGGING["handlers"]["console"]["filters"] = ["redact_phi"]
 # The development server's request lines (full URLs, search terms in them) go through it too.
 LOGGING["loggers"] = {
     "django.server": {"level": "INFO", "handlers": ["console"], "propagate": False},
+    # An intended 400/403/404 is one line without a traceback (a 500 keeps its traceback).
+    "django.request": {"filters": ["client_error_in_one_line"]},
 }
 
 # CELERY

@@ -17,4 +17,4 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
 # Tasks run in-process here: their one-line success logs would drown the server's output.
-LOGGING["loggers"] = {"celery.app.trace": {"level": "WARNING"}}  # noqa: F405
+LOGGING["loggers"] = {**LOGGING["loggers"], "celery.app.trace": {"level": "WARNING"}}  # noqa: F405

@@ -54,10 +54,18 @@ LOGGING = {
             "filters": ["redact_phi"],
         },
     },
-    "filters": {"redact_phi": {"()": "security.logging.RedactPHIFilter"}},
+    "filters": {
+        "redact_phi": {"()": "security.logging.RedactPHIFilter"},
+        "client_error_in_one_line": {"()": "security.logging.ClientErrorInOneLine"},
+    },
     "root": {"level": env("LOG_LEVEL", default="INFO"), "handlers": ["console"]},
     "loggers": {
-        "django.request": {"level": "ERROR", "handlers": ["console"], "propagate": False},
+        "django.request": {
+            "level": "ERROR",
+            "handlers": ["console"],
+            "propagate": False,
+            "filters": ["client_error_in_one_line"],
+        },
         "django.server": {"level": "INFO", "handlers": ["console"], "propagate": False},
         "django.security.DisallowedHost": {
             "level": "ERROR",

@@ -22,9 +22,9 @@ from referrals.models import (
     ProgressUpdate,
     Recommendation,
     RecordItem,
-    Referral,
     ReferralEvent,
 )
+from referrals.portal.timeline import event_details
 from referrals.rules.visibility import recommendations_seen_by
 from referrals.services.clinical import (
     CONSULTATION_FIELDS,
@@ -33,13 +33,6 @@ from referrals.services.clinical import (
 )
 from referrals.services.records import record_item_change
 
-# Timeline events carry referral states or, for record items, record statuses (and, for the
-# consult's attendance, its values).
-STATE_LABELS = {
-    **dict(Consultation.Attendance.choices),
-    **dict(RecordItem.Status.choices),
-    **dict(Referral.Status.choices),
-}
 REASON_LABELS = {
     **dict(Referral.DeclineReasonCode.choices),
     **dict(Referral.CancelReasonCode.choices),
@@ -339,13 +332,10 @@ class ReferralEventInline(ReadOnlyInline, admin.TabularInline):
     def recorded(self, event):
         return _moment(event.recorded_at)
 
-    @admin.display(description="State")
+    @admin.display(description="Change")
     def change(self, event):
-        if event.from_status and event.to_status and event.from_status != event.to_status:
-            return f"{STATE_LABELS.get(event.from_status, event.from_status)} → " + (
-                STATE_LABELS.get(event.to_status, event.to_status)
-            )
-        return ""
+        # A record's status change names the record: a checklist's rows change one by one.
+        return event_details(event)
 
     @admin.display(description="Note")
     def note_and_reason(self, event):

@@ -56,13 +56,15 @@ def workflow_action_urls(referral, options: list[workflow.ActionOption]) -> list
             "waiting_for": option.waiting_for,
             "needs_form": bool(option.action.needs),
             "destructive": option.action.destructive,
+            # Asked on a page of its own first (as destructive ones are), never in one click.
+            "confirm": option.action.confirm,
             "url": reverse("admin:referrals_referral_workflow", args=(referral.uuid, option.name)),
         }
         for option in options
     ]
 
 
-def _form_page(model_admin, request, referral, *, label: str, form, perform):
+def _form_page(model_admin, request, referral, *, label: str, form, perform, question=""):
     """Show `form`; on a valid POST run `perform(form)` (one service call) and go back.
 
     `perform` returns the success message. The service's refusals: missing or invalid data
@@ -88,6 +90,7 @@ def _form_page(model_admin, request, referral, *, label: str, form, perform):
         "title": f"{label} {referral.reference}",
         "referral": referral,
         "label": label,
+        "question": question,
         "form": form,
         "change_url": change_url,
     }
@@ -123,16 +126,23 @@ def workflow_action_view(model_admin, request, uuid, action):
         moved = referral_transition(
             referral=referral, actor=request.user, action=spec.name, data=form.transition_data()
         )
-        state = moved.get_status_display().lower()
-        done = f"{moved.reference}: {spec.label.lower()} done. Now {state}"
+        done = f"{moved.reference}: {spec.done}"
         if moved.awaiting_information:
-            done += ", awaiting information from the referring side"
+            done += " The referral is awaiting information from the referring side."
         if moved.specialist_id and "specialist" in spec.needs:
-            done += f", assigned to {moved.specialist.display_name}"
-        return f"{done}."
+            done += f" Assigned to {moved.specialist.display_name}."
+        return done
 
     form = WorkflowActionForm(_posted(request), action=spec, referral=referral)
-    return _form_page(model_admin, request, referral, label=spec.label, form=form, perform=perform)
+    return _form_page(
+        model_admin,
+        request,
+        referral,
+        label=spec.label,
+        form=form,
+        perform=perform,
+        question=spec.confirm,
+    )
 
 
 class PathologyReviewRequestForm(forms.Form):

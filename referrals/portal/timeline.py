@@ -41,14 +41,20 @@ def _status_change(event: ReferralEvent) -> str:
     return f"{before} → {after}"
 
 
-def _details(event: ReferralEvent) -> str:
+def _record_name(data: dict) -> str:
+    """Which record an event is about: its kind, and its description when it has one."""
+    name = RecordItem.Kind(data["kind"]).label if data.get("kind") else "Record"
+    return f"{name} ({data['description']})" if data.get("description") else name
+
+
+def event_details(event: ReferralEvent) -> str:
+    """What the event changed, in a few words (the portal's and the admin's timelines)."""
     data = event.data or {}
     if event.kind == Kind.RECORD_STATUS:
-        kind = RecordItem.Kind(data["kind"]).label if data.get("kind") else "Record"
-        return f"{kind}: {_status_change(event)}"
+        return f"{_record_name(data)}: {_status_change(event)}"
     if event.kind == Kind.RECORD_ADDED and data.get("kind"):
         required = "required" if data.get("required") else "if available"
-        return f"{RecordItem.Kind(data['kind']).label} ({required})"
+        return f"{_record_name(data)}, {required}"
     if event.kind == Kind.PATHOLOGY_SIGNED and data.get("discrepancy"):
         label = PathologyReview.Discrepancy(data["discrepancy"]).label
         return f"Discrepancy: {label}"
@@ -98,7 +104,7 @@ def timeline(events) -> list[TimelineEntry]:
                 recorded_at=event.recorded_at if late else None,
                 actor=event.actor.display_name if event.actor else "Second Opinion Tracker",
                 title=event.get_kind_display(),
-                details=_details(event),
+                details=event_details(event),
                 note=event.note,
             )
         )

@@ -212,6 +212,10 @@ class Action:
     data_guard: DataGuard = no_data_needed
     # A button label that warns the user the action cannot be undone.
     destructive: bool = False
+    # What the user is told once it is done, in plain words (the name stays the API's).
+    done: str = ""
+    # A question asked before a one-click action that cannot be taken back.
+    confirm: str = ""
 
 
 ACTIONS: dict[str, Action] = {
@@ -225,6 +229,7 @@ ACTIONS: dict[str, Action] = {
             frozenset({rel.REFERRING_ONCOLOGIST, rel.REFERRING_COORDINATOR}),
             "submitted_at",
             guard=ready_to_submit,
+            done="Submitted: the cancer center has the referral now.",
         ),
         Action(
             "accept",
@@ -234,6 +239,7 @@ ACTIONS: dict[str, Action] = {
             frozenset({rel.CENTER_COORDINATOR}),
             "accepted_at",
             needs=("specialist",),
+            done="Accepted: the records are requested from the referring side.",
         ),
         Action(
             "decline",
@@ -245,15 +251,17 @@ ACTIONS: dict[str, Action] = {
             needs=("reason_code", "reason"),
             data_guard=decline_reason_given,
             destructive=True,
+            done="Declined: the referring side is told why.",
         ),
         Action(
             "start_review",
-            "Start review",
+            "Start the expert review",
             frozenset({Status.ACCEPTED}),
             Status.UNDER_REVIEW,
             frozenset({rel.CENTER_COORDINATOR}),
             "review_started_at",
             guard=records_complete_and_answered,
+            done="The expert review has started.",
         ),
         Action(
             "issue_recommendation",
@@ -263,23 +271,28 @@ ACTIONS: dict[str, Action] = {
             frozenset({rel.ASSIGNED_SPECIALIST}),
             "recommendation_issued_at",
             guard=ready_to_issue_and_answered,
+            done="Recommendation issued: the referring oncologist can read it now.",
+            confirm="Issue the recommendation? The referring oncologist will read it, "
+            "and it cannot be taken back (a correction is an amendment).",
         ),
         Action(
             "acknowledge_return",
-            "Acknowledge return",
+            "Confirm you received the opinion",
             frozenset({Status.RECOMMENDATION_ISSUED}),
             Status.RETURNED,
             frozenset({rel.REFERRING_ONCOLOGIST, rel.REFERRING_COORDINATOR}),
             "returned_at",
+            done="Thank you: you confirmed that you received the opinion.",
         ),
         Action(
             "start_monitoring",
-            "Start monitoring",
+            "Start follow-up",
             frozenset({Status.RETURNED}),
             Status.MONITORING,
             frozenset({rel.ASSIGNED_SPECIALIST, rel.CENTER_COORDINATOR}),
             "monitoring_started_at",
             guard=specialist_follows,
+            done="Follow-up started: the referring side will send progress updates.",
         ),
         Action(
             "close",
@@ -288,6 +301,7 @@ ACTIONS: dict[str, Action] = {
             Status.CLOSED,
             frozenset({rel.REFERRING_COORDINATOR, rel.CENTER_COORDINATOR}),
             "closed_at",
+            done="The referral is closed.",
         ),
         Action(
             "cancel",
@@ -301,6 +315,7 @@ ACTIONS: dict[str, Action] = {
             needs=("reason_code", "reason"),
             data_guard=cancel_reason_given,
             destructive=True,
+            done="The referral is cancelled.",
         ),
         Action(
             "forward",
@@ -312,6 +327,8 @@ ACTIONS: dict[str, Action] = {
             needs=("receiving_center", "reason"),
             data_guard=forward_destination_given,
             destructive=True,
+            done="The referral is forwarded: the other center has it now, and this one keeps "
+            "a read-only copy.",
         ),
         # The state stays; the referral is awaiting information until the answer
         # (referrals.services.information: the request, the flag and the paused clock). One
@@ -325,6 +342,8 @@ ACTIONS: dict[str, Action] = {
             "",
             applies=is_not_awaiting_information,
             needs=("reason", "note"),
+            done="Your question is sent to the referring side; the step's clock is paused "
+            "until they answer.",
         ),
         Action(
             "provide_information",
@@ -335,6 +354,7 @@ ACTIONS: dict[str, Action] = {
             "",
             applies=is_awaiting_information,
             needs=("note",),
+            done="Thank you: your answer is sent to the cancer center.",
         ),
     ]
 }

@@ -158,7 +158,8 @@ def pathology_review_update(
 # Recommendation
 
 
-def _validate_trials(trials) -> list[str]:
+def validated_trials(trials) -> list[str]:
+    """The NCT identifiers, upper-cased and without repeats. Raises InvalidData."""
     if not isinstance(trials, list):
         raise InvalidData.for_fields({"clinical_trials": "Give a list of NCT identifiers."})
     if len(trials) > limit("clinical_trials"):
@@ -199,7 +200,7 @@ def recommendation_save(
         draft = _new_version(referral, actor, in_force)
     data = dict(data)
     if "clinical_trials" in data:
-        data["clinical_trials"] = _validate_trials(data["clinical_trials"])
+        data["clinical_trials"] = validated_trials(data["clinical_trials"])
     before = apply(draft, data, RECOMMENDATION_FIELDS)
     if not draft.specialist_follows:
         draft.update_interval_days = None

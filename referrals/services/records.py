@@ -62,7 +62,12 @@ def record_item_add(*, actor: User, referral: Referral, data: dict) -> RecordIte
         referral=referral,
         actor=actor,
         kind="record_added",
-        data={"record": str(item.uuid), "kind": item.kind, "required": item.required},
+        data={
+            "record": str(item.uuid),
+            "kind": item.kind,
+            "description": item.description,
+            "required": item.required,
+        },
     )
     audit_record(actor=actor, action="create", obj=item)
     return item
@@ -111,7 +116,7 @@ def record_item_change(*, actor: User, item: RecordItem, data: dict) -> RecordIt
             from_status=old_status,
             to_status=item.status,
             note=item.waived_reason if item.status == Status.WAIVED else "",
-            data={"record": str(item.uuid), "kind": item.kind},
+            data={"record": str(item.uuid), "kind": item.kind, "description": item.description},
             occurred_at=occurred_at,
         )
     audit_record(actor=actor, action="update", obj=item, changes=changes)

@@ -34,10 +34,12 @@
     }
   });
 
-  // Destructive buttons ask once more before acting.
-  document.querySelectorAll("button.button-danger").forEach(function (button) {
+  // Destructive buttons, and those that make something final (signing, issuing), ask once
+  // more before acting.
+  document.querySelectorAll("button.button-danger, button[data-confirm]").forEach(function (button) {
     button.addEventListener("click", function (event) {
-      if (!window.confirm("This cannot be undone. Continue?")) event.preventDefault();
+      var question = button.getAttribute("data-confirm") || "This cannot be undone. Continue?";
+      if (!window.confirm(question)) event.preventDefault();
     });
   });
 })();

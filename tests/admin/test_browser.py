@@ -53,7 +53,8 @@ def test_a_coordinator_accepts_a_late_referral_collects_records_and_starts_revie
     page.get_by_label("Sam Specialist, MD — 0 open referrals").check()
     page.get_by_role("button", name="Accept").click()
     expect(page.locator(".messagelist")).to_contain_text(
-        "Now accepted, assigned to Sam Specialist, MD"
+        "Accepted: the records are requested from the referring side. "
+        "Assigned to Sam Specialist, MD."
     )
     expect(page.locator("#referral-status")).to_have_text("Accepted")
     expect(page.locator("[data-action=start_review]")).to_be_visible()
@@ -69,7 +70,7 @@ def test_a_coordinator_accepts_a_late_referral_collects_records_and_starts_revie
 
     # Everything required is in: the review starts.
     page.locator("button[data-action=start_review]").click()
-    expect(page.locator(".messagelist")).to_contain_text("start review done. Now under review")
+    expect(page.locator(".messagelist")).to_contain_text("The expert review has started.")
     expect(page.locator("#referral-status")).to_have_text("Under review")
     expect(page.locator("#events-group")).to_contain_text("Accepted → Under review")
     screenshot(page, "admin-change-form-under-review")

@@ -68,7 +68,10 @@ def test_accept_needs_a_specialist_of_the_center(coordinator_client, setting):
         workflow_url(referral, "accept"), {"specialist": setting.specialist.pk}, follow=True
     )
     page = done.content.decode()
-    assert "accept done. Now accepted, assigned to Sam Specialist, MD" in page
+    assert (
+        "Accepted: the records are requested from the referring side. "
+        "Assigned to Sam Specialist, MD." in page
+    )
     referral.refresh_from_db()
     assert (referral.status, referral.specialist) == (Status.ACCEPTED, setting.specialist)
 

@@ -98,6 +98,7 @@ def test_the_patient_prepares_asks_and_reads_the_plain_language_summary(
     specialist.get_by_label("Concurs with the local plan").check()
     specialist.get_by_label("Summary", exact=True).fill("Agree with neoadjuvant chemotherapy.")
     specialist.get_by_role("button", name="Save and preview").click()
+    specialist.once("dialog", lambda dialog: dialog.accept())  # "This is final?"
     specialist.get_by_role("button", name="Sign the recommendation").click()
     expect(specialist.locator(".message")).to_contain_text("answers to the patient's questions")
     expect(specialist.locator(".message")).to_contain_text(
@@ -116,11 +117,13 @@ def test_the_patient_prepares_asks_and_reads_the_plain_language_summary(
         "The specialist agrees with your doctor: chemotherapy first, then surgery."
     )
     specialist.get_by_role("button", name="Save and preview").click()
+    specialist.once("dialog", lambda dialog: dialog.accept())  # "This is final?"
     specialist.get_by_role("button", name="Sign the recommendation").click()
     expect(specialist.locator(".message")).to_have_text("Recommendation version 1 signed.")
+    specialist.once("dialog", lambda dialog: dialog.accept())  # "This is final?"
     specialist.get_by_role("button", name="Issue recommendation").click()
     oncologist.goto(f"/referrals/{referral.uuid}/")
-    oncologist.get_by_role("button", name="Acknowledge return").click()
+    oncologist.get_by_role("button", name="Confirm you received the opinion").click()
     expect(oncologist.locator(".referral-head .status")).to_have_text("Returned")
 
     # The patient reads the summary and the answers.

@@ -153,6 +153,7 @@ def test_a_second_opinion_from_referral_to_follow_up(people, desk, screenshot):
     pathology_tab.get_by_label("Major (changes treatment or prognosis)").check()
     pathology_tab.get_by_label("Additional tests recommended").fill("MDM2 FISH to exclude DDLPS")
     screenshot(pathology_tab, "04-pathology-review-form")
+    pathology_tab.once("dialog", lambda dialog: dialog.accept())  # "This is final?"
     pathology_tab.get_by_role("button", name="Sign the review").click()
     expect(pathology_tab.locator(".message")).to_have_text("Pathology review signed.")
     expect(pathology_tab.locator(".review")).to_contain_text("Myxofibrosarcoma, high grade")
@@ -197,8 +198,10 @@ def test_a_second_opinion_from_referral_to_follow_up(people, desk, screenshot):
     trial_link = specialist_tab.get_by_role("link", name=TRIAL)
     expect(trial_link).to_have_attribute("href", f"https://clinicaltrials.gov/study/{TRIAL}")
     screenshot(specialist_tab, "07-recommendation-preview")
+    specialist_tab.once("dialog", lambda dialog: dialog.accept())  # "This is final?"
     specialist_tab.get_by_role("button", name="Sign the recommendation").click()
     expect(specialist_tab.locator(".message")).to_have_text("Recommendation version 1 signed.")
+    specialist_tab.once("dialog", lambda dialog: dialog.accept())  # "This is final?"
     specialist_tab.get_by_role("button", name="Issue recommendation").click()
     expect(specialist_tab.locator(".referral-head .status")).to_have_text("Recommendation issued")
 
@@ -210,11 +213,11 @@ def test_a_second_opinion_from_referral_to_follow_up(people, desk, screenshot):
         "href", f"https://clinicaltrials.gov/study/{TRIAL}"
     )
     screenshot(oncologist_tab, "08-oncologist-reads-recommendation")
-    oncologist_tab.get_by_role("button", name="Acknowledge return").click()
+    oncologist_tab.get_by_role("button", name="Confirm you received the opinion").click()
     expect(oncologist_tab.locator(".referral-head .status")).to_have_text("Returned")
     oncologist_tab.get_by_role("link", name="Post a progress update").click()
     oncologist_tab.get_by_label("Date of the update").fill(timezone.localdate().isoformat())
-    oncologist_tab.get_by_label("Response to treatment").select_option(label="Responding")
+    oncologist_tab.get_by_label("Responding").check()
     oncologist_tab.get_by_label("Current treatment").fill("Preoperative radiation, 50 Gy")
     oncologist_tab.get_by_label("Recommendation followed").select_option(label="Yes")
     oncologist_tab.get_by_label("Question for the specialist").fill("Surgery 4 or 6 weeks after?")

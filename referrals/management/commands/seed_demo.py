@@ -3,6 +3,7 @@
 import datetime
 import random
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
@@ -12,6 +13,7 @@ from accounts.models import IntakeRule, Membership, Organization, User
 from audit import context as audit_context
 from companion.demo import demo_patient_links
 from referrals.management import demo_situations as situations
+from referrals.management.demo_clock import DemoClock
 from referrals.models import Patient, RecordItem, Referral
 from referrals.services import clinical, records
 from referrals.services import referrals as referral_services
@@ -186,9 +188,14 @@ class Command(BaseCommand):
             for _ in range(max(1, round(count * how_many / total)))
         ]
         rng.shuffle(plan)
+        self.stdout.write(f"Loading {len(plan)} demo referrals…")
+        every = max(1, len(plan) // 10)
         for number, final_state in enumerate(plan, start=1):
             with transaction.atomic():
                 self._one_referral(rng, number, final_state, people)
+            if number % every == 0 or number == len(plan):
+                self.stdout.write(f"  {number}/{len(plan)} referrals")
+                self.stdout.flush()
         self.stdout.write(f"Loaded {len(plan)} demo referrals.")
 
     def _one_referral(self, rng, number, final_state, people) -> None:
@@ -255,22 +262,15 @@ class Command(BaseCommand):
             },
             record_items=checklist,
         )
-        start = timezone.now() - datetime.timedelta(
-            days=rng.randrange(20, 140), hours=rng.randrange(9)
-        )
-        Referral.objects.filter(pk=referral.pk).update(created_at=start)
-        clock = [start]
-
-        def at():
-            clock[0] = min(
-                clock[0] + datetime.timedelta(days=rng.uniform(0.5, 4)),
-                timezone.now() - datetime.timedelta(hours=2),
-            )
-            return {"occurred_at": clock[0], "backdate_reason": "Entered from the demo data set."}
+        # Dated relative to today: the queues look like a working day (demo_clock).
+        clock = DemoClock(rng, final_state)
+        Referral.objects.filter(pk=referral.pk).update(created_at=clock.start)
+        at = clock.next
 
         def act(action, actor, **data):
+            moment = clock.for_action(action)
             return referral_transition(
-                referral=referral, actor=actor, action=action, data={**at(), **data}
+                referral=referral, actor=actor, action=action, data={**moment, **data}
             )
 
         if final_state == Status.DRAFT:
@@ -373,7 +373,7 @@ class Command(BaseCommand):
         if consults:
             situations.hold_consult(
                 rng, referral=referral, specialist=specialist, number=number,
-                scheduled=clock[0], attended=True, missed=rng.random() < 0.15,
+                scheduled=clock.now, attended=True, missed=rng.random() < 0.15,
             )  # fmt: skip
             at()
         follows = final_state == Status.MONITORING or rng.random() < 0.3
@@ -414,7 +414,11 @@ class Command(BaseCommand):
         if final_state == Status.MONITORING or (follows and rng.random() < 0.5):
             act("start_monitoring", specialist)
             situations.progress_updates(
-                rng, referral=referral, oncologist=oncologist, specialist=specialist, day=clock[0]
+                rng,
+                referral=referral,
+                oncologist=oncologist,
+                specialist=specialist,
+                day=clock.next()["occurred_at"],
             )
         if final_state == Status.CLOSED:
             act("close", coordinator)
@@ -432,7 +436,8 @@ class Command(BaseCommand):
         ]
         for label, email in rows:
             self.stdout.write(f"  {label:<28} {email}")
-        self.stdout.write("Admin: http://127.0.0.1:8000/admin/   Portal: http://127.0.0.1:8000/\n")
+        site = settings.SITE_URL
+        self.stdout.write(f"Admin: {site}/admin/   Portal: {site}/\n")
 
 
 # What a center asks the referring practice for (reason code, question): no PHI.

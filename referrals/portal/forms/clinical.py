@@ -4,6 +4,7 @@ import re
 
 from django import forms
 
+from referrals.errors import InvalidData
 from referrals.models import (
     Consultation,
     PathologyReview,
@@ -12,7 +13,7 @@ from referrals.models import (
     Referral,
 )
 from referrals.models.clinical import UPDATE_INTERVAL_MAX_DAYS, UPDATE_INTERVAL_MIN_DAYS
-from referrals.services.clinical import PATHOLOGY_REQUIRED_TO_SIGN
+from referrals.services.clinical import PATHOLOGY_REQUIRED_TO_SIGN, validated_trials
 
 TRIAL_SEPARATORS = re.compile(r"[\s,;]+")
 
@@ -111,11 +112,18 @@ class RecommendationForm(forms.Form):
             initial["amendment_reason"] = ""
         return initial
 
+    def clean_clinical_trials(self) -> list[str]:
+        # Checked with the form's other fields, so a bad number is flagged on the first try.
+        raw = self.cleaned_data["clinical_trials"].strip()
+        trials = [part for part in TRIAL_SEPARATORS.split(raw) if part]
+        try:
+            validated_trials(trials)
+        except InvalidData as error:
+            raise forms.ValidationError(error.fields["clinical_trials"]) from None
+        return trials
+
     def service_data(self) -> dict:
-        data = dict(self.cleaned_data)
-        raw = data["clinical_trials"].strip()
-        data["clinical_trials"] = [part for part in TRIAL_SEPARATORS.split(raw) if part]
-        return data
+        return dict(self.cleaned_data)
 
 
 class ConsultationForm(forms.Form):
@@ -152,8 +160,12 @@ class ProgressUpdateForm(forms.Form):
     update_date = forms.DateField(
         label="Date of the update", widget=forms.DateInput(attrs={"type": "date"})
     )
+    # Nothing preselected (DESIGN §1): a response nobody chose would be a clinical claim.
     response = forms.ChoiceField(
-        label="Response to treatment", choices=ProgressUpdate.Response.choices
+        label="Response to treatment",
+        choices=ProgressUpdate.Response.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how the patient responds to treatment."},
     )
     current_treatment = forms.CharField(
         label="Current treatment", required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -171,7 +183,7 @@ class ProgressUpdateForm(forms.Form):
     )
     note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     question = forms.CharField(
-        label="Question for the specialist (optional)",
+        label="Question for the specialist",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )

@@ -296,7 +296,7 @@ class TransitionForm(forms.Form):
             )
         if "note" not in self.fields:
             self.fields["note"] = forms.CharField(
-                label="Note for the timeline (optional)", required=False, max_length=500
+                label="Note for the timeline", required=False, max_length=500
             )
 
     def service_data(self) -> dict:

@@ -96,7 +96,7 @@ def referral_action(request, uuid, action):
     if spec not in available and request.method == "GET":
         # Not offered on the referral page now: say so there. A POST goes to the service,
         # which answers exactly why (not permitted, or not from this state).
-        raise Conflict(f"You cannot {spec.label.lower()} this referral now.")
+        raise Conflict(f"“{spec.label}” is not possible on this referral now.")
     files = request.FILES if request.method == "POST" else None
     form = TransitionForm(posted(request), files, action=spec, referral=referral)
     if request.method == "POST" and form.is_valid():
@@ -123,7 +123,7 @@ def referral_action(request, uuid, action):
                 return redirect("portal:referral-detail", uuid=uuid)
             add_errors_to_form(form, error)
         else:
-            messages.success(request, f"{referral.reference}: {spec.label} done.")
+            messages.success(request, f"{referral.reference}: {spec.done}")
             return redirect("portal:referral-detail", uuid=uuid)
     context = {"referral": referral, "action": spec, "form": form}
     return render_form(request, "portal/referral_action.html", context)
