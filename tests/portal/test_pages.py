@@ -198,7 +198,8 @@ def test_a_work_list_costs_the_same_queries_for_many_rows(client, role):
     for _ in range(2):
         _add_work(role, user, center, practice)
     client.force_login(user)
-    with assert_queries(at_most=9) as few:
+    # A pathologist's reviews read their referrals' steps in one more query.
+    with assert_queries(at_most=10 if role == "pathologist" else 9) as few:
         client.get("/")
     for _ in range(8):
         _add_work(role, user, center, practice)
