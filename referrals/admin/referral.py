@@ -7,7 +7,6 @@ from django.contrib.admin.views.main import ORDER_VAR
 from django.db.models import F, Q
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
 
 from accounts.memberships import organizations_where
 from accounts.models import Membership, Organization, User
@@ -36,6 +35,7 @@ from referrals.admin.paging import (
 )
 from referrals.admin.queries import referrals_for_workspace
 from referrals.admin.referral_add import ReferralAddMixin
+from referrals.admin.work_columns import StepFilter, WhoseTurnFilter, WorkColumns
 from referrals.admin.workflow_views import (
     pathology_review_request_view,
     workflow_action_urls,
@@ -45,7 +45,13 @@ from referrals.errors import DomainError
 from referrals.models import Referral
 from referrals.rules import workflow
 from referrals.rules.steps import LATE_STATES
-from referrals.selectors import destination_centers, referrals_overdue
+from referrals.selectors import (
+    destination_centers,
+    late_elsewhere,
+    overdue_ours,
+    referrals_overdue,
+    with_work_status,
+)
 from referrals.services.referrals import referral_update
 
 
@@ -56,14 +62,19 @@ class DueFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return [
             ("overdue", "Overdue"),
+            ("late_elsewhere", "Late elsewhere"),
             ("this_week", "Due within 7 days"),
             ("on_time", "Not overdue"),
         ]
 
     def queryset(self, request, queryset):
+        # "Overdue": late steps that the user or their organization must do; others' late
+        # steps are "late elsewhere" (the rulebook's steps table says whose turn it is).
         today = timezone.localdate()
         if self.value() == "overdue":
-            return referrals_overdue(queryset, today)
+            return overdue_ours(queryset, today)
+        if self.value() == "late_elsewhere":
+            return late_elsewhere(queryset, today)
         if self.value() == "this_week":
             return queryset.filter(
                 status__in=LATE_STATES,
@@ -176,7 +187,7 @@ SHOWN_FIELDS = [
 
 
 @admin.register(Referral)
-class ReferralAdmin(ReferralAddMixin, ServiceBackedAdmin):
+class ReferralAdmin(WorkColumns, ReferralAddMixin, ServiceBackedAdmin):
     audit_listing = True
     list_display = [
         "reference",
@@ -185,12 +196,16 @@ class ReferralAdmin(ReferralAddMixin, ServiceBackedAdmin):
         "receiving_center",
         "specialist",
         "status_display",
-        "next_due",
+        "waiting_on",
+        "due_display",
+        "urgency_display",
         "overdue_display",
     ]
     list_display_links = ["reference"]
     list_filter = [
         DueFilter,
+        WhoseTurnFilter,
+        StepFilter,
         "status",
         ("receiving_center", DirectoryFilter),
         "cancer_site",
@@ -227,7 +242,8 @@ class ReferralAdmin(ReferralAddMixin, ServiceBackedAdmin):
     # Visibility: every query starts from the visibility layer (DESIGN §3).
 
     def get_queryset(self, request):
-        return referrals_for_workspace(user=request.user)
+        # Each row's step and whose turn it is, for this user (columns and filters).
+        return with_work_status(referrals_for_workspace(user=request.user), user=request.user)
 
     def get_search_results(self, request, queryset, search_term):
         return referral_search(queryset, search_term), False
@@ -261,12 +277,6 @@ class ReferralAdmin(ReferralAddMixin, ServiceBackedAdmin):
     @admin.display(description="Status", ordering="status")
     def status_display(self, referral):
         return status_badge(referral)
-
-    @admin.display(description="Overdue", ordering="overdue_now")
-    def overdue_display(self, referral):
-        if not referral.overdue_now:
-            return ""
-        return format_html('<span class="overdue-flag">{}</span>', "Overdue")
 
     # Change page
 
