@@ -102,3 +102,33 @@ def test_bad_filter_values_are_said_on_the_page_not_a_500(client):
     text = page.content.decode()
     assert "Some filters could not be used" in text
     assert "Select a valid choice" in text
+
+
+@pytest.mark.parametrize("role", [Role.REFERRING_ONCOLOGIST, Role.SPECIALIST])
+def test_a_persons_list_page_is_read_in_due_order_from_an_index(rf, role):
+    """However many referrals a person has, a page is the first rows of an index scan in the
+    list's order, not a sort of all of them (the planner is told to avoid sorts and scans)."""
+    from django.db import connection
+
+    from referrals.portal.filters import WorkListFilter, default_order
+    from referrals.selectors import work_list
+
+    center, practice = CancerCenterFactory(), CommunityPracticeFactory()
+    user = member(practice if role == Role.REFERRING_ONCOLOGIST else center, role)
+    _work(role, user, center, practice, 6)
+    request = rf.get(LIST)
+    request.user = user
+    rows = work_list(user=user).order_by(*default_order())
+    page = WorkListFilter({}, queryset=rows, request=request).qs[:25]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+    plan = page.explain()
+    index = (
+        "referral_oncologist_due"
+        if role == Role.REFERRING_ONCOLOGIST
+        else "referral_specialist_due"
+    )
+    assert index in plan, plan
+    assert "Sort" not in plan.split(index)[0], plan
