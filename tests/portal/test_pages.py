@@ -259,7 +259,7 @@ def test_the_specialist_sees_which_referral_is_overdue(client):
     client.force_login(specialist)
     page = client.get("/").content.decode()
     rows = {
-        ref: re.search(rf"<tr[^>]*>\s*<td><a[^>]*>{ref}</a>.*?</tr>", page, re.S).group(0)
+        ref: re.search(rf"<tr[^>]*>\s*<td[^>]*><a[^>]*>{ref}</a>.*?</tr>", page, re.S).group(0)
         for ref in (late.reference, on_time.reference)
     }
     assert "Overdue" in rows[late.reference] and 'class="overdue"' in rows[late.reference]
