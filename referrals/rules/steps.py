@@ -182,8 +182,8 @@ def _records_outstanding() -> Exists:
 
 
 def step_condition(step: Step) -> Q:
-    """The condition on referrals of `step_waited_on` matching this row (without the rows
-    before it: `waiting_step_expression` keeps the table's order)."""
+    """The referral is in this row's state and meets its conditions, as a query condition.
+    Alone it ignores the rows before it; the expressions below keep the table's order."""
     condition = Q(status=step.state)
     if step.records_outstanding is not None:
         outstanding = _records_outstanding()
@@ -230,14 +230,14 @@ def whose_turn_expression(user) -> Case:
 
 
 def _own_side(user, step: Step) -> Q | None:
-    """The step is the user's or their organization's to do (None: always, a superuser)."""
+    """The step is the user's or their organization's to do: the organization of the turn
+    relation's side is one of the user's (None: always, for a superuser). Holding the turn
+    relation implies it."""
     if user.is_superuser:
         return None
     organizations = {membership.organization_id for membership in rel.memberships_of(user)}
     field = rel.organization_field(rel.RELATIONS[step.turn])
-    own = Q(**{f"{field}__in": organizations})
-    holds = rel.holds_condition(user, step.turn)
-    return own if holds is None else own | holds
+    return Q(**{f"{field}__in": organizations})
 
 
 def ours_expression(user) -> Case:
