@@ -15,7 +15,7 @@ from referrals.models import (
     Referral,
 )
 from referrals.rules.states import OPEN_STATES
-from referrals.rules.steps import LATE_STATES
+from referrals.rules.steps import LATE_STATES, work_annotations
 from referrals.rules.visibility import referral_visibility_filter
 
 Role = Membership.Role
@@ -37,6 +37,17 @@ def referral_list(*, user: User) -> QuerySet[Referral]:
         "referring_oncologist",
         "specialist",
     )
+
+
+def with_work_status(queryset: QuerySet[Referral], *, user: User) -> QuerySet[Referral]:
+    """Each row annotated with the step it waits on and whose turn it is, for this viewer
+    (the rulebook's steps table in SQL: `waiting_step`, `step_rank`, `whose_turn`, `ours`)."""
+    return queryset.annotate(**work_annotations(user))
+
+
+def work_list(*, user: User) -> QuerySet[Referral]:
+    """A work list's rows: visible referrals, their parties, their step and whose turn."""
+    return with_work_status(referral_list(user=user), user=user)
 
 
 def referral_detail(*, user: User, uuid) -> Referral:
@@ -92,6 +103,16 @@ def is_overdue(referral: Referral, today=None) -> bool:
 
 def referrals_overdue(queryset: QuerySet[Referral], today=None) -> QuerySet[Referral]:
     return queryset.filter(overdue_condition(today))
+
+
+def overdue_ours(queryset: QuerySet[Referral], today=None) -> QuerySet[Referral]:
+    """Overdue steps that the viewer or their organization must do (`with_work_status` rows)."""
+    return queryset.filter(overdue_condition(today), ours=True)
+
+
+def late_elsewhere(queryset: QuerySet[Referral], today=None) -> QuerySet[Referral]:
+    """Overdue steps that others must do: shown apart, never flagged as the viewer's."""
+    return queryset.filter(overdue_condition(today), ours=False)
 
 
 def patients_visible_to(*, user: User) -> QuerySet[Patient]:

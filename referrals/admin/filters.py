@@ -10,7 +10,12 @@ from accounts.memberships import organizations_where
 from accounts.models import Membership, Organization, User
 from referrals.models import Referral
 from referrals.rules.steps import LATE_STATES
-from referrals.selectors import destination_centers, referrals_overdue
+from referrals.selectors import (
+    destination_centers,
+    late_elsewhere,
+    overdue_ours,
+    referrals_overdue,
+)
 
 
 class DueFilter(admin.SimpleListFilter):
@@ -20,14 +25,19 @@ class DueFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return [
             ("overdue", "Overdue"),
+            ("late_elsewhere", "Late elsewhere"),
             ("this_week", "Due within 7 days"),
             ("on_time", "Not overdue"),
         ]
 
     def queryset(self, request, queryset):
+        # "Overdue": late steps that the user or their organization must do; others' late
+        # steps are "late elsewhere" (the rulebook's steps table says whose turn it is).
         today = timezone.localdate()
         if self.value() == "overdue":
-            return referrals_overdue(queryset, today)
+            return overdue_ours(queryset, today)
+        if self.value() == "late_elsewhere":
+            return late_elsewhere(queryset, today)
         if self.value() == "this_week":
             return queryset.filter(
                 status__in=LATE_STATES,

@@ -22,6 +22,7 @@ from referrals.models import (
     ProgressUpdate,
     Recommendation,
     RecordItem,
+    Referral,
     ReferralEvent,
 )
 from referrals.portal.timeline import event_details

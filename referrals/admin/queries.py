@@ -10,10 +10,12 @@ from accounts.models import User
 from referrals.models import Referral
 from referrals.rules.states import OPEN_STATES
 from referrals.selectors import (
+    late_elsewhere,
     overdue_condition,
+    overdue_ours,
     referral_list,
-    referrals_overdue,
     referrals_visible_to,
+    with_work_status,
 )
 
 HOME_LIST_LENGTH = 10
@@ -47,7 +49,8 @@ def capped_count(queryset: QuerySet) -> int:
 
 
 def work_queue(*, user: User, today: datetime.date | None = None) -> dict:
-    """The home page: open referrals by state with counts, late now, due this week.
+    """The home page: open referrals by state with counts, late now (the user's or their
+    organization's steps), late elsewhere (others' steps, shown apart), due this week.
 
     Every figure is capped at COUNT_CAP and every list is read in due-date order from the
     partial index of open referrals (`referral_open_due`): the page costs what it shows.
@@ -60,15 +63,20 @@ def work_queue(*, user: User, today: datetime.date | None = None) -> dict:
         for status in OPEN_STATES
     ]
     counts = Counter(status for (status,) in per_state[0].union(*per_state[1:], all=True))
-    open_visible = visible.filter(status__in=OPEN_STATES).select_related(
-        "patient", "receiving_center", "specialist"
+    open_visible = with_work_status(
+        visible.filter(status__in=OPEN_STATES).select_related(
+            "patient", "receiving_center", "specialist"
+        ),
+        user=user,
     )
-    late = referrals_overdue(open_visible, today).order_by("next_due", "reference")
+    late = overdue_ours(open_visible, today).order_by("next_due", "reference")
+    others_late = late_elsewhere(open_visible, today).order_by("next_due", "reference")
     week_end = today + datetime.timedelta(days=7)
     due_this_week = open_visible.filter(
         Q(next_due__gte=today) & Q(next_due__lte=week_end)
     ).order_by("next_due", "reference")
     late_count, due_this_week_count = capped_count(late), capped_count(due_this_week)
+    others_late_count = capped_count(others_late)
     return {
         "by_status": [
             {
@@ -83,6 +91,9 @@ def work_queue(*, user: User, today: datetime.date | None = None) -> dict:
         "late_count": min(late_count, COUNT_CAP),
         "late_more": late_count > COUNT_CAP,
         "late": list(late[:HOME_LIST_LENGTH]),
+        "late_elsewhere_count": min(others_late_count, COUNT_CAP),
+        "late_elsewhere_more": others_late_count > COUNT_CAP,
+        "late_elsewhere": list(others_late[:HOME_LIST_LENGTH]),
         "due_this_week_count": min(due_this_week_count, COUNT_CAP),
         "due_this_week_more": due_this_week_count > COUNT_CAP,
         "due_this_week": list(due_this_week[:HOME_LIST_LENGTH]),

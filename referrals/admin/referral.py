@@ -4,7 +4,6 @@ from django.contrib import admin
 from django.contrib.admin.views.main import ORDER_VAR
 from django.db.models import F
 from django.urls import path, reverse
-from django.utils.html import format_html
 
 from audit.services import audit_record
 from companion import admin_actions as companion_actions
@@ -39,6 +38,7 @@ from referrals.admin.paging import (
 )
 from referrals.admin.queries import referrals_for_workspace
 from referrals.admin.referral_add import ReferralAddMixin
+from referrals.admin.work_columns import StepFilter, WhoseTurnFilter, WorkColumns
 from referrals.admin.workflow_views import (
     pathology_review_request_view,
     workflow_action_urls,
@@ -48,7 +48,7 @@ from referrals.errors import DomainError
 from referrals.models import Referral
 from referrals.rules import workflow
 from referrals.rules.visibility import consult_letter_issued
-from referrals.selectors import forwarded_to
+from referrals.selectors import forwarded_to, with_work_status
 from referrals.services.referrals import referral_update
 
 # Fields a coordinator may edit on the page, when the referral's state allows it
@@ -128,7 +128,7 @@ SHOWN_FIELDS = [
 
 
 @admin.register(Referral)
-class ReferralAdmin(ReferralAddMixin, ServiceBackedAdmin):
+class ReferralAdmin(WorkColumns, ReferralAddMixin, ServiceBackedAdmin):
     audit_listing = True
     list_display = [
         "reference",
@@ -137,13 +137,17 @@ class ReferralAdmin(ReferralAddMixin, ServiceBackedAdmin):
         "receiving_center",
         "specialist",
         "status_display",
-        "next_due",
+        "waiting_on",
+        "due_display",
+        "urgency_display",
         "overdue_display",
     ]
     list_display_links = ["reference"]
     list_filter = [
         DueFilter,
         AwaitingInformationFilter,
+        WhoseTurnFilter,
+        StepFilter,
         "status",
         ("receiving_center", DirectoryFilter),
         "cancer_site",
@@ -182,7 +186,8 @@ class ReferralAdmin(ReferralAddMixin, ServiceBackedAdmin):
     # Visibility: every query starts from the visibility layer (DESIGN §3).
 
     def get_queryset(self, request):
-        return referrals_for_workspace(user=request.user)
+        # Each row's step and whose turn it is, for this user (columns and filters).
+        return with_work_status(referrals_for_workspace(user=request.user), user=request.user)
 
     def get_search_results(self, request, queryset, search_term):
         return referral_search(queryset, search_term), False
@@ -216,12 +221,6 @@ class ReferralAdmin(ReferralAddMixin, ServiceBackedAdmin):
     @admin.display(description="Status", ordering="status")
     def status_display(self, referral):
         return status_badge(referral)
-
-    @admin.display(description="Overdue", ordering="overdue_now")
-    def overdue_display(self, referral):
-        if not referral.overdue_now:
-            return ""
-        return format_html('<span class="overdue-flag">{}</span>', "Overdue")
 
     # Change page
 

@@ -261,6 +261,16 @@ class Referral(DateRulesMixin, models.Model):
             models.Index(fields=["receiving_center", "status", "next_due"]),
             models.Index(fields=["referring_organization", "status"]),
             models.Index(fields=["specialist", "status"]),
+            # The portal's work lists: one person's referrals, soonest due first (the list's
+            # default order), read a page at a time whatever their number.
+            models.Index(
+                fields=["referring_oncologist", "next_due", "-created_at", "-id"],
+                name="referral_oncologist_due",
+            ),
+            models.Index(
+                fields=["specialist", "next_due", "-created_at", "-id"],
+                name="referral_specialist_due",
+            ),
             # Reminder scan: only referrals waiting on a step are ever late
             # (referrals.rules.steps.LATE_STATES; a test checks they agree).
             models.Index(

@@ -4,8 +4,12 @@ from django.utils.functional import SimpleLazyObject
 
 from accounts.memberships import memberships_of
 from accounts.models import Membership
+from referrals.rules.relations import RELATIONS
+from referrals.rules.visibility import SEES
 
 Role = Membership.Role
+# The roles whose relations to a referral see it (analysts see aggregates only).
+ROLES_SEEING_REFERRALS = frozenset(RELATIONS[name].membership_role for name in SEES)
 
 
 def _navigation(user) -> dict:
@@ -13,6 +17,7 @@ def _navigation(user) -> dict:
     return {
         "roles": held,
         "can_refer": Role.REFERRING_ONCOLOGIST in held,
+        "sees_referrals": bool(held & ROLES_SEEING_REFERRALS) or user.is_superuser,
         "sees_reports": bool(held & {Role.COORDINATOR, Role.ANALYST}) or user.is_superuser,
         "sees_admin": user.is_staff,
     }

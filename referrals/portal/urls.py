@@ -1,11 +1,12 @@
 from django.urls import path
 
-from referrals.portal.views import clinical, create, home, records, referral
+from referrals.portal.views import clinical, create, home, lists, records, referral
 
 app_name = "portal"
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("referrals/", lists.referral_list, name="referral-list"),
     path("referrals/new/", create.referral_create_view, name="referral-create"),
     path("referrals/<uuid:uuid>/", referral.referral_detail, name="referral-detail"),
     path("referrals/<uuid:uuid>/edit/", create.referral_edit, name="referral-edit"),

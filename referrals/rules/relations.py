@@ -101,6 +101,24 @@ def organization_field(relation: Relation) -> str:
     return "referring_organization_id" if relation.side == "referring" else "receiving_center_id"
 
 
+def holds_condition(user, relation_name: str) -> Q | None:
+    """The referrals on which `user` holds the relation, as a query condition (None: all of
+    them, for a superuser's coordinator relations). The query twin of `relations_to`."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return None if relation_name in SUPERUSER_RELATIONS else Q(pk__in=[])
+    relation = RELATIONS.get(relation_name)
+    condition = Q(pk__in=[])
+    if relation is None:
+        return condition
+    for membership in memberships_of(user):
+        if membership.role == relation.membership_role:
+            organization = Q(**{organization_field(relation): membership.organization_id})
+            condition |= organization & relation.narrowing(user)
+    return condition
+
+
 def relations_to(user, referral, *, pathologist_ids: set[int] | None = None) -> frozenset[str]:
     """What the user is to this referral, e.g. {"center_coordinator"}; empty: nothing.
 

@@ -7,13 +7,31 @@ passed. An open information request is a step of its own (`information`, the ref
 turn) and pauses the state's step. Beside them, PARALLEL_STEPS wait on a part of the referral
 with a date of its own (a missed consult, slides and blocks to return). Adding a step is adding
 a row.
+
+The table is read two ways, from the same rows: `step_waited_on` for one referral already
+read, and `step_condition` / `work_annotations` as SQL for the work lists (one query per page,
+filtered and sorted on the step and whose turn it is). The first step of the table that
+matches wins, in both. A step with a new kind of condition (a field of `Step` beyond `state`
+and `records_outstanding`) is taught to both here; tests/rules/test_steps_in_sql.py checks
+that they agree in every state.
 """
 
 from dataclasses import dataclass
 
 from django.db import models
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
 
-from referrals.models import Referral
+from referrals.models import RecordItem, Referral
 from referrals.rules import relations as rel
 
 Status = Referral.Status
@@ -158,6 +176,9 @@ PARALLEL_STEP_NAMED = {step.name: step for step in PARALLEL_STEPS}
 
 STEP_NAMED = {step.name: step for step in (*STEPS, *PARALLEL_STEPS)}
 
+# The states in which a center may wait on an information request (its step replaces theirs).
+INFORMATION_STATES = frozenset(step.state for step in STEPS if step.awaiting_information)
+
 # The states in which a referral waits on a step with a due date: the same list as the
 # partial index `referral_open_next_due` (a test checks it), so the scan can use that index.
 LATE_STATES = frozenset(step.state for step in STEPS)
@@ -227,3 +248,117 @@ def current_step(referral: Referral) -> Step | None:
         records_outstanding=outstanding,
         awaiting_information=referral.awaiting_information,
     )
+
+
+# Whose turn it is, as a work list says it to the person reading it: theirs, or the side that
+# must act (the turn relation's side).
+YOURS = "yours"
+CENTER = "center"
+PRACTICE = "practice"
+WHOSE_TURN_LABELS = {
+    YOURS: "Your action",
+    CENTER: "Waiting on the center",
+    PRACTICE: "Waiting on the practice",
+}
+SIDE_TURN = {"center": CENTER, "referring": PRACTICE}
+
+
+def turn_side(step: Step) -> str:
+    """CENTER or PRACTICE: the side whose people act on the step."""
+    return SIDE_TURN[rel.RELATIONS[step.turn].side]
+
+
+def _records_outstanding() -> Exists:
+    missing = RecordItem.objects.filter(referral=OuterRef("pk"), required=True).exclude(
+        status__in=[
+            RecordItem.Status.RECEIVED,
+            RecordItem.Status.RETURNED,
+            RecordItem.Status.WAIVED,
+        ]
+    )
+    return Exists(missing)
+
+
+def step_condition(step: Step) -> Q:
+    """The referral is in this row's state and meets its conditions, as a query condition.
+    Alone it ignores the rows before it; the expressions below keep the table's order."""
+    condition = Q(status=step.state)
+    if step.state in INFORMATION_STATES:  # the information step, or the state's own
+        condition &= Q(awaiting_information=step.awaiting_information)
+    if step.records_outstanding is not None:
+        outstanding = _records_outstanding()
+        condition &= Q(outstanding) if step.records_outstanding else Q(~outstanding)
+    return condition
+
+
+def _first_match(whens_per_step, output_field, default=None) -> Case:
+    whens = [when for step in STEPS for when in whens_per_step(step)]
+    return Case(*whens, default=Value(default), output_field=output_field)
+
+
+def waiting_step_expression() -> Case:
+    """The name of the step a referral waits on now (NULL: none), in SQL."""
+    return _first_match(
+        lambda step: [When(step_condition(step), then=Value(step.name))], CharField()
+    )
+
+
+def step_rank_expression() -> Case:
+    """The step's place in the table (the workflow's order), to sort a list by step."""
+    ranks = {step.name: rank for rank, step in enumerate(STEPS)}
+    return _first_match(
+        lambda step: [When(step_condition(step), then=Value(ranks[step.name]))],
+        IntegerField(),
+        default=len(STEPS),
+    )
+
+
+def _and(condition: Q, extra: Q | None) -> Q:
+    return condition if extra is None else condition & extra
+
+
+def whose_turn_expression(user) -> Case:
+    """YOURS when `user` holds the step's turn relation, else CENTER or PRACTICE; NULL when
+    the referral waits on no step."""
+    return _first_match(
+        lambda step: [
+            When(_and(step_condition(step), rel.holds_condition(user, step.turn)), Value(YOURS)),
+            When(step_condition(step), then=Value(turn_side(step))),
+        ],
+        CharField(),
+    )
+
+
+def _own_side(user, step: Step) -> Q | None:
+    """The step is the user's or their organization's to do: the organization of the turn
+    relation's side is one of the user's (None: always, for a superuser). Holding the turn
+    relation implies it."""
+    if user.is_superuser:
+        return None
+    organizations = {membership.organization_id for membership in rel.memberships_of(user)}
+    field = rel.organization_field(rel.RELATIONS[step.turn])
+    return Q(**{f"{field}__in": organizations})
+
+
+def ours_expression(user) -> Case:
+    """True when the step waited on is the user's or their organization's to do: only those
+    are flagged "overdue" to them; others' late steps are shown apart, quietly."""
+    return _first_match(
+        lambda step: [
+            When(_and(step_condition(step), _own_side(user, step)), then=Value(True)),
+            When(step_condition(step), then=Value(False)),
+        ],
+        BooleanField(),
+        default=False,
+    )
+
+
+def work_annotations(user) -> dict:
+    """What a work list row shows of the step, for `queryset.annotate(**work_annotations(u))`:
+    `waiting_step`, `step_rank`, `whose_turn` and `ours`."""
+    return {
+        "waiting_step": waiting_step_expression(),
+        "step_rank": step_rank_expression(),
+        "whose_turn": whose_turn_expression(user),
+        "ours": ours_expression(user),
+    }

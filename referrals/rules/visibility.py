@@ -36,9 +36,13 @@ STATE_CONDITIONS = {
 
 # Parts of a referral seen by fewer than all who see it. "author": only the part's author.
 PATIENT_CONTACT = "patient_contact"  # phone, e-mail
+# Who the patient is (name, MRN, date of birth): everyone who sees the referral, to match it
+# with a chart; analysts see none of it (they see no referral). Lists search it only there.
+PATIENT_IDENTITY = "patient_identity"
 DRAFT_RECOMMENDATION = "draft_recommendation"
 PART_SEEN_BY: dict[str, frozenset[str] | str] = {
     PATIENT_CONTACT: rel.REFERRING_SIDE,
+    PATIENT_IDENTITY: frozenset(SEES),
     DRAFT_RECOMMENDATION: "author",
 }
 
@@ -65,6 +69,18 @@ def sees(relations, referral, *, user=None) -> bool:
     if user is not None and user.is_superuser and user.is_active:
         return True
     return any(STATE_CONDITIONS[SEES[name]][1](referral) for name in relations if name in SEES)
+
+
+def part_seen_filter(user, part: str) -> Q | None:
+    """The referrals on which `user` sees `part` (one of the relations' parts, not "author"),
+    as a query condition to add to a visible queryset; None: on every one of them."""
+    condition = Q(pk__in=[])
+    for name in PART_SEEN_BY[part]:
+        holds = rel.holds_condition(user, name)
+        if holds is None:
+            return None
+        condition |= holds
+    return condition
 
 
 def sees_patient_contact(relations) -> bool:

@@ -14,7 +14,10 @@ def coordinator_work_queue(context):
     """The queue, with the referrals its lists show audited as listed (they name patients)."""
     user = context["request"].user
     queue = work_queue(user=user)
-    shown = {referral.pk: referral for referral in queue["late"] + queue["due_this_week"]}
+    shown = {
+        referral.pk: referral
+        for referral in queue["late"] + queue["late_elsewhere"] + queue["due_this_week"]
+    }
     audit_listed(actor=user, objects=shown.values(), detail="admin home work queue")
     return queue
 

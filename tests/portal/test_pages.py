@@ -198,7 +198,9 @@ def test_a_work_list_costs_the_same_queries_for_many_rows(client, role):
     for _ in range(2):
         _add_work(role, user, center, practice)
     client.force_login(user)
-    with assert_queries(at_most=10) as few:  # 10: with the header's unread count
+    # A pathologist's reviews read their referrals' steps in one more query; every page
+    # reads the header's unread count.
+    with assert_queries(at_most=11 if role == "pathologist" else 10) as few:
         client.get("/")
     for _ in range(8):
         _add_work(role, user, center, practice)
@@ -260,7 +262,7 @@ def test_the_specialist_sees_which_referral_is_overdue(client):
     client.force_login(specialist)
     page = client.get("/").content.decode()
     rows = {
-        ref: re.search(rf"<tr[^>]*>\s*<td><a[^>]*>{ref}</a>.*?</tr>", page, re.S).group(0)
+        ref: re.search(rf"<tr[^>]*>\s*<td[^>]*><a[^>]*>{ref}</a>.*?</tr>", page, re.S).group(0)
         for ref in (late.reference, on_time.reference)
     }
     assert "Overdue" in rows[late.reference] and 'class="overdue"' in rows[late.reference]
