@@ -79,7 +79,8 @@ LOAD_SQL = [
         cancer_site, diagnosis, stage, reasons, clinical_question, initiated_by, urgency,
         modality, status, decline_reason, cancel_reason, decline_reason_code, cancel_reason_code,
         created_by_id, created_at, updated_at, submitted_at, accepted_at, declined_at,
-        review_started_at, recommendation_issued_at, returned_at, monitoring_started_at, closed_at, cancelled_at, next_due)
+        review_started_at, recommendation_issued_at, returned_at, monitoring_started_at,
+        closed_at, cancelled_at, next_due)
     SELECT gen_random_uuid(), 'SO-B-' || lpad(i::text, 9, '0'), patient_id,
         (%(oncologists)s::bigint[])[1 + i %% %(n_practices)s], organization_id,
         (%(centers)s::bigint[])[1 + i %% %(n_centers)s],
