@@ -78,8 +78,9 @@ LOAD_SQL = [
         referring_organization_id, receiving_center_id, specialist_id, opinion_number,
         cancer_site, diagnosis, stage, reasons, clinical_question, initiated_by, urgency,
         modality, status, decline_reason, cancel_reason, decline_reason_code, cancel_reason_code,
-        created_by_id, created_at, updated_at, submitted_at, accepted_at, declined_at, review_started_at, recommendation_issued_at,
-        returned_at, monitoring_started_at, closed_at, cancelled_at, next_due)
+        created_by_id, created_at, updated_at, submitted_at, accepted_at, declined_at,
+        review_started_at, recommendation_issued_at, returned_at, monitoring_started_at,
+        closed_at, cancelled_at, next_due)
     SELECT gen_random_uuid(), 'SO-B-' || lpad(i::text, 9, '0'), patient_id,
         (%(oncologists)s::bigint[])[1 + i %% %(n_practices)s], organization_id,
         (%(centers)s::bigint[])[1 + i %% %(n_centers)s],
@@ -148,13 +149,13 @@ LOAD_SQL = [
     """,
     """
     INSERT INTO referrals_recommendation (uuid, referral_id, version, author_id, concordance,
-        summary, treatment_options, further_testing, clinical_trials, third_opinion_suggested,
-        specialist_follows, update_interval_days, amendment_reason, created_at, signed_at,
-        superseded_at)
+        summary, patient_summary, treatment_options, further_testing, clinical_trials,
+        third_opinion_suggested, specialist_follows, update_interval_days, amendment_reason,
+        created_at, signed_at, superseded_at)
     SELECT gen_random_uuid(), r.id, 1, r.specialist_id,
         (ARRAY['concurs', 'concurs', 'concurs', 'concurs', 'concurs', 'concurs', 'modifies',
                'modifies', 'modifies', 'differs'])[1 + r.id %% 10],
-        'Bench recommendation', '', '',
+        'Bench recommendation', '', '', '',
         CASE WHEN r.id %% 6 = 0 THEN '["NCT01234567"]'::jsonb ELSE '[]'::jsonb END,
         r.id %% 25 = 0, r.status = 'monitoring',
         CASE WHEN r.status = 'monitoring' THEN 30 END, '', r.recommendation_issued_at,

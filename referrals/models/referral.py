@@ -326,6 +326,19 @@ class Referral(DateRulesMixin, models.Model):
                     ]
                 ),
             ),
+            # The reports' reasons for decline and cancel (reports.flow), read from the index.
+            models.Index(
+                fields=[
+                    "status",
+                    "decline_reason_code",
+                    "cancel_reason_code",
+                    "submitted_at",
+                    "receiving_center",
+                    "cancer_site",
+                ],
+                name="referral_reasons_report",
+                condition=Q(status__in=["declined", "cancelled"]),
+            ),
             # Search by reference, any part of it (admin and API: icontains on UPPER()).
             GinIndex(
                 OpClass(Upper("reference"), name="gin_trgm_ops"), name="referral_reference_trgm"
