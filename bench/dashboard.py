@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/so_bench_reports")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
-from bench.database import bench_people, ensure_database  # noqa: E402
+from bench.database import bench_people, bulk_load, ensure_database  # noqa: E402
 
 ensure_database(os.environ["DATABASE_URL"])
 
@@ -258,13 +258,7 @@ def load(count: int, people: dict) -> None:
         "reasons": REASONS,
     }
     with connection.cursor() as cursor:
-        for statement in LOAD_SQL:
-            started = time.perf_counter()
-            cursor.execute(statement, params)
-            first_line = " ".join(statement.split())[:70]
-            print(f"  {time.perf_counter() - started:6.1f} s  {first_line}")
-        # As autovacuum would in time: fresh statistics and visibility map.
-        cursor.execute("VACUUM ANALYZE")
+        bulk_load(cursor, LOAD_SQL, params)
 
 
 def clear() -> None:
