@@ -146,15 +146,15 @@ LOAD_SQL = [
     """
     INSERT INTO referrals_recommendation (uuid, referral_id, version, author_id, concordance,
         summary, treatment_options, further_testing, clinical_trials, third_opinion_suggested,
-        specialist_follows, update_interval_days, amendment_reason, created_at, signed_at,
-        superseded_at)
+        specialist_follows, update_interval_days, amendment_reason, patient_summary,
+        created_at, signed_at, superseded_at)
     SELECT gen_random_uuid(), r.id, 1, r.specialist_id,
         (ARRAY['concurs', 'concurs', 'concurs', 'concurs', 'concurs', 'concurs', 'modifies',
                'modifies', 'modifies', 'differs'])[1 + r.id %% 10],
         'Bench recommendation', '', '',
         CASE WHEN r.id %% 6 = 0 THEN '["NCT01234567"]'::jsonb ELSE '[]'::jsonb END,
         r.id %% 25 = 0, r.status = 'monitoring',
-        CASE WHEN r.status = 'monitoring' THEN 30 END, '', r.recommendation_issued_at,
+        CASE WHEN r.status = 'monitoring' THEN 30 END, '', '', r.recommendation_issued_at,
         r.recommendation_issued_at, NULL
     FROM referrals_referral AS r
     WHERE r.recommendation_issued_at IS NOT NULL AND r.reference LIKE 'SO-B-%%'
