@@ -7,11 +7,11 @@ bench_perf_admin_large (never the development or test one), loads each with INSE
 generate_series (patients and referrals over 20 practices and 10 centers, a realistic mix of
 states, urgencies and due dates, none tied to the center; a few minutes for a million, as
 bench.database.bulk_load does it; kept between runs; --reload loads again), then times each
-page through Django's full request
-stack (test client) as the coordinator of one center, who sees a tenth of the referrals, the
-two databases alternating request by request. Prints the median of --repeat runs of each page
-in each database and the ratio large/small; the worst ratio is on the last line. Target:
-every ratio at most 1.5 (cost follows the page, not the table). Not run by the test suite.
+page through Django's full request stack (test client) as the coordinator of one center, who
+sees a tenth of the referrals, the two databases alternating request by request. Prints the
+median of --repeat runs of each page in each database and the ratio large/small; the worst
+ratio is on the last line. Target: every ratio at most 1.5 (cost follows the page, not the
+table). Not run by the test suite.
 """
 
 import argparse
