@@ -5,12 +5,13 @@
 Creates (once) and migrates its own two databases, bench_perf_admin_small and
 bench_perf_admin_large (never the development or test one), loads each with INSERT ... SELECT
 generate_series (patients and referrals over 20 practices and 10 centers, a realistic mix of
-states, urgencies and due dates, none tied to the center; ten minutes or so for a million,
-kept between runs; --reload loads again), then times each page through Django's full request
-stack (test client) as the coordinator of one center, who sees a tenth of the referrals, the
-two databases alternating request by request. Prints the median of --repeat runs of each page
-in each database and the ratio large/small; the worst ratio is on the last line. Target:
-every ratio at most 1.5 (cost follows the page, not the table). Not run by the test suite.
+states, urgencies and due dates, none tied to the center; a few minutes for a million, as
+bench.database.bulk_load does it; kept between runs; --reload loads again), then times each
+page through Django's full request stack (test client) as the coordinator of one center, who
+sees a tenth of the referrals, the two databases alternating request by request. Prints the
+median of --repeat runs of each page in each database and the ratio large/small; the worst
+ratio is on the last line. Target: every ratio at most 1.5 (cost follows the page, not the
+table). Not run by the test suite.
 """
 
 import argparse
@@ -35,7 +36,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from bench.database import bench_people, ensure_database  # noqa: E402
+from bench.database import bench_people, bulk_load, ensure_database  # noqa: E402
 from referrals.models import Referral  # noqa: E402
 
 PRACTICES, CENTERS = 20, 10
@@ -107,13 +108,7 @@ def load(count: int, found: dict) -> None:
     }
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE referrals_referral, referrals_patient CASCADE")
-        for statement in LOAD_SQL:
-            started = time.perf_counter()
-            cursor.execute(statement, params)
-            first_line = " ".join(statement.split())[:60]
-            print(f"  {time.perf_counter() - started:6.1f} s  {first_line}", flush=True)
-        # As autovacuum would in time: fresh statistics and visibility map.
-        cursor.execute("VACUUM ANALYZE")
+        bulk_load(cursor, LOAD_SQL, params)
 
 
 def prepare(label: str, count: int, reload: bool = False) -> User:

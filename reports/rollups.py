@@ -179,12 +179,18 @@ def rollup_counts(
 
 RECOMMENDATION_FIGURES = LINKED_COLUMNS[:6]
 CENTER_OF_UUID = "(SELECT id FROM accounts_organization WHERE uuid = %s)"
+# Any organization (a rollup's center is a referral's, which references one): one probe of
+# the rollups' primary key per organization, rather than a scan of every level's rows.
+EVERY_CENTER = "level.receiving_center_id = ANY(ARRAY(SELECT id FROM accounts_organization))"
 
 
 def _level(viewer: ReportViewer, filters: ReportFilters) -> tuple[str | None, list]:
-    """The level rows (migrations reports 0006, 0008) that count exactly the report's
+    """The level rows (migrations reports 0006, 0008, 0009) that count exactly the report's
     referrals, as SQL on alias `level`; None when no level does (a period, a scope of both
-    centers and practices, or a practice's scope filtered by center)."""
+    centers and practices, or a practice's scope filtered by center).
+
+    Every level is one center's (migration reports 0009): a report over several centers sums
+    their rows, each center's found through the primary key (center, practice, site)."""
     if filters.submitted_from or filters.submitted_to:
         return None, []
     conditions = ["level.cancer_site = %s"]
@@ -192,7 +198,7 @@ def _level(viewer: ReportViewer, filters: ReportFilters) -> tuple[str | None, li
     if viewer.scope is not None and viewer.practices:
         if viewer.centers or filters.center_uuid:
             return None, []
-        conditions += ["level.receiving_center_id = 0", "level.referring_organization_id = ANY(%s)"]
+        conditions += [EVERY_CENTER, "level.referring_organization_id = ANY(%s)"]
         params.append(list(viewer.practices))
         return " AND ".join(conditions), params
     conditions.append("level.referring_organization_id = 0")
@@ -203,7 +209,7 @@ def _level(viewer: ReportViewer, filters: ReportFilters) -> tuple[str | None, li
         conditions.append(f"level.receiving_center_id = {CENTER_OF_UUID}")
         params.append(filters.center_uuid)
     elif viewer.scope is None:
-        conditions.append("level.receiving_center_id = 0")
+        conditions.append(EVERY_CENTER)
     return " AND ".join(conditions), params
 
 
@@ -292,13 +298,15 @@ class RollupChange(NamedTuple):
 
 
 def rollups_changed() -> RollupChange | None:
-    """The version and time of the last write to anything the summary shows (migration
-    reports 0006: every statement writing referrals, recommendations, pathology reviews or
-    organizations moves them), or None when the rollups do not apply."""
+    """The version and time of the last write to anything the summary shows, or None when
+    the rollups do not apply. Every statement writing referrals, recommendations or pathology
+    reviews moves the change markers of the centers it wrote, and one writing organizations
+    (or truncating) that of center 0 (migration reports 0009): the version is their sum, so it
+    grows with every committed write; the time is the latest."""
     if not rollups_apply():
         return None
     with connection.cursor() as cursor:
-        cursor.execute("SELECT version, changed_at FROM reports_rollup_change")
+        cursor.execute("SELECT SUM(version)::bigint, MAX(changed_at) FROM reports_rollup_change")
         return RollupChange(*cursor.fetchone())
 
 
@@ -344,3 +352,12 @@ def _weeks(counts: dict | None) -> dict[datetime.date, int]:
         for week, count in (counts or {}).items()
         if count
     }
+
+
+def rebuild_rollups() -> None:
+    """Empty every report rollup and count it again from the rows, one statement per table
+    (migration reports 0009: reports_rollups_rebuild(), the triggers' own back-fill; the
+    tests prove it equal to the triggers). For bulk loads run without the triggers
+    (session_replication_role = replica, as the benchmarks do). PostgreSQL only."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reports_rollups_rebuild()")

@@ -3,9 +3,9 @@
 - The paginator counts exactly up to EXACT_COUNT_LIMIT rows and beyond that shows
   PostgreSQL's estimate ("about 98,000"): an exact COUNT(*) reads every visible row.
 - The default order (overdue first, then urgent, then soonest due, newest) is a sort of every
-  visible row in SQL. `UrgencyOrderPaginator` reads a page from eight slices, each an ordered
-  scan of `referral_queue_order` (or its partial twin for closed referrals with a past due
-  date) that stops after the page's last row, and merges them in that same order.
+  visible row in SQL. `UrgencyOrderPaginator` reads a page from one slice per state and
+  urgency, each an ordered range of `referral_queue_order_status` (state, urgency, due date,
+  newest) that stops after the page's last row, and merges them in that same order.
 - Search: references and names through trigram indexes (any part), MRNs and words that start
   like a reference as prefixes through btree indexes, each side on its own table; the
   referrals found are kept to the visible ones.
@@ -14,13 +14,11 @@
 import json
 
 from django.core.paginator import Paginator
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import F, Q, QuerySet
-from django.utils import timezone
 from django.utils.functional import cached_property
 
 from referrals.models import Patient, Referral
-from referrals.selectors import overdue_condition
 
 EXACT_COUNT_LIMIT = 1000
 REFERENCE_START = "SO-"  # every human reference: SO-2026-000123
@@ -52,7 +50,13 @@ class EstimatedCountPaginator(Paginator):
 
 
 class UrgencyOrderPaginator(EstimatedCountPaginator):
-    """Pages of `referrals_for_workspace` rows in URGENCY_ORDER (see the module docstring)."""
+    """Pages of `referrals_for_workspace` rows in URGENCY_ORDER (see the module docstring).
+
+    `statuses`: the states the rows can be in (the change list's status filter narrows them);
+    a slice of a state the filter excludes would cost the planner and JIT compiler for
+    nothing."""
+
+    statuses: list[str] = Referral.Status.values
 
     def page(self, number):
         number = self.validate_number(number)
@@ -61,25 +65,37 @@ class UrgencyOrderPaginator(EstimatedCountPaginator):
 
     def rows(self, bottom: int, top: int) -> list[Referral]:
         base = self.object_list.order_by()
-        today = timezone.localdate()
         slices = []
+        # Within one state and urgency, URGENCY_ORDER is the index's own order: a late state
+        # is overdue exactly before today, so overdue rows come first by due date anyway,
+        # then the rest, then the undated (NULLS LAST). The page's rows are among the first
+        # `top` of each (state, urgency): each an ordered range of `referral_queue_order_status`
+        # that stops there.
         for urgency in URGENCY_RANKED:
-            same = base.filter(urgency=urgency)
-            for part in (
-                same.filter(overdue_condition(today)),  # overdue
-                same.filter(next_due__lt=today).exclude(overdue_condition(today)),
-                same.filter(next_due__gte=today),
-                same.filter(next_due__isnull=True),
-            ):
-                ordered = part.order_by("next_due", "-created_at", "-pk")
+            for status in self.statuses:
+                ordered = base.filter(status=status, urgency=urgency).order_by(
+                    "next_due", "-created_at", "-pk"
+                )
                 keys = ordered.values_list(
                     "pk", "overdue_now", "urgency_rank", "next_due", "created_at"
                 )
                 slices.append(keys[:top])
         merged = slices[0].union(*slices[1:], all=True).order_by(*URGENCY_ORDER, "-pk")
-        page = [pk for pk, *_keys in merged[bottom:top]]
+        page = [pk for pk, *_keys in without_jit(merged[bottom:top])]
         found = base.in_bulk(page)
         return [found[pk] for pk in page]
+
+
+def without_jit(rows: QuerySet) -> list:
+    """The rows, read with PostgreSQL's JIT compiler off: the planner's cost of the slices'
+    union grows with the table (each slice's estimate is of its whole index range) and past
+    jit_above_cost it compiles the query for longer (a second and more) than the page takes
+    to read (milliseconds)."""
+    if connections[rows.db].vendor != "postgresql":
+        return list(rows)
+    with transaction.atomic(using=rows.db), connections[rows.db].cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        return list(rows)
 
 
 def referral_search(visible: QuerySet, search_term: str) -> QuerySet:

@@ -194,9 +194,12 @@ class ReferralAdmin(WorkColumns, ReferralAddMixin, ServiceBackedAdmin):
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         # The default order is read slice by slice; a column the user sorts on, in SQL.
-        ordered_by_user = ORDER_VAR in request.GET
-        paginator = EstimatedCountPaginator if ordered_by_user else UrgencyOrderPaginator
-        return paginator(queryset, per_page, orphans, allow_empty_first_page)
+        if ORDER_VAR in request.GET:
+            return EstimatedCountPaginator(queryset, per_page, orphans, allow_empty_first_page)
+        paginator = UrgencyOrderPaginator(queryset, per_page, orphans, allow_empty_first_page)
+        if request.GET.get("status__exact") in Referral.Status.values:
+            paginator.statuses = [request.GET["status__exact"]]
+        return paginator
 
     def get_ordering(self, request):
         # Most urgent first: overdue, then urgent, then the soonest due.

@@ -295,20 +295,11 @@ class Referral(DateRulesMixin, models.Model):
             ),
             # The API's list pages newest first (cursor pagination on created_at, id).
             models.Index(fields=["-created_at", "-id"], name="referral_newest_first"),
-            # The admin change list's default order, read slice by slice in index order
-            # (referrals/admin/paging.py), also within one state (the status filter); closed
-            # referrals with a past due date apart.
-            models.Index(
-                fields=["urgency", "next_due", "-created_at", "-id"], name="referral_queue_order"
-            ),
+            # The admin change list's default order, read slice by slice in index order, one
+            # slice per state and urgency (referrals/admin/paging.py; the status filter too).
             models.Index(
                 fields=["status", "urgency", "next_due", "-created_at", "-id"],
                 name="referral_queue_order_status",
-            ),
-            models.Index(
-                fields=["urgency", "next_due", "-created_at", "-id"],
-                name="referral_queue_order_final",
-                condition=Q(status__in=["closed", "declined", "cancelled"], next_due__isnull=False),
             ),
             # The admin home's queues: open referrals, soonest due first.
             models.Index(

@@ -76,14 +76,14 @@ TABLES = [
 ]
 
 
-def _histogram_upsert(changes: str) -> str:
+def _histogram_upsert(changes: str, levels: list = LEVELS) -> str:
     """Add the summed stage durations of `changes` (alias c, with sign) at every level."""
     stages = ", ".join(
         f"('{stage}', {CENTIDAYS.format(row='c', start=start, end=end)})"
         for stage, start, end in STAGES
     )
     levels = ", ".join(
-        "(" + ", ".join(part.format(row="c") for part in level) + ")" for level in LEVELS
+        "(" + ", ".join(part.format(row="c") for part in level) + ")" for level in levels
     )
     return f"""
     WITH c AS ({changes})

@@ -104,13 +104,15 @@ def _linked_condition(table: str, row: str) -> str:
     return condition.format(row=row)
 
 
-def _referral_levels(changes: str, zone: str, operation: str) -> str:
+def _referral_levels(
+    changes: str, zone: str, operation: str, levels: list = histograms.LEVELS
+) -> str:
     """The level counts of the written referrals (`changes`, with sign)."""
     status, others = _measures(zone)
     written, submitted = f"({changes}) AS c", "c.submitted_at IS NOT NULL"
     statements = [
         _level_upsert(written, submitted, status, BREAKDOWN_LEVELS, "c", "c.sign"),
-        _level_upsert(written, submitted, others, histograms.LEVELS, "c", "c.sign"),
+        _level_upsert(written, submitted, others, levels, "c", "c.sign"),
     ]
     # Their recommendations and reviews move with them (another center, site, practice).
     for table in ("recommendation", "pathologyreview"):
@@ -119,16 +121,16 @@ def _referral_levels(changes: str, zone: str, operation: str) -> str:
                 f"({changes}) AS c JOIN referrals_{table} AS linked ON linked.referral_id = c.id",
                 f"{submitted} AND {_linked_condition(table, 'linked')}",
                 _linked_measures(table, "linked"),
-                histograms.LEVELS,
+                levels,
                 "c",
                 "c.sign",
             )
         )
-    statements.append(_followed(changes, operation))
+    statements.append(_followed(changes, operation, levels))
     return "".join(statements)
 
 
-def _followed(changes: str, operation: str) -> str:
+def _followed(changes: str, operation: str, levels: list = histograms.LEVELS) -> str:
     """Keep the followers per referral, and move `followed` of every referral whose row or
     followers the statement changed: its version before (with its followers before) off,
     its version after on."""
@@ -140,7 +142,7 @@ def _followed(changes: str, operation: str) -> str:
     ]
     if operation != "INSERT":
         before.append("SELECT o.* FROM old_rows AS o JOIN affected ON affected.id = o.id")
-    levels = _levels(histograms.LEVELS, "v")
+    levels = _levels(levels, "v")
     return f"""
     WITH c AS ({changes}),
     delta AS (
@@ -175,18 +177,22 @@ def _followed(changes: str, operation: str) -> str:
     """
 
 
-def _referral_function(zone: str) -> str:
+def _referral_function(zone: str, levels: list = histograms.LEVELS, touch=None) -> str:
+    """The referral trigger function. touch(changes): the statement marking the change, first
+    in each branch; by default the one-row marker of 0006, first in the function."""
     branches = "\n    ELS".join(
-        f"IF TG_OP = '{operation}' THEN {per_statement._statements(changes, zone)}"
-        f"{histograms._histogram_upsert(changes)}{histograms._linked_of_referrals(changes)}"
-        f"{_referral_levels(changes, zone, operation)}"
+        f"IF TG_OP = '{operation}' THEN {touch(changes) if touch else ''}"
+        f"{per_statement._statements(changes, zone)}"
+        f"{histograms._histogram_upsert(changes, levels)}"
+        f"{histograms._linked_of_referrals(changes)}"
+        f"{_referral_levels(changes, zone, operation, levels)}"
         for operation, changes in per_statement.CHANGES.items()
     )
     return f"""
 CREATE OR REPLACE FUNCTION reports_rollup_referrals_written() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    {histograms.TOUCH}
+    {"" if touch else histograms.TOUCH}
     {branches}
     END IF;
     RETURN NULL;
@@ -194,7 +200,9 @@ END $$;
 """
 
 
-def _linked_function(table: str) -> str:
+def _linked_function(table: str, levels: list = histograms.LEVELS, touch=None) -> str:
+    """The trigger function of the recommendations or the reviews; touch as in
+    _referral_function."""
     counts = (
         histograms.RECOMMENDATION_COUNTS if table == "recommendation" else histograms.REVIEW_COUNTS
     )
@@ -204,21 +212,22 @@ def _linked_function(table: str) -> str:
         rows = f"""({changes}) AS c JOIN referrals_referral AS r ON r.id = c.referral_id
             WHERE r.submitted_at IS NOT NULL AND {condition.format(row="c")}"""
         day_rollup = histograms._linked_upsert(rows, histograms._counted(counts, "c", "c.sign"))
-        levels = _level_upsert(
+        level_counts = _level_upsert(
             f"({changes}) AS c JOIN referrals_referral AS r ON r.id = c.referral_id",
             f"r.submitted_at IS NOT NULL AND {condition.format(row='c')}",
             _linked_measures(table, "c"),
-            histograms.LEVELS,
+            levels,
             "r",
             "c.sign",
         )
-        branches.append(f"IF TG_OP = '{operation}' THEN {day_rollup}{levels}")
+        touched = touch(changes) if touch else ""
+        branches.append(f"IF TG_OP = '{operation}' THEN {touched}{day_rollup}{level_counts}")
     joined = "\n    ELS".join(branches)
     return f"""
 CREATE OR REPLACE FUNCTION reports_rollup_{table}_written() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    {histograms.TOUCH}
+    {"" if touch else histograms.TOUCH}
     {joined}
     END IF;
     RETURN NULL;
@@ -232,13 +241,13 @@ TRUNCATED = histograms.TRUNCATED.replace(
 )
 
 
-def _backfill(zone: str) -> list[str]:
+def _backfill(zone: str, levels: list = histograms.LEVELS) -> list[str]:
     every = "SELECT r.*, 1 AS sign FROM referrals_referral AS r WHERE r.submitted_at IS NOT NULL"
     status, others = _measures(zone)
     written = f"({every}) AS c"
     statements = [
         _level_upsert(written, "true", status, BREAKDOWN_LEVELS, "c", "1"),
-        _level_upsert(written, "true", others, histograms.LEVELS, "c", "1"),
+        _level_upsert(written, "true", others, levels, "c", "1"),
     ]
     for table in ("recommendation", "pathologyreview"):
         statements.append(
@@ -246,7 +255,7 @@ def _backfill(zone: str) -> list[str]:
                 f"referrals_{table} AS linked JOIN ({every}) AS c ON c.id = linked.referral_id",
                 _linked_condition(table, "linked"),
                 _linked_measures(table, "linked"),
-                histograms.LEVELS,
+                levels,
                 "c",
                 "1",
             )
@@ -259,7 +268,7 @@ def _backfill(zone: str) -> list[str]:
            SELECT level.center, level.practice, level.site, 'linked', 'followed', COUNT(*)
            FROM referrals_referral AS v
            JOIN reports_referral_followers AS f ON f.referral_id = v.id AND f.followers > 0
-           CROSS JOIN LATERAL (VALUES {_levels(histograms.LEVELS, "v")})
+           CROSS JOIN LATERAL (VALUES {_levels(levels, "v")})
                AS level(center, practice, site)
            WHERE v.submitted_at IS NOT NULL AND v.recommendation_issued_at IS NOT NULL
                AND v.opinion_number = 2

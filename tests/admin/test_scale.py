@@ -44,6 +44,20 @@ def test_pages_read_slice_by_slice_are_the_pages_of_the_sql_order(setting):
     assert shown == expected
 
 
+def test_a_status_filtered_change_list_reads_that_state_s_slices_in_the_sql_order(
+    coordinator_client, setting
+):
+    _mixed(setting)
+    visible = referrals_for_workspace(user=setting.coordinator).filter(status=Status.ACCEPTED)
+    expected = list(visible.order_by(*URGENCY_ORDER, "-pk").values_list("reference", flat=True))
+    assert len(expected) == 6
+
+    response = coordinator_client.get(changelist_url(Referral), {"status__exact": Status.ACCEPTED})
+
+    assert response.context["cl"].paginator.statuses == [Status.ACCEPTED]
+    assert [r.reference for r in response.context["cl"].result_list] == expected
+
+
 def test_the_count_is_exact_up_to_the_limit_then_the_planner_s_estimate(setting, monkeypatch):
     _mixed(setting, count=8)
     visible = referrals_for_workspace(user=setting.coordinator)

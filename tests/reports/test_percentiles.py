@@ -151,7 +151,7 @@ def test_a_duration_counts_in_hundredths_of_a_day_rounded_half_up():
             )
         cursor.execute(
             "SELECT stage, centidays, SUM(referrals) FROM reports_stage_histogram"
-            " WHERE receiving_center_id = 0 AND referring_organization_id = 0"
+            " WHERE referring_organization_id = 0"
             " AND cancer_site = '' AND stage = 'triage' GROUP BY 1, 2 ORDER BY 2"
         )
         histogram = [(centidays, count) for _, centidays, count in cursor.fetchall()]

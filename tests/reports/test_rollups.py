@@ -54,11 +54,12 @@ def live_per_status() -> dict[str, int]:
 
 
 def rolled_up_histograms() -> dict[tuple[str, int], int]:
-    """The stage histograms' every-referral level: (stage, centidays) -> referrals."""
+    """The stage histograms' every-referral level (every center's rows): (stage, centidays) ->
+    referrals."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT stage, centidays, SUM(referrals) FROM reports_stage_histogram"
-            " WHERE receiving_center_id = 0 AND referring_organization_id = 0"
+            " WHERE referring_organization_id = 0"
             " AND cancer_site = '' GROUP BY 1, 2 HAVING SUM(referrals) <> 0"
         )
         return {(stage, value): count for stage, value, count in cursor.fetchall()}
