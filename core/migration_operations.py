@@ -2,6 +2,7 @@
 
 from django.contrib.postgres.indexes import OpClass, PostgresIndex
 from django.contrib.postgres.operations import AddIndexConcurrently
+from django.db import migrations
 from django.db.migrations.operations import AddIndex
 from django.db.migrations.operations.base import Operation
 
@@ -77,3 +78,26 @@ class PortableOnTableWithPostgresIndexes(Operation):
         ]
         state.reload_model(app_label, model_name, delay=True)
         return state
+
+
+# The operations SQLite runs by remaking the whole table (with every index of the model).
+TABLE_REMAKING_OPERATIONS = (
+    migrations.AddField,
+    migrations.AlterField,
+    migrations.RemoveField,
+    migrations.RenameField,
+    migrations.AddConstraint,
+    migrations.RemoveConstraint,
+)
+
+
+def portable_on_tables_with_postgres_indexes(operations: list) -> list:
+    """`operations` with each one that SQLite runs by remaking a table wrapped in
+    PortableOnTableWithPostgresIndexes (see there): a migration's list passes through this
+    and stays portable whichever model it changes."""
+    return [
+        PortableOnTableWithPostgresIndexes(operation)
+        if isinstance(operation, TABLE_REMAKING_OPERATIONS)
+        else operation
+        for operation in operations
+    ]

@@ -7,6 +7,8 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from core.migration_operations import portable_on_tables_with_postgres_indexes
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -15,7 +17,8 @@ class Migration(migrations.Migration):
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
-    operations = [
+    operations = portable_on_tables_with_postgres_indexes(
+        [
         migrations.CreateModel(
             name="ConsultationAppointment",
             fields=[
@@ -224,4 +227,5 @@ class Migration(migrations.Migration):
                 max_length=30,
             ),
         ),
-    ]
+        ]
+    )

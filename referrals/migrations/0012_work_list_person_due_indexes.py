@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import migrations, models
 
-from core.migration_operations import AddIndexConcurrentlyWherePostgres
+from core.migration_operations import AddIndexConcurrentlyWherePostgres, portable_on_tables_with_postgres_indexes
 
 
 class Migration(migrations.Migration):
@@ -12,7 +12,8 @@ class Migration(migrations.Migration):
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
-    operations = [
+    operations = portable_on_tables_with_postgres_indexes(
+        [
         AddIndexConcurrentlyWherePostgres(
             model_name="referral",
             index=models.Index(
@@ -27,4 +28,5 @@ class Migration(migrations.Migration):
                 name="referral_specialist_due",
             ),
         ),
-    ]
+        ]
+    )

@@ -2,6 +2,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from core.migration_operations import portable_on_tables_with_postgres_indexes
+
 # Earlier appointments are history: the database refuses to change them, like the timeline
 # (refuse_change_append_only comes from 0002). SQLite relies on the model.
 TRIGGER = """CREATE TRIGGER consultationappointment_append_only
@@ -29,7 +31,8 @@ class Migration(migrations.Migration):
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
-    operations = [
+    operations = portable_on_tables_with_postgres_indexes(
+        [
         migrations.AddIndex(
             model_name="consultation",
             index=models.Index(
@@ -264,4 +267,5 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(add_trigger, drop_trigger),
-    ]
+        ]
+    )

@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from core.migration_operations import portable_on_tables_with_postgres_indexes
+
 
 class Migration(migrations.Migration):
 
@@ -9,7 +11,8 @@ class Migration(migrations.Migration):
         ('referrals', '0014_flow_reason_forward_attendance_constraints'),
     ]
 
-    operations = [
+    operations = portable_on_tables_with_postgres_indexes(
+        [
         migrations.AlterField(
             model_name='consultation',
             name='attendance',
@@ -55,4 +58,5 @@ class Migration(migrations.Migration):
             name='reason_code',
             field=models.CharField(blank=True, db_default='', default='', max_length=30),
         ),
-    ]
+        ]
+    )

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from core.migration_operations import portable_on_tables_with_postgres_indexes
+
 
 class Migration(migrations.Migration):
 
@@ -12,9 +14,11 @@ class Migration(migrations.Migration):
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
-    operations = [
+    operations = portable_on_tables_with_postgres_indexes(
+        [
         migrations.AddIndex(
             model_name='referral',
             index=models.Index(condition=models.Q(('status__in', ['declined', 'cancelled'])), fields=['status', 'decline_reason_code', 'cancel_reason_code', 'submitted_at', 'receiving_center', 'cancer_site'], name='referral_reasons_report'),
         ),
-    ]
+        ]
+    )
