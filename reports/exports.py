@@ -48,6 +48,21 @@ RATE_SECTIONS = {
         ("business_days_waited", "median", "median_business_days_waited"),
         ("days_waited", "median", "median_days_waited"),
     ],
+    "forwarding": [
+        ("forwarded", "count", "forwarded"),
+        ("forwarded", "rate", "rate"),
+    ],
+    "no_show": [
+        ("appointments", "count", "appointments"),
+        ("no_shows", "count", "no_shows"),
+        ("no_shows", "rate", "rate"),
+    ],
+    "slide_return": [
+        ("items", "count", "items"),
+        ("returned_late", "count", "returned_late"),
+        ("still_out_late", "count", "still_out_late"),
+        ("late", "share", "late_share"),
+    ],
 }
 
 
@@ -58,6 +73,9 @@ def _summary_cells(summary: dict) -> Iterable[tuple]:
             yield name, row[key], "count", row["count"]
     for row in summary["by_center"]:
         yield "center", row["name"], "count", row["count"]
+    for name in ("decline_reason", "cancel_reason"):
+        for row in summary[f"{name}s"]:
+            yield name, row["reason_code"], "count", row["count"]
     for stage in summary["turnaround_days"]["stages"]:
         for measure in ("count", "median", "p90"):
             yield "turnaround_days", stage["stage"], measure, stage[measure]

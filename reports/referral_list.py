@@ -17,8 +17,13 @@ from reports.selectors import report_referrals
 STATUS_BY_STEP = {step: status for status, (step, _) in STEP_BY_STATUS.items()}
 FIGURE_HELP = (
     'Name the count: "all", "status:<status>", "reason:<reason>", "cancer_site:<site>", '
-    '"center:<center id>" or "overdue:<step>".'
+    '"center:<center id>", "overdue:<step>", "decline_reason:<code>" or "cancel_reason:<code>".'
 )
+# Declined (cancelled) referrals per coded reason, as reports.flow counts them.
+REASON_CODES = {
+    "decline_reason": (Referral.Status.DECLINED, "decline_reason_code"),
+    "cancel_reason": (Referral.Status.CANCELLED, "cancel_reason_code"),
+}
 
 
 def figure_condition(figure: str) -> Q:
@@ -29,6 +34,8 @@ def figure_condition(figure: str) -> Q:
         "reason": set(Referral.Reason.values),
         "cancer_site": set(CancerSite.values),
         "overdue": set(STATUS_BY_STEP),
+        "decline_reason": set(Referral.DeclineReasonCode.values),
+        "cancel_reason": set(Referral.CancelReasonCode.values),
     }
     if kind == "all" and not value:
         return Q()
@@ -42,6 +49,9 @@ def figure_condition(figure: str) -> Q:
         return Q(cancer_site=value)
     if kind == "overdue":
         return Q(status=STATUS_BY_STEP[value], next_due__lt=timezone.localdate())
+    if kind in REASON_CODES:
+        status, field = REASON_CODES[kind]
+        return Q(status=status, **{field: value})
     return reason_condition(value)
 
 

@@ -46,15 +46,28 @@ COUNT_TABLES = [
     ("reason", "By reason", "by_reason", "reason", "reason"),
     ("cancer_site", "By cancer site", "by_cancer_site", "cancer_site", "cancer_site"),
     ("center", "By center", "by_center", "center", "center"),
+    ("decline_reason", "Declined, by reason", "decline_reasons", "reason_code", "decline_reason"),
+    ("cancel_reason", "Cancelled, by reason", "cancel_reasons", "reason_code", "cancel_reason"),
+]
+# Counts of consult appointments and physical items, not of referrals: no referral list.
+# (label, section of the summary, key): the row's figure is "section:key", as in the CSV.
+CONSULT_AND_SLIDE_COUNTS = [
+    ("Consult appointments held or missed", "no_show", "appointments"),
+    ("Missed (no-show)", "no_show", "no_shows"),
+    ("Slides and blocks with a return date", "slide_return", "items"),
+    ("Returned after the date", "slide_return", "returned_late"),
+    ("Still at the center past the date", "slide_return", "still_out_late"),
 ]
 
 
 def _count_tables(summary: dict) -> list[dict]:
-    """The dashboard's count tables, each row naming its figure for the referral list CSV."""
+    """The dashboard's count tables, each row naming its figure (for the referral list CSV
+    where the table counts referrals)."""
     tables = [
         {
             "name": name,
             "title": title,
+            "lists_referrals": True,
             "rows": [
                 {
                     "label": row.get("label") or row.get("name"),
@@ -70,7 +83,16 @@ def _count_tables(summary: dict) -> list[dict]:
         {"label": row["label"], "count": row["count"], "figure": f"overdue:{row['step']}"}
         for row in summary["overdue"]["by_step"]
     ]
-    tables.append({"name": "overdue", "title": "Overdue steps now", "rows": overdue})
+    tables.append(
+        {"name": "overdue", "title": "Overdue steps now", "lists_referrals": True, "rows": overdue}
+    )
+    consults_and_slides = [
+        {"label": label, "count": summary[section][key], "figure": f"{section}:{key}"}
+        for label, section, key in CONSULT_AND_SLIDE_COUNTS
+    ]
+    tables.append(
+        {"name": "consults_and_slides", "title": "Consults and slides", "rows": consults_and_slides}
+    )
     return tables
 
 

@@ -3,13 +3,14 @@
 import datetime
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import Membership
 from referrals.models import PathologyReview, Patient, Recommendation, Referral
 from tests.factories import CancerCenterFactory, CommunityPracticeFactory, UserFactory, member
-from tests.queries import counted_queries
+from tests.queries import assert_queries, counted_queries
 
 Role = Membership.Role
 Status = Referral.Status
@@ -29,6 +30,11 @@ STATES = [
 # answers and the referrals that awaited information (reports.information). With a period,
 # the percentiles are counted from the referrals: one more.
 SUMMARY_QUERIES = 7
+# The page: its session and user (2), the caller's memberships, the summary (every figure on
+# the page comes from it, issue 13's included: a savepoint, session settings, the rollups', the
+# flow's and the information requests' queries, its release: 6), the centers to choose from,
+# the header's unread notifications and the session's save (a savepoint, update, release: 3).
+PAGE_QUERIES = 14
 
 
 def bulk_referrals(count: int) -> Membership:
@@ -134,4 +140,25 @@ def test_unfiltered_summary_of_every_referral_takes_as_many_queries(
     large_count, large = summary_queries(superuser, filters={}, counting=at_most)
 
     assert small["total"] == 10 and large["total"] == 1000
+    assert small_count == large_count
+
+
+def page_queries(user) -> tuple[int, str]:
+    client = Client()
+    client.force_login(user)
+    client.get("/reports/")  # warm-up: session and content types
+    with assert_queries(at_most=PAGE_QUERIES) as queries:
+        response = client.get("/reports/", {"cancer_site": "breast"})
+    assert response.status_code == 200
+    return len(queries), response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_dashboard_page_costs_the_same_for_10_and_1000_referrals():
+    small_count, small = page_queries(bulk_referrals(10))
+    large_count, large = page_queries(bulk_referrals(1000))
+
+    assert 'data-figure="total">4<' in small and 'data-figure="total">334<' in large
+    assert "<caption>Declined, by reason</caption>" in large
+    assert 'data-figure="no-show-rate"' in large and 'data-figure="slides-late-share"' in large
     assert small_count == large_count

@@ -74,7 +74,7 @@ def test_rebuilding_the_rollups_gives_what_the_triggers_kept(known_data):
             [known_data.center_b.pk, known_data.referrals["r1"].pk, known_data.referrals["r2"].pk],
         )
     Referral.objects.filter(pk=known_data.referrals["r4"].pk).update(
-        status=Status.CANCELLED, cancel_reason="Patient withdrew."
+        status=Status.CANCELLED, cancel_reason_code="patient_withdrew"
     )
     Recommendation.objects.filter(referral=known_data.referrals["r1"]).update(
         concordance="modifies"
