@@ -127,8 +127,6 @@ def workflow_action_view(model_admin, request, uuid, action):
             referral=referral, actor=request.user, action=spec.name, data=form.transition_data()
         )
         done = f"{moved.reference}: {spec.done}"
-        if moved.awaiting_information:
-            done += " The referral is awaiting information from the referring side."
         if moved.specialist_id and "specialist" in spec.needs:
             done += f" Assigned to {moved.specialist.display_name}."
         return done

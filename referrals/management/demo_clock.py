@@ -18,6 +18,8 @@ Status = Referral.Status
 ON_TIME_DAYS = {
     Status.DRAFT: 5,
     Status.SUBMITTED: 1.5,
+    # A forward is recent: the referral it became waits on the other center's triage now.
+    Status.FORWARDED: 1.5,
     Status.ACCEPTED: 5,
     Status.UNDER_REVIEW: 4,
     Status.RECOMMENDATION_ISSUED: 3,
@@ -39,6 +41,7 @@ FINISHED_DAYS = 90
 STEPS_BEFORE = {
     Status.SUBMITTED: 1,
     Status.DECLINED: 1,
+    Status.FORWARDED: 1,
     Status.ACCEPTED: 1,
     Status.CANCELLED: 2,
     Status.UNDER_REVIEW: 9,

@@ -31,7 +31,7 @@ def test_coordinator_asks_in_the_admin_oncologist_answers_in_the_portal(
     page.get_by_label("Reason").select_option(label="Illegible records")
     page.get_by_label("Question").fill(QUESTION)
     page.get_by_role("button", name="Request information").click()
-    expect(page.locator(".messagelist")).to_contain_text("awaiting information")
+    expect(page.locator(".messagelist")).to_contain_text("the step's clock is paused")
     expect(page.locator(".workflow-summary")).to_contain_text("awaiting information")
     expect(page.locator("#information_requests-group")).to_contain_text(QUESTION)
     expect(page.locator("#information_requests-group")).to_contain_text("Not answered yet")
@@ -59,7 +59,9 @@ def test_coordinator_asks_in_the_admin_oncologist_answers_in_the_portal(
     portal.get_by_label("File for the new record").set_input_files(str(scan))
     screenshot(portal, "information-portal-answer-form")
     portal.get_by_role("button", name="Provide information").click()
-    expect(portal.locator(".message")).to_contain_text("Provide information done")
+    expect(portal.locator(".message")).to_contain_text(
+        "Thank you: your answer is sent to the cancer center."
+    )
     expect(portal.locator(".badge-awaiting")).to_have_count(0)
     thread = portal.locator(".information-requests")
     expect(thread).to_contain_text(QUESTION)

@@ -63,6 +63,7 @@ def test_a_progress_update_question_waits_in_the_specialists_inbox_only():
         data={
             "update_date": timezone.localdate(),
             "response": "stable",
+            "recommendation_followed": "yes",
             "question": "Zqxcanary question: surgery in 4 or 6 weeks?",
         },
     )
@@ -174,7 +175,12 @@ def test_opening_a_notification_marks_it_read_and_leads_to_the_referral(client):
     progress_update_create(
         actor=cast.referring_oncologist,
         referral=referral,
-        data={"update_date": timezone.localdate(), "response": "stable", "question": "Why?"},
+        data={
+            "update_date": timezone.localdate(),
+            "response": "stable",
+            "recommendation_followed": "yes",
+            "question": "Why?",
+        },
     )
     [notification] = Notification.objects.all()
     client.force_login(cast.specialist)
@@ -211,7 +217,11 @@ def test_someone_elses_notification_is_not_found_and_stays_unread(client):
     progress_update_create(
         actor=cast.referring_oncologist,
         referral=referral,
-        data={"update_date": timezone.localdate(), "response": "stable"},
+        data={
+            "update_date": timezone.localdate(),
+            "response": "stable",
+            "recommendation_followed": "yes",
+        },
     )
     [notification] = Notification.objects.all()
     client.force_login(cast.other_specialist)

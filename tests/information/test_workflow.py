@@ -219,7 +219,7 @@ def test_a_referral_cancelled_while_awaiting_information_awaits_nothing():
         referral=referral,
         actor=cast.referring_coordinator,
         action="cancel",
-        data={"reason": "Patient withdrew."},
+        data={"reason_code": "patient_withdrew", "reason": "Patient withdrew."},
     )
     assert cancelled.awaiting_information is False
     assert cancelled.next_due is None

@@ -69,6 +69,7 @@ def test_a_new_referral_with_bad_data_shows_field_errors_and_keeps_the_typed_val
     assert not Patient.objects.exists() and not Referral.objects.exists()
 
     page.get_by_label("The patient consents to sharing their records").check()
+    page.get_by_label("Nothing is proposed locally yet").check()
     page.get_by_role("button", name="Save and submit").click()
     expect(page.locator(".referral-head .status")).to_have_text("Submitted")
     assert Referral.objects.get().patient.mrn == "LK-0042"

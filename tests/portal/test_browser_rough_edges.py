@@ -92,6 +92,7 @@ def test_a_progress_update_has_no_response_chosen_until_the_oncologist_chooses_o
     screenshot(tab, "edges-progress-update-response-required")
 
     tab.get_by_label("Stable", exact=True).check()
+    tab.get_by_label("Recommendation followed").select_option(label="Yes")
     tab.get_by_role("button", name="Post the update").click()
     expect(tab.locator(".message")).to_have_text("Progress update posted.")
     assert referral.progress_updates.get().response == "stable"

@@ -87,6 +87,7 @@ def create_and_submit_referral(tab, screenshot) -> Referral:
     tab.get_by_label("Cancer center", exact=True).select_option(
         label="Gulf Coast Comprehensive Cancer Center"
     )
+    tab.get_by_label("Local treatment plan").fill("Surgery first, then adjuvant radiation.")
     tab.get_by_label("Urgent").check()
     tab.get_by_label("Pathology slides").select_option("required")
     screenshot(tab, "01-oncologist-new-referral-form")

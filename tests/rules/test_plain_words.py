@@ -47,4 +47,5 @@ def test_only_what_cannot_be_taken_back_in_one_click_asks_first():
     assert {name for name, action in ACTIONS.items() if action.destructive} == {
         "decline",
         "cancel",
+        "forward",
     }

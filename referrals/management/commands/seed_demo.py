@@ -187,6 +187,8 @@ class Command(BaseCommand):
             for state, count in STATE_COUNTS.items()
             for _ in range(max(1, round(count * how_many / total)))
         ]
+        while len(plan) > how_many:  # rounding up: fewer of the commonest state
+            plan.remove(max(set(plan), key=plan.count))
         rng.shuffle(plan)
         self.stdout.write(f"Loading {len(plan)} demo referrals…")
         every = max(1, len(plan) // 10)

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from referrals import selectors
-from referrals.errors import Conflict, InvalidData
+from referrals.errors import Conflict, InvalidData, NotPermitted
 from referrals.portal.errors import add_errors_to_form, handles_domain_errors
 from referrals.portal.forms.referral import NextOpinionForm, TransitionForm
 from referrals.portal.timeline import timeline
@@ -97,6 +97,9 @@ def referral_action(request, uuid, action):
         # Not offered on the referral page now: say so there. A POST goes to the service,
         # which answers exactly why (not permitted, or not from this state).
         raise Conflict(f"“{spec.label}” is not possible on this referral now.")
+    if not workflow.may_perform(relations, spec):
+        # Not yours: refused before any data is read (a form error would say more).
+        raise NotPermitted(f"“{spec.label}” is not an action you may take on this referral.")
     files = request.FILES if request.method == "POST" else None
     form = TransitionForm(posted(request), files, action=spec, referral=referral)
     if request.method == "POST" and form.is_valid():
