@@ -36,7 +36,7 @@ def test_the_coordinator_asks_through_the_request_information_form(coordinator_c
         follow=True,
     )
     assert (
-        "Your question is sent to the referring side; the step's clock is paused"
+        "Your question is sent to the referring side"
         in done.content.decode()
     )
     referral.refresh_from_db()
