@@ -35,10 +35,7 @@ def test_the_coordinator_asks_through_the_request_information_form(coordinator_c
         {"reason": "illegible_records", "note": "Page 2 of the pathology report is unreadable."},
         follow=True,
     )
-    assert (
-        "Your question is sent to the referring side"
-        in done.content.decode()
-    )
+    assert "Your question is sent to the referring side" in done.content.decode()
     referral.refresh_from_db()
     assert referral.awaiting_information and referral.status == Status.ACCEPTED
     page = coordinator_client.get(change_url(referral)).content.decode()
