@@ -1,9 +1,9 @@
 """Which step a referral waits on, and who must act on it (the issue's recipients table)."""
 
-from django.db.models import Exists, Min, OuterRef, QuerySet
+from django.db.models import Min, QuerySet
 
 from accounts.models import Membership, User
-from referrals.models import RecordItem, Referral
+from referrals.models import Referral
 from referrals.rules import steps as rulebook_steps
 from reminders.models import Reminder
 
@@ -45,23 +45,12 @@ def parallel_step_due(referral: Referral, name: str):
     return found.values_list("step_due", flat=True).first()
 
 
-def _required_records_missing() -> QuerySet[RecordItem]:
-    return RecordItem.objects.filter(required=True).exclude(
-        status__in=[
-            RecordItem.Status.RECEIVED,
-            RecordItem.Status.RETURNED,
-            RecordItem.Status.WAIVED,
-        ]
-    )
-
-
 def with_records_outstanding(queryset: QuerySet, *, referral: str = "pk") -> QuerySet:
     """Annotate whether a required record item is still missing (records vs review step).
 
     `referral` is the path from the queryset's rows to the referral ("referral" for reminders).
     """
-    missing = _required_records_missing().filter(referral=OuterRef(referral))
-    return queryset.annotate(records_outstanding=Exists(missing))
+    return queryset.annotate(records_outstanding=rulebook_steps.records_outstanding(referral))
 
 
 def current_step(referral: Referral, *, records_outstanding: bool | None = None) -> str | None:
@@ -73,7 +62,11 @@ def current_step(referral: Referral, *, records_outstanding: bool | None = None)
     if referral.awaiting_information or referral.status != Referral.Status.ACCEPTED:
         records_outstanding = False
     elif records_outstanding is None:
-        records_outstanding = _required_records_missing().filter(referral=referral).exists()
+        records_outstanding = (
+            Referral.objects.filter(pk=referral.pk)
+            .filter(rulebook_steps.records_outstanding())
+            .exists()
+        )
     return step_waited_on(
         status=referral.status,
         records_outstanding=records_outstanding,

@@ -268,8 +268,10 @@ def turn_side(step: Step) -> str:
     return SIDE_TURN[rel.RELATIONS[step.turn].side]
 
 
-def _records_outstanding() -> Exists:
-    missing = RecordItem.objects.filter(referral=OuterRef("pk"), required=True).exclude(
+def records_outstanding(referral: str = "pk") -> Exists:
+    """Whether a required record item of the referral is still missing (records vs review
+    step), as SQL; `referral` is the path from the query's rows to the referral."""
+    missing = RecordItem.objects.filter(referral=OuterRef(referral), required=True).exclude(
         status__in=[
             RecordItem.Status.RECEIVED,
             RecordItem.Status.RETURNED,
@@ -286,7 +288,7 @@ def step_condition(step: Step) -> Q:
     if step.state in INFORMATION_STATES:  # the information step, or the state's own
         condition &= Q(awaiting_information=step.awaiting_information)
     if step.records_outstanding is not None:
-        outstanding = _records_outstanding()
+        outstanding = records_outstanding()
         condition &= Q(outstanding) if step.records_outstanding else Q(~outstanding)
     return condition
 
