@@ -209,6 +209,7 @@ class Membership(models.Model):
         max_length=200,
         blank=True,
         default="",
+        db_default="",
         help_text="For specialists: the fields they cover here, e.g. “Breast, sarcoma”.",
     )
     created_at = models.DateTimeField(auto_now_add=True)

@@ -174,12 +174,16 @@ class Referral(DateRulesMixin, models.Model):
     next_due = models.DateField(null=True, blank=True)
     # An information request is open (DESIGN §1, kept in step with InformationRequest by the
     # workflow service): the step's clock is paused and it is the referring side's turn.
-    awaiting_information = models.BooleanField(default=False)
+    awaiting_information = models.BooleanField(default=False, db_default=False)
     # The open information request's due date (the step `information` of rules.steps).
     information_due = models.DateField(null=True, blank=True)
     # Time spent awaiting information, per stage: turnaround figures leave it out (DESIGN §6).
-    information_wait_accepted = models.DurationField(default=datetime.timedelta(0))
-    information_wait_under_review = models.DurationField(default=datetime.timedelta(0))
+    information_wait_accepted = models.DurationField(
+        default=datetime.timedelta(0), db_default=datetime.timedelta(0)
+    )
+    information_wait_under_review = models.DurationField(
+        default=datetime.timedelta(0), db_default=datetime.timedelta(0)
+    )
 
     class Meta:
         ordering = ["-created_at"]
