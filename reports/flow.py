@@ -33,7 +33,7 @@ NO_SHOW, ATTENDED = Consultation.Attendance.NO_SHOW, Consultation.Attendance.ATT
 
 FLOW_SQL = """
 SELECT (
-    SELECT json_agg(reason) FROM ({reasons}) AS reason
+    {reasons}
 ), (
     SELECT json_build_object(
         'attended', COUNT(*) FILTER (WHERE attendance = 'attended'),
@@ -63,12 +63,24 @@ def _reasons(referrals: QuerySet[Referral]) -> QuerySet:
     )
 
 
-def flow_counts(referrals: QuerySet[Referral], *, every_referral: bool) -> dict:
-    """The raw counts: reasons per (status, code), consult attendance, slides' returns."""
+REASONS_SQL = "SELECT json_agg(reason) FROM ({reasons}) AS reason"
+
+
+def flow_counts(
+    referrals: QuerySet[Referral], *, every_referral: bool, reasons: dict | None = None
+) -> dict:
+    """The raw counts: reasons per (status, code), consult attendance, slides' returns.
+
+    reasons: the declined and cancelled referrals per code, when the level counts of the
+    rollups gave them (reports.rollups; {"declined": {code: count}, "cancelled": {...}})."""
     today = timezone.localdate()
     if connection.vendor != "postgresql":
         return _counts_with_the_orm(referrals, today=today)
-    reasons_sql, reasons_params = _reasons(referrals).query.sql_with_params()
+    if reasons is None:
+        reasons_sql, reasons_params = _reasons(referrals).query.sql_with_params()
+        reasons_sql = REASONS_SQL.format(reasons=reasons_sql)
+    else:
+        reasons_sql, reasons_params = "SELECT NULL::json", ()
     ids_sql, ids_params = referrals.values("pk").query.sql_with_params()
     if every_referral:
         consult_condition = item_condition = "TRUE"
@@ -89,8 +101,9 @@ def flow_counts(referrals: QuerySet[Referral], *, every_referral: bool) -> dict:
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        reasons, consults, earlier_no_shows, slides = cursor.fetchone()
-    return _shaped(reasons or [], consults, earlier_no_shows, slides)
+        reason_rows, consults, earlier_no_shows, slides = cursor.fetchone()
+    shaped = _shaped(reason_rows or [], consults, earlier_no_shows, slides)
+    return shaped | (reasons or {})
 
 
 def _counts_with_the_orm(referrals: QuerySet[Referral], *, today: datetime.date) -> dict:
@@ -118,16 +131,20 @@ def _counts_with_the_orm(referrals: QuerySet[Referral], *, today: datetime.date)
     return _shaped(list(_reasons(referrals)), consults, earlier, slides)
 
 
+# The code each final state's reason is coded in.
+CODE_OF = {"declined": "decline_reason_code", "cancelled": "cancel_reason_code"}
+
+
 def _shaped(reasons: list[dict], consults: dict, earlier_no_shows: int, slides: dict) -> dict:
-    declined = {
-        row["decline_reason_code"]: row["count"] for row in reasons if row["status"] == "declined"
-    }
-    cancelled = {
-        row["cancel_reason_code"]: row["count"] for row in reasons if row["status"] == "cancelled"
-    }
+    # A row per (status, decline code, cancel code), summed per code of its status (a
+    # cancelled referral's decline code, which no workflow sets, counts for nothing).
+    codes: dict[str, dict[str, int]] = {status: {} for status in CODE_OF}
+    for row in reasons:
+        if row["status"] in CODE_OF:
+            counted, code = codes[row["status"]], row[CODE_OF[row["status"]]]
+            counted[code] = counted.get(code, 0) + row["count"]
     return {
-        "declined": declined,
-        "cancelled": cancelled,
+        **codes,
         "attended": consults["attended"],
         "no_show": consults["no_show"] + earlier_no_shows,
         "slides": slides,

@@ -178,6 +178,8 @@ def rollup_counts(
 
 
 RECOMMENDATION_FIGURES = LINKED_COLUMNS[:6]
+# The level counts' reason measures (migration reports 0010) and reports.flow's names.
+FLOW_REASONS = {"decline_reason": "declined", "cancel_reason": "cancelled"}
 CENTER_OF_UUID = "(SELECT id FROM accounts_organization WHERE uuid = %s)"
 # Any organization (a rollup's center is a referral's, which references one): one probe of
 # the rollups' primary key per organization, rather than a scan of every level's rows.
@@ -255,6 +257,8 @@ def _level_counts(viewer: ReportViewer, filters: ReportFilters, level: str, para
         "submitted_weeks": {},
         "issued_weeks": {},
         "linked": dict.fromkeys([*LINKED_COLUMNS, "followed"], 0),
+        # The coded reasons of the declined and cancelled referrals, for reports.flow.
+        "flow_reasons": {"declined": {}, "cancelled": {}},
     }
     for uuid, name, site, status, count in statuses or []:
         counts["totals"]["total"] += count
@@ -270,6 +274,8 @@ def _level_counts(viewer: ReportViewer, filters: ReportFilters, level: str, para
             counts["linked"][value] += count
         elif measure == "reason":
             counts["reasons"][value] = count
+        elif measure in FLOW_REASONS:
+            counts["flow_reasons"][FLOW_REASONS[measure]][value] = count
         else:  # submitted_week, issued_week
             counts[f"{measure}s"][datetime.date.fromisoformat(value)] = count
     totals, linked = counts.pop("totals"), counts.pop("linked")

@@ -105,10 +105,11 @@ def _linked_condition(table: str, row: str) -> str:
 
 
 def _referral_levels(
-    changes: str, zone: str, operation: str, levels: list = histograms.LEVELS
+    changes: str, zone: str, operation: str, levels: list = histograms.LEVELS, measures=None
 ) -> str:
-    """The level counts of the written referrals (`changes`, with sign)."""
-    status, others = _measures(zone)
+    """The level counts of the written referrals (`changes`, with sign); measures(zone): the
+    (status, others) subqueries, by default _measures (a later migration adds some)."""
+    status, others = (measures or _measures)(zone)
     written, submitted = f"({changes}) AS c", "c.submitted_at IS NOT NULL"
     statements = [
         _level_upsert(written, submitted, status, BREAKDOWN_LEVELS, "c", "c.sign"),
@@ -177,15 +178,18 @@ def _followed(changes: str, operation: str, levels: list = histograms.LEVELS) ->
     """
 
 
-def _referral_function(zone: str, levels: list = histograms.LEVELS, touch=None) -> str:
+def _referral_function(
+    zone: str, levels: list = histograms.LEVELS, touch=None, measures=None
+) -> str:
     """The referral trigger function. touch(changes): the statement marking the change, first
-    in each branch; by default the one-row marker of 0006, first in the function."""
+    in each branch; by default the one-row marker of 0006, first in the function. measures:
+    as in _referral_levels."""
     branches = "\n    ELS".join(
         f"IF TG_OP = '{operation}' THEN {touch(changes) if touch else ''}"
         f"{per_statement._statements(changes, zone)}"
         f"{histograms._histogram_upsert(changes, levels)}"
         f"{histograms._linked_of_referrals(changes)}"
-        f"{_referral_levels(changes, zone, operation, levels)}"
+        f"{_referral_levels(changes, zone, operation, levels, measures)}"
         for operation, changes in per_statement.CHANGES.items()
     )
     return f"""
@@ -241,9 +245,9 @@ TRUNCATED = histograms.TRUNCATED.replace(
 )
 
 
-def _backfill(zone: str, levels: list = histograms.LEVELS) -> list[str]:
+def _backfill(zone: str, levels: list = histograms.LEVELS, measures=None) -> list[str]:
     every = "SELECT r.*, 1 AS sign FROM referrals_referral AS r WHERE r.submitted_at IS NOT NULL"
-    status, others = _measures(zone)
+    status, others = (measures or _measures)(zone)
     written = f"({every}) AS c"
     statements = [
         _level_upsert(written, "true", status, BREAKDOWN_LEVELS, "c", "1"),

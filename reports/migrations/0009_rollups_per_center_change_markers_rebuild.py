@@ -99,19 +99,22 @@ ONE_MARKER = [
 ]
 
 
-def _backfills(zone: str, level_list: list) -> list[str]:
-    """Every rollup counted from the rows (into empty tables), one statement each."""
+def _backfills(zone: str, level_list: list, measures=None) -> list[str]:
+    """Every rollup counted from the rows (into empty tables), one statement each; measures:
+    the level counts' (0008 _referral_levels), by default 0008's."""
     every = "SELECT r.*, 1 AS sign FROM referrals_referral AS r WHERE r.submitted_at IS NOT NULL"
     return [
         *rollups._backfill(zone),
         histograms._histogram_upsert(every, level_list),
         *histograms._backfill()[1:],  # the linked rollup (day-keyed, per center already)
-        *levels._backfill(zone, level_list),
+        *levels._backfill(zone, level_list, measures),
     ]
 
 
-def _rebuild_function(zone: str) -> str:
-    statements = ";\n".join(statement.strip().rstrip(";") for statement in _backfills(zone, CENTER_LEVELS))
+def _rebuild_function(zone: str, measures=None) -> str:
+    statements = ";\n".join(
+        statement.strip().rstrip(";") for statement in _backfills(zone, CENTER_LEVELS, measures)
+    )
     return f"""
 CREATE OR REPLACE FUNCTION reports_rollups_rebuild() RETURNS void
 LANGUAGE plpgsql AS $$

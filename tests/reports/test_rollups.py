@@ -53,6 +53,33 @@ def live_per_status() -> dict[str, int]:
     return {row["status"]: row["count"] for row in rows}
 
 
+def rolled_up_reason_codes() -> dict[tuple[str, str], int]:
+    """The level counts' decline and cancel reasons (migration reports 0010), every center's
+    rows of the every-referral level: (measure, code) -> referrals."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT measure, value, SUM(referrals) FROM reports_level_count"
+            " WHERE measure IN ('decline_reason', 'cancel_reason')"
+            " AND referring_organization_id = 0 AND cancer_site = ''"
+            " GROUP BY 1, 2 HAVING SUM(referrals) <> 0"
+        )
+        return {(measure, value): count for measure, value, count in cursor.fetchall()}
+
+
+def live_reason_codes() -> dict[tuple[str, str], int]:
+    codes: dict[tuple[str, str], int] = {}
+    for referral in Referral.objects.filter(
+        submitted_at__isnull=False, status__in=[Status.DECLINED, Status.CANCELLED]
+    ):
+        key = (
+            ("decline_reason", referral.decline_reason_code)
+            if referral.status == Status.DECLINED
+            else ("cancel_reason", referral.cancel_reason_code)
+        )
+        codes[key] = codes.get(key, 0) + 1
+    return codes
+
+
 def rolled_up_histograms() -> dict[tuple[str, int], int]:
     """The stage histograms' every-referral level (every center's rows): (stage, centidays) ->
     referrals."""
@@ -165,12 +192,15 @@ def test_rollups_count_the_referrals_after_every_kind_of_write(known_data):
     assert rolled_up_per_status() == live_per_status()
     assert rolled_up_histograms() == live_histograms()
     assert rolled_up_linked() == live_linked() == (3, 1, 2, 1)
+    assert rolled_up_reason_codes() == live_reason_codes() == {("decline_reason", "no_capacity"): 1}
     write_in_every_way(known_data)
     assert rolled_up_per_status() == live_per_status()
     assert rolled_up_histograms() == live_histograms()
     # r1 (concurs), r2 v2 (modifies), r3 v2 (modifies; its v1 superseded); the reviews of r1
     # (now minor) and r3 (major), r2's deleted.
     assert rolled_up_linked() == live_linked() == (3, 0, 2, 1)
+    # r7, the one declined, is deleted.
+    assert rolled_up_reason_codes() == live_reason_codes() == {}
     # Nine submitted, the draft and r2b submitted, r7 and r10 deleted: nine remain.
     assert sum(rolled_up_per_status().values()) == 9
 
@@ -221,10 +251,28 @@ def test_rollups_follow_statements_that_write_many_referrals_at_once(known_data)
             "ELSE 'breast' END, receiving_center_id = %s WHERE submitted_at IS NOT NULL",
             [known_data.center_b.pk],
         )
+        # A mass cancellation of the copies, and a re-coding of the declined one.
+        cursor.execute(
+            "UPDATE referrals_referral SET status = 'cancelled', cancelled_at = closed_at,"
+            " cancel_reason_code = CASE WHEN id %% 2 = 0 THEN 'duplicate' ELSE"
+            " 'entered_in_error' END WHERE reference LIKE %s",
+            ["SO-2025-9%"],
+        )
+        cursor.execute(
+            "UPDATE referrals_referral SET decline_reason_code = 'outside_expertise'"
+            " WHERE status = 'declined'"
+        )
     assert rolled_up_per_status() == live_per_status()
     assert rolled_up_histograms() == live_histograms()
     assert rolled_up_linked() == live_linked()
-    assert live_per_status()[Status.CLOSED] >= len(copies)
+    reasons = rolled_up_reason_codes()
+    assert reasons == live_reason_codes()
+    assert reasons[("decline_reason", "outside_expertise")] == 1
+    assert ("decline_reason", "no_capacity") not in reasons
+    assert reasons[("cancel_reason", "duplicate")] + reasons[
+        ("cancel_reason", "entered_in_error")
+    ] == len(copies)
+    assert live_per_status()[Status.CANCELLED] >= len(copies)
     superuser = UserFactory(is_superuser=True)
     for filters in (ReportFilters(), ReportFilters(cancer_site="lung")):
         from_rollups, counted = both_ways(superuser, filters)
