@@ -3,7 +3,8 @@
     .venv/bin/python bench/admin_pages.py [--repeat 5] [--small 10000] [--large 1000000]
 
 Creates (once) and migrates its own two databases, bench_perf_admin_small and
-bench_perf_admin_large (never the development or test one), loads each with INSERT ... SELECT
+bench_perf_admin_large (never the development or test one; DATABASE_URL=.../NAME makes them
+NAME_small and NAME_large), loads each with INSERT ... SELECT
 generate_series (patients and referrals over 20 practices and 10 centers, a realistic mix of
 states, urgencies and due dates, none tied to the center; a few minutes for a million, as
 bench.database.bulk_load does it; kept between runs; --reload loads again), then times each
@@ -23,7 +24,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_perf_admin_small")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_perf_admin")
+BASE_NAME = urlparse(os.environ["DATABASE_URL"]).path.lstrip("/")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
 import django  # noqa: E402
@@ -41,7 +43,7 @@ from referrals.models import Referral  # noqa: E402
 
 PRACTICES, CENTERS = 20, 10
 SITES = ["breast", "lung", "colorectal", "prostate", "pancreas", "melanoma", "lymphoma", "other"]
-DATABASES = {"small": "bench_perf_admin_small", "large": "bench_perf_admin_large"}
+DATABASES = {label: f"{BASE_NAME}_{label}" for label in ("small", "large")}
 
 LOAD_SQL = [
     """

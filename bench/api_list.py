@@ -29,7 +29,7 @@ from bench.database import ensure_database  # noqa: E402
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/so_bench_api")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
-REFERRALS = 100_000
+REFERRALS = int(os.environ.get("BENCH_REFERRALS", "100000"))
 PAGE_SIZE = 50
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "300"))
 ROUNDS = 10
