@@ -192,7 +192,8 @@ def _level(viewer: ReportViewer, filters: ReportFilters) -> tuple[str | None, li
     centers and practices, or a practice's scope filtered by center).
 
     Every level is one center's (migration reports 0009): a report over several centers sums
-    their rows, each center's found through the primary key (center, practice, site)."""
+    their rows: one center's (or a few) through the primary key (center, practice, site),
+    every center's through the partial indexes of all practices (migration reports 0011)."""
     if filters.submitted_from or filters.submitted_to:
         return None, []
     conditions = ["level.cancer_site = %s"]
@@ -210,8 +211,8 @@ def _level(viewer: ReportViewer, filters: ReportFilters) -> tuple[str | None, li
     if filters.center_uuid:
         conditions.append(f"level.receiving_center_id = {CENTER_OF_UUID}")
         params.append(filters.center_uuid)
-    elif viewer.scope is None:
-        conditions.append(EVERY_CENTER)
+    # Otherwise every center's rows of the level, no condition on the center: the partial
+    # indexes of migration reports 0011 hold them in group order.
     return " AND ".join(conditions), params
 
 
