@@ -7,11 +7,12 @@
         .venv/bin/python bench/dashboard.py --referrals 5000000
 
 It creates (when missing) and migrates its own database (default so_bench_reports, never the
-development or test one), loads the referrals with their events, recommendations and
-pathology reviews with INSERT ... SELECT generate_series as bench.database.bulk_load does
-(triggers off, indexes built after, rollups rebuilt in one statement each; kept between runs
-unless --reload or another --referrals), then times GET /api/v1/reports/summary/ through
-Django's full request stack against a baseline in the same run: ONE hand-written SQL query
+development or test one), loads the referrals with their events, recommendations,
+pathology reviews, consults (some after a missed appointment) and slides due back, with
+INSERT ... SELECT generate_series as bench.database.bulk_load does (triggers off, indexes
+built after, rollups rebuilt in one statement each; kept between runs unless --reload or
+another --referrals), then times GET /api/v1/reports/summary/ through Django's full request
+stack against a baseline in the same run: ONE hand-written SQL query
 computing the headline figures (every stage's median and 90th percentile, totals, rates).
 It checks that both give the same figures and prints the median of --repeat runs of each;
 the last line is their ratio. Target: at most 0.12. Not run by the test suite: timings
@@ -41,7 +42,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from referrals.models import Referral  # noqa: E402
+from referrals.models import Consultation, Referral  # noqa: E402
 from reports.queries import REPORT_SETTINGS, tune_report_transaction  # noqa: E402
 
 PRACTICES, CENTERS = 20, 10
@@ -178,6 +179,45 @@ LOAD_SQL = [
     WHERE r.recommendation_issued_at IS NOT NULL AND r.id %% 2 = 0
       AND r.reference LIKE 'SO-B-%%'
     """,
+    # A consult for every referral whose review started: held once the recommendation is
+    # issued (one in ten after a missed earlier appointment), else one in five missed.
+    """
+    INSERT INTO referrals_consultation (uuid, referral_id, modality, scheduled_for, completed_at,
+        support_person_present, recording_consented, notes, updated_at, attendance)
+    SELECT gen_random_uuid(), r.id, 'virtual', r.review_started_at + interval '1 day',
+        CASE WHEN r.recommendation_issued_at IS NOT NULL
+             THEN r.review_started_at + interval '1 day' END,
+        false, false, '', now(),
+        CASE WHEN r.recommendation_issued_at IS NOT NULL THEN 'attended'
+             WHEN r.id %% 5 = 0 THEN 'no_show' ELSE 'scheduled' END
+    FROM referrals_referral AS r
+    WHERE r.review_started_at IS NOT NULL AND r.reference LIKE 'SO-B-%%'
+    """,
+    """
+    INSERT INTO referrals_consultationappointment (uuid, consultation_id, modality,
+        scheduled_for, join_link, place, attendance, recorded_at)
+    SELECT gen_random_uuid(), c.id, 'virtual', c.scheduled_for - interval '7 days', '', '',
+        'no_show', c.scheduled_for - interval '7 days'
+    FROM referrals_consultation AS c WHERE c.attendance = 'attended' AND c.id %% 10 = 0
+    """,
+    # Slides of the referrals with a pathology review, due back 14 days after the
+    # recommendation: returned (one in eight late), or still at the center if recent.
+    """
+    INSERT INTO referrals_recorditem (uuid, referral_id, kind, description, required, status,
+        waived_reason, carrier, tracking_number, specimen_identifiers, received_at,
+        returned_at, return_due, created_at, updated_at)
+    SELECT gen_random_uuid(), r.id, 'pathology_slides', '', true,
+        CASE WHEN r.recommendation_issued_at > now() - interval '20 days' THEN 'received'
+             ELSE 'returned' END,
+        '', '', '', '', r.accepted_at,
+        CASE WHEN r.recommendation_issued_at <= now() - interval '20 days'
+             THEN r.recommendation_issued_at
+                 + interval '1 day' * CASE WHEN r.id %% 8 = 0 THEN 18 ELSE 9 END END,
+        (r.recommendation_issued_at + interval '14 days')::date, r.accepted_at, now()
+    FROM referrals_referral AS r
+    WHERE r.recommendation_issued_at IS NOT NULL AND r.id %% 2 = 0
+      AND r.reference LIKE 'SO-B-%%'
+    """,
     "DROP TABLE bench_plan",
 ]
 
@@ -300,14 +340,23 @@ def main() -> int:
     call_command("migrate", verbosity=0)
     people = bench_people(practices=PRACTICES, centers=CENTERS)
     loaded = Referral.objects.filter(reference__startswith="SO-B-").count()
-    if args.reload or loaded != args.referrals:
+    # A database loaded before the bench had consults (and slides) is loaded again.
+    if args.reload or loaded != args.referrals or not Consultation.objects.exists():
         print(f"loading {args.referrals:,} referrals (found {loaded:,})")
         clear()
         load(args.referrals, people)
     with connection.cursor() as cursor:
         cursor.execute("SELECT COUNT(*) FROM referrals_referralevent")
         events = cursor.fetchone()[0]
-    print(f"data: {Referral.objects.count():,} referrals, {events:,} events")
+        cursor.execute(
+            "SELECT (SELECT COUNT(*) FROM referrals_consultation),"
+            " (SELECT COUNT(*) FROM referrals_recorditem)"
+        )
+        consults, items = cursor.fetchone()
+    print(
+        f"data: {Referral.objects.count():,} referrals, {events:,} events, "
+        f"{consults:,} consults, {items:,} slide records"
+    )
     print(f"session settings of both: {REPORT_SETTINGS}")
     print(
         "indexes of both: migrations reports 0001, 0004; the baseline computes its percentiles "

@@ -73,6 +73,9 @@ BENCH_TABLES = [
     "referrals_referralevent",
     "referrals_recommendation",
     "referrals_pathologyreview",
+    "referrals_consultation",
+    "referrals_consultationappointment",
+    "referrals_recorditem",
 ]
 # Indexes other than those of constraints (primary keys, unique constraints): built after the
 # load in one pass each, instead of row by row.

@@ -2,13 +2,13 @@
 cancelled (by coded reason), how often patients miss the consult, and how often slides and
 blocks go back late (the forward rate comes from the counts by status).
 
-One query on PostgreSQL, whatever the volume: subqueries over the report's referrals
-(reports.selectors.report_referrals), read as JSON; for every referral (no scope, no filter)
-the consults and records are counted without matching them to the referrals (a draft has
-neither a consult nor a return date). Left out of the rollups on purpose: declined and
-cancelled referrals, missed consults and physical material are a small part of the rows,
-and the rollup triggers stay as they are. SQLite (the embedded `make run`) runs the same
-counts as a few ORM queries.
+Without a period these come with the other level counts of the rollups (migrations
+reports 0010 and 0012, reports.rollups): no query of their own, whatever the volume. With a
+period (or a scope no level answers), one query on PostgreSQL: subqueries over the report's
+referrals (reports.selectors.report_referrals), read as JSON; for every referral (no scope,
+no filter) the consults and records are counted without matching them to the referrals (a
+draft has neither a consult nor a return date). SQLite (the embedded `make run`) runs the
+same counts as a few ORM queries.
 
 Definitions:
 - reasons: declined (cancelled) referrals per `reason_code`.
@@ -33,7 +33,7 @@ NO_SHOW, ATTENDED = Consultation.Attendance.NO_SHOW, Consultation.Attendance.ATT
 
 FLOW_SQL = """
 SELECT (
-    {reasons}
+    SELECT json_agg(reason) FROM ({reasons}) AS reason
 ), (
     SELECT json_build_object(
         'attended', COUNT(*) FILTER (WHERE attendance = 'attended'),
@@ -63,24 +63,19 @@ def _reasons(referrals: QuerySet[Referral]) -> QuerySet:
     )
 
 
-REASONS_SQL = "SELECT json_agg(reason) FROM ({reasons}) AS reason"
-
-
 def flow_counts(
-    referrals: QuerySet[Referral], *, every_referral: bool, reasons: dict | None = None
+    referrals: QuerySet[Referral], *, every_referral: bool, counted: dict | None = None
 ) -> dict:
     """The raw counts: reasons per (status, code), consult attendance, slides' returns.
 
-    reasons: the declined and cancelled referrals per code, when the level counts of the
-    rollups gave them (reports.rollups; {"declined": {code: count}, "cancelled": {...}})."""
+    counted: these counts as the level counts of the rollups gave them (reports.rollups,
+    migrations reports 0010 and 0012), returned as they are."""
+    if counted is not None:
+        return counted
     today = timezone.localdate()
     if connection.vendor != "postgresql":
         return _counts_with_the_orm(referrals, today=today)
-    if reasons is None:
-        reasons_sql, reasons_params = _reasons(referrals).query.sql_with_params()
-        reasons_sql = REASONS_SQL.format(reasons=reasons_sql)
-    else:
-        reasons_sql, reasons_params = "SELECT NULL::json", ()
+    reasons_sql, reasons_params = _reasons(referrals).query.sql_with_params()
     ids_sql, ids_params = referrals.values("pk").query.sql_with_params()
     if every_referral:
         consult_condition = item_condition = "TRUE"
@@ -101,9 +96,8 @@ def flow_counts(
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        reason_rows, consults, earlier_no_shows, slides = cursor.fetchone()
-    shaped = _shaped(reason_rows or [], consults, earlier_no_shows, slides)
-    return shaped | (reasons or {})
+        reasons, consults, earlier_no_shows, slides = cursor.fetchone()
+    return _shaped(reasons or [], consults, earlier_no_shows, slides)
 
 
 def _counts_with_the_orm(referrals: QuerySet[Referral], *, today: datetime.date) -> dict:

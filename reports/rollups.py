@@ -89,7 +89,8 @@ SELECT (
         SELECT level.measure, level.value, SUM(level.referrals) AS referrals
         FROM reports_level_count AS level
         WHERE level.measure <> 'status' AND {level}
-            AND (level.measure NOT LIKE 'due:%%' OR level.value < %s)
+            AND (level.measure NOT LIKE 'due:%%' AND level.measure <> 'slide_out_due'
+                OR level.value < %s)
         GROUP BY 1, 2 HAVING SUM(level.referrals) <> 0
     ) AS counted
 ) AS measures, (
@@ -178,8 +179,10 @@ def rollup_counts(
 
 
 RECOMMENDATION_FIGURES = LINKED_COLUMNS[:6]
-# The level counts' reason measures (migration reports 0010) and reports.flow's names.
-FLOW_REASONS = {"decline_reason": "declined", "cancel_reason": "cancelled"}
+FLOW_MEASURES = {
+    "decline_reason", "cancel_reason",  # migration reports 0010
+    "attendance", "earlier_attendance", "slides", "slide_out_due",  # 0012
+}  # fmt: skip
 CENTER_OF_UUID = "(SELECT id FROM accounts_organization WHERE uuid = %s)"
 # Any organization (a rollup's center is a referral's, which references one): one probe of
 # the rollups' primary key per organization, rather than a scan of every level's rows.
@@ -258,8 +261,14 @@ def _level_counts(viewer: ReportViewer, filters: ReportFilters, level: str, para
         "submitted_weeks": {},
         "issued_weeks": {},
         "linked": dict.fromkeys([*LINKED_COLUMNS, "followed"], 0),
-        # The coded reasons of the declined and cancelled referrals, for reports.flow.
-        "flow_reasons": {"declined": {}, "cancelled": {}},
+        # reports.flow's counts (migrations reports 0010, 0012).
+        "flow": {
+            "declined": {},
+            "cancelled": {},
+            "attended": 0,
+            "no_show": 0,
+            "slides": {"with_date": 0, "returned_late": 0, "out_late": 0},
+        },
     }
     for uuid, name, site, status, count in statuses or []:
         counts["totals"]["total"] += count
@@ -275,8 +284,8 @@ def _level_counts(viewer: ReportViewer, filters: ReportFilters, level: str, para
             counts["linked"][value] += count
         elif measure == "reason":
             counts["reasons"][value] = count
-        elif measure in FLOW_REASONS:
-            counts["flow_reasons"][FLOW_REASONS[measure]][value] = count
+        elif measure in FLOW_MEASURES:
+            _add_flow(counts["flow"], measure, value, count)
         else:  # submitted_week, issued_week
             counts[f"{measure}s"][datetime.date.fromisoformat(value)] = count
     totals, linked = counts.pop("totals"), counts.pop("linked")
@@ -297,6 +306,22 @@ def _level_counts(viewer: ReportViewer, filters: ReportFilters, level: str, para
 
 def _add(totals: dict, key, count: int) -> None:
     totals[key] = totals.get(key, 0) + count
+
+
+def _add_flow(flow: dict, measure: str, value: str, count: int) -> None:
+    """A level count of reports.flow's figures into their shape (reports.flow.flow_counts)."""
+    if measure == "decline_reason":
+        _add(flow["declined"], value, count)
+    elif measure == "cancel_reason":
+        _add(flow["cancelled"], value, count)
+    elif measure == "attendance":  # attended, no_show
+        flow[value] += count
+    elif measure == "earlier_attendance":  # no_show
+        flow["no_show"] += count
+    elif measure == "slides":  # with_date, returned_late
+        flow["slides"][value] += count
+    else:  # slide_out_due, of the return dates before today only (LEVEL_SQL)
+        flow["slides"]["out_late"] += count
 
 
 class RollupChange(NamedTuple):

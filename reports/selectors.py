@@ -89,18 +89,18 @@ def report_summary(
     with transaction.atomic():
         tune_report_transaction(one_snapshot=own_transaction)
         counts = percentiles = None
-        stage_histogram = flow_reasons = None
+        stage_histogram = flow = None
         if use_rollups and rollups_apply():
             counts = rollup_counts(referrals, viewer=viewer, filters=filters)
             percentiles = counts.pop("percentiles")
             stage_histogram = counts.pop("stage_histogram", None)
-            flow_reasons = counts.pop("flow_reasons", None)
+            flow = counts.pop("flow", None)
         groups = grouped_counts(referrals, every_referral=unfiltered, counts=counts)
         if percentiles is None:
             percentiles = referral_figures(referrals)  # counted without the paused time
         totals = dict(groups["totals"])
         information = information_figures(referrals, total=totals["total"])
-        flow = flow_counts(referrals, every_referral=unfiltered, reasons=flow_reasons)
+        flow = flow_counts(referrals, every_referral=unfiltered, counted=flow)
     # The time awaiting information is no part of the turnaround (reports.paused).
     if information["paused"]:
         paused.correct_buckets(totals, information["paused"])

@@ -111,15 +111,20 @@ def _backfills(zone: str, level_list: list, measures=None) -> list[str]:
     ]
 
 
-def _rebuild_function(zone: str, measures=None) -> str:
+def _rebuild_function(
+    zone: str, measures=None, more: tuple[str, ...] = (), locked: str = histograms.LOCKED
+) -> str:
+    """The rebuild; later migrations add level measures (measures), back-fills (more) and the
+    tables they count (locked)."""
     statements = ";\n".join(
-        statement.strip().rstrip(";") for statement in _backfills(zone, CENTER_LEVELS, measures)
+        statement.strip().rstrip(";")
+        for statement in [*_backfills(zone, CENTER_LEVELS, measures), *more]
     )
     return f"""
 CREATE OR REPLACE FUNCTION reports_rollups_rebuild() RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-    LOCK TABLE {histograms.LOCKED} IN SHARE ROW EXCLUSIVE MODE;
+    LOCK TABLE {locked} IN SHARE ROW EXCLUSIVE MODE;
     -- The back-fill's sums in memory (until the caller's transaction ends).
     PERFORM set_config('work_mem', '256MB', true);
     TRUNCATE {ROLLUP_TABLES};

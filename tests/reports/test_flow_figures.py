@@ -14,12 +14,12 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import Membership
-from referrals.models import Consultation, ConsultationAppointment, RecordItem, Referral
+from referrals.models import Consultation, ConsultationAppointment, Referral
 from reports.access import report_viewer
 from reports.filters import ReportFilters
 from reports.flow import _counts_with_the_orm, flow_counts
 from reports.selectors import report_referrals
-from tests.factories import CancerCenterFactory, ReferralFactory, member
+from tests.factories import ReferralFactory, member
 
 pytestmark = pytest.mark.django_db
 Status = Referral.Status
@@ -28,58 +28,6 @@ URL = "/api/v1/reports/summary/"
 
 def days(number: int) -> datetime.timedelta:
     return datetime.timedelta(days=number)
-
-
-@pytest.fixture
-def known(db):
-    """Center A: 9 referrals counted (a cancelled draft is not), center B: one more."""
-    center, other = CancerCenterFactory(), CancerCenterFactory()
-    now = timezone.now()
-
-    def referral(status, center=center, **fields):
-        return ReferralFactory(status=status, receiving_center=center, **fields)
-
-    referral(Status.DECLINED, decline_reason_code="no_capacity")
-    referral(Status.DECLINED, decline_reason_code="no_capacity")
-    referral(Status.DECLINED, decline_reason_code="other", decline_reason="Network case.")
-    referral(Status.CANCELLED, cancel_reason_code="patient_withdrew")
-    referral(Status.CANCELLED, cancel_reason_code="duplicate", submitted_at=None)  # a draft
-    referral(Status.FORWARDED, forward_reason="Full.", forwarded_at=now - days(3))
-    attended = referral(Status.UNDER_REVIEW, with_specialist=True)
-    missed = referral(Status.UNDER_REVIEW, with_specialist=True)
-    rescheduled = referral(Status.RECOMMENDATION_ISSUED, with_specialist=True)
-    slides = referral(Status.CLOSED, with_specialist=True)
-    referral(Status.DECLINED, center=other, decline_reason_code="outside_expertise")
-
-    Consultation.objects.create(
-        referral=attended, modality="virtual", scheduled_for=now - days(5),
-        attendance="attended", completed_at=now - days(5),
-    )  # fmt: skip
-    Consultation.objects.create(
-        referral=missed, modality="virtual", scheduled_for=now - days(2), attendance="no_show"
-    )
-    kept = Consultation.objects.create(
-        referral=rescheduled, modality="in_person", scheduled_for=now - days(4),
-        place="Clinic B", attendance="attended", completed_at=now - days(4),
-    )  # fmt: skip
-    for attendance in ("no_show", "rescheduled"):
-        ConsultationAppointment.objects.create(
-            consultation=kept, modality="in_person", scheduled_for=now - days(9),
-            attendance=attendance,
-        )  # fmt: skip
-
-    today = timezone.localdate()
-    physical = {"referral": slides, "kind": "pathology_slides"}
-    RecordItem.objects.create(  # back two days after its date: late
-        **physical, status="returned", return_due=today - days(10), returned_at=now - days(8)
-    )
-    RecordItem.objects.create(  # back in time
-        **physical, status="returned", return_due=today - days(10), returned_at=now - days(12)
-    )
-    RecordItem.objects.create(**physical, status="received", return_due=today - days(1))  # late
-    RecordItem.objects.create(**physical, status="received", return_due=today + days(3))
-    RecordItem.objects.create(**physical, status="received")  # no date: not counted
-    return center, other
 
 
 def summary(user) -> dict:
