@@ -8,8 +8,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import Membership
-from referrals.models import Recommendation, Referral
-from tests.factories import member
+from referrals.models import InformationRequest, Recommendation, Referral
+from tests.factories import ProgressUpdateFactory, member
 from tests.reports.conftest import days, sign_review
 
 Role = Membership.Role
@@ -83,6 +83,40 @@ def test_a_write_to_what_the_summary_shows_answers_the_new_figures(
     assert after_review.json()["pathology"]["major_discrepancies"] == 2
 
     assert revalidate(client, after_review).status_code == 304
+
+
+@pytest.mark.django_db
+def test_writes_counted_live_beside_the_rollups_answer_the_new_figures_too(
+    known_data, center_a_coordinator
+):
+    """Progress updates and information requests are counted from their own rows; writing
+    one writes no referral, and still moves the marker (migration reports 0013)."""
+    client = client_of(center_a_coordinator)
+    r2 = known_data.referrals["r2"]  # returned: a progress update leaves the referral as it is
+    first = client.get(URL)
+    assert first.json()["recommendation_followed"]["updates"] == 0
+    assert first.json()["information_requests"]["requests"] == 0
+
+    ProgressUpdateFactory(
+        referral=r2, author=r2.referring_oncologist, recommendation_followed="partly",
+        recommendation_followed_reason="Radiotherapy declined by the patient.",
+    )  # fmt: skip
+    after_update = revalidate(client, first)
+    assert after_update.status_code == 200
+    followed = after_update.json()["recommendation_followed"]
+    assert followed["updates"] == 1 and followed["counts"]["partly"] == 1
+
+    InformationRequest.objects.create(
+        referral=known_data.referrals["r4"], reason="missing_records", note="The CT report.",
+        asked_by=center_a_coordinator, asked_in_status=Status.UNDER_REVIEW,
+        due_date=timezone.localdate() + datetime.timedelta(days=3),
+    )  # fmt: skip
+    after_request = revalidate(client, after_update)
+    assert after_request.status_code == 200
+    asked = after_request.json()["information_requests"]
+    assert asked["requests"] == 1 and asked["open"] == 1
+
+    assert revalidate(client, after_request).status_code == 304
 
 
 @pytest.mark.django_db
