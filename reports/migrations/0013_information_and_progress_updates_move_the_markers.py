@@ -16,6 +16,7 @@ from django.db import migrations
 
 per_statement = importlib.import_module("reports.migrations.0005_referral_rollups_per_statement")
 centers = importlib.import_module("reports.migrations.0009_rollups_per_center_change_markers_rebuild")
+flow = importlib.import_module("reports.migrations.0012_flow_counts_in_the_level_counts")
 
 TABLES = ["informationrequest", "progressupdate"]
 
@@ -43,13 +44,7 @@ def create(apps, schema_editor):
         function = f"reports_rollup_{table}_touched()"
         statements = [
             _function(table),
-            f"""CREATE TRIGGER reports_rollup_inserted AFTER INSERT ON referrals_{table}
-               REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {function}""",
-            f"""CREATE TRIGGER reports_rollup_updated AFTER UPDATE ON referrals_{table}
-               REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-               FOR EACH STATEMENT EXECUTE FUNCTION {function}""",
-            f"""CREATE TRIGGER reports_rollup_deleted AFTER DELETE ON referrals_{table}
-               REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION {function}""",
+            *flow._triggers(f"referrals_{table}", function, ""),
             f"""CREATE TRIGGER reports_rollup_truncated AFTER TRUNCATE ON referrals_{table}
                FOR EACH STATEMENT EXECUTE FUNCTION reports_rollup_touched()""",
         ]
