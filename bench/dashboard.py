@@ -362,7 +362,7 @@ def main() -> int:
         "indexes of both: migrations reports 0001, 0004; the baseline computes its percentiles "
         "with percentile_cont (the natural single query), the endpoint reads them from the "
         "stage histograms and every count from the level counts, summed over the centers "
-        "(migrations reports 0006, 0008, 0009)"
+        "(migrations reports 0006, 0008 to 0012)"
     )
 
     client = Client()
