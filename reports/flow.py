@@ -63,15 +63,19 @@ def _reasons(referrals: QuerySet[Referral]) -> QuerySet:
     )
 
 
-def flow_counts(
-    referrals: QuerySet[Referral], *, every_referral: bool, counted: dict | None = None
-) -> dict:
-    """The raw counts: reasons per (status, code), consult attendance, slides' returns.
+def no_counts() -> dict:
+    """flow_counts' shape with nothing counted (reports.rollups fills it from the levels)."""
+    return {
+        "declined": {},
+        "cancelled": {},
+        "attended": 0,
+        "no_show": 0,
+        "slides": {"with_date": 0, "returned_late": 0, "out_late": 0},
+    }
 
-    counted: these counts as the level counts of the rollups gave them (reports.rollups,
-    migrations reports 0010 and 0012), returned as they are."""
-    if counted is not None:
-        return counted
+
+def flow_counts(referrals: QuerySet[Referral], *, every_referral: bool) -> dict:
+    """The raw counts: reasons per (status, code), consult attendance, slides' returns."""
     today = timezone.localdate()
     if connection.vendor != "postgresql":
         return _counts_with_the_orm(referrals, today=today)

@@ -26,7 +26,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from referrals.models import Referral
-from reports import postgres
+from reports import flow, postgres
 from reports.access import ReportViewer
 from reports.filters import ReportFilters
 from reports.queries import DISTRIBUTION_BUCKETS, STAGES, STEP_BY_STATUS, histogram_figures
@@ -262,13 +262,7 @@ def _level_counts(viewer: ReportViewer, filters: ReportFilters, level: str, para
         "issued_weeks": {},
         "linked": dict.fromkeys([*LINKED_COLUMNS, "followed"], 0),
         # reports.flow's counts (migrations reports 0010, 0012).
-        "flow": {
-            "declined": {},
-            "cancelled": {},
-            "attended": 0,
-            "no_show": 0,
-            "slides": {"with_date": 0, "returned_late": 0, "out_late": 0},
-        },
+        "flow": flow.no_counts(),
     }
     for uuid, name, site, status, count in statuses or []:
         counts["totals"]["total"] += count
@@ -308,20 +302,20 @@ def _add(totals: dict, key, count: int) -> None:
     totals[key] = totals.get(key, 0) + count
 
 
-def _add_flow(flow: dict, measure: str, value: str, count: int) -> None:
+def _add_flow(figures: dict, measure: str, value: str, count: int) -> None:
     """A level count of reports.flow's figures into their shape (reports.flow.flow_counts)."""
     if measure == "decline_reason":
-        _add(flow["declined"], value, count)
+        _add(figures["declined"], value, count)
     elif measure == "cancel_reason":
-        _add(flow["cancelled"], value, count)
+        _add(figures["cancelled"], value, count)
     elif measure == "attendance":  # attended, no_show
-        flow[value] += count
+        figures[value] += count
     elif measure == "earlier_attendance":  # no_show
-        flow["no_show"] += count
+        figures["no_show"] += count
     elif measure == "slides":  # with_date, returned_late
-        flow["slides"][value] += count
+        figures["slides"][value] += count
     else:  # slide_out_due, of the return dates before today only (LEVEL_SQL)
-        flow["slides"]["out_late"] += count
+        figures["slides"]["out_late"] += count
 
 
 class RollupChange(NamedTuple):

@@ -100,7 +100,8 @@ def report_summary(
             percentiles = referral_figures(referrals)  # counted without the paused time
         totals = dict(groups["totals"])
         information = information_figures(referrals, total=totals["total"])
-        flow = flow_counts(referrals, every_referral=unfiltered, counted=flow)
+        if flow is None:  # not from the level counts of the rollups
+            flow = flow_counts(referrals, every_referral=unfiltered)
     # The time awaiting information is no part of the turnaround (reports.paused).
     if information["paused"]:
         paused.correct_buckets(totals, information["paused"])
